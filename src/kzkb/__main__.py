@@ -1,0 +1,3 @@
+from kzkb.cli import main
+
+main()

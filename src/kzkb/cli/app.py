@@ -1,0 +1,119 @@
+"""The Typer app and what every command shares: options, KB opening, errors."""
+
+from __future__ import annotations
+
+import os
+import sys
+import traceback
+from enum import StrEnum
+from typing import Annotated, Any
+
+import typer
+from typer.core import TyperGroup
+
+from kzkb import __version__
+from kzkb.model import KzkbError
+
+
+class Format(StrEnum):
+    table = "table"
+    json = "json"
+    jsonl = "jsonl"
+    csv = "csv"
+
+
+def debug_enabled() -> bool:
+    return os.environ.get("KZKB_DEBUG", "") not in ("", "0")
+
+
+class KzkbGroup(TyperGroup):
+    """Turns a KzkbError into one line on stderr and exit code 2; any other
+    exception into a one-line internal error (the traceback with --debug)."""
+
+    def invoke(self, ctx: Any) -> Any:
+        from kzkb import views
+
+        try:
+            return super().invoke(ctx)
+        except KzkbError as exc:
+            views.error(str(exc))
+            if debug_enabled():
+                traceback.print_exc()
+            sys.exit(2)
+        except KeyboardInterrupt:
+            views.error("interrupted")
+            sys.exit(130)
+        except BrokenPipeError:
+            # `kzkb list | head`: the reader left; that is not an error.
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, sys.stdout.fileno())
+            sys.exit(0)
+        except (SystemExit, typer.Exit, typer.Abort):
+            raise
+        except Exception as exc:
+            if debug_enabled():
+                raise
+            name = type(exc).__name__
+            views.error(f"internal error: {name}: {exc} (run with --debug for the traceback)")
+            sys.exit(70)
+
+
+app = typer.Typer(
+    cls=KzkbGroup,
+    name="kzkb",
+    help="A command-line knowledge base of sources on gender, civil society and human rights "
+    "in Kazakhstan and Central Asia.",
+    no_args_is_help=True,
+    add_completion=True,
+    pretty_exceptions_enable=False,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+
+
+def _version(value: bool) -> None:
+    if value:
+        print(f"kzkb {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def root(
+    version: Annotated[
+        bool,
+        typer.Option(
+            "--version", "-V", help="Print the version and exit.", callback=_version, is_eager=True
+        ),
+    ] = False,
+    debug: Annotated[
+        bool, typer.Option("--debug", help="Show tracebacks of internal errors.")
+    ] = False,
+) -> None:
+    """Search, browse and check a Hugo/Docsy knowledge base from the terminal."""
+    if debug:
+        os.environ["KZKB_DEBUG"] = "1"
+
+
+KbOption = Annotated[
+    str | None,
+    typer.Option(
+        "--kb",
+        help="The KB folder (default: $KZKB_KB, else the nearest kzkb.toml, else the bundled KB).",
+        show_default=False,
+    ),
+]
+FormatOption = Annotated[
+    Format, typer.Option("--format", "-f", help="Output format.", case_sensitive=False)
+]
+LimitOption = Annotated[
+    int | None, typer.Option("--limit", "-n", min=1, help="Show at most N results.")
+]
+
+
+def open_kb(kb: str | None) -> Any:
+    """Find and load the KB; report files that could not be used on stderr."""
+    from kzkb import views
+    from kzkb.kb import KnowledgeBase
+
+    base = KnowledgeBase.open(kb)
+    views.skipped_warnings(base.skipped())
+    return base

@@ -1,0 +1,50 @@
+"""The filter options `list`, `search` and `export` share."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from kzkb.kb import Filters, KnowledgeBase
+
+CategoryOption = Annotated[
+    list[str] | None, typer.Option("--category", "-c", help="Only records in this category.")
+]
+CountryOption = Annotated[list[str] | None, typer.Option("--country", help="Only this country.")]
+TagOption = Annotated[
+    list[str] | None, typer.Option("--tag", "-t", help="Only records with this tag.")
+]
+LanguageOption = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--language", help="Only sources published in this language (the `language` field)."
+    ),
+]
+KindOption = Annotated[
+    list[str] | None, typer.Option("--kind", "-k", help="guide, source, document, section, page.")
+]
+LangOption = Annotated[
+    list[str] | None, typer.Option("--lang", help="Language of the record's own text (en, kk ...).")
+]
+
+
+def build_filters(
+    base: KnowledgeBase,
+    category: list[str] | None,
+    country: list[str] | None,
+    tag: list[str] | None,
+    language: list[str] | None,
+    kind: list[str] | None,
+    lang: list[str] | None,
+) -> Filters:
+    terms: dict[str, list[str]] = {}
+    for taxonomy, values in (
+        ("category", category),
+        ("country", country),
+        ("tag", tag),
+        ("language", language),
+    ):
+        if values:
+            terms[taxonomy] = list(values)
+    return base.filters(terms, list(kind or []), list(lang or []))

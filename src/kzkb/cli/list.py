@@ -1,0 +1,68 @@
+"""kzkb list"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import Annotated
+
+import typer
+
+from kzkb.cli.app import FormatOption, KbOption, LimitOption, app, open_kb
+from kzkb.cli.filters import (
+    CategoryOption,
+    CountryOption,
+    KindOption,
+    LangOption,
+    LanguageOption,
+    TagOption,
+    build_filters,
+)
+
+
+class Sort(StrEnum):
+    path = "path"
+    title = "title"
+    date = "date"
+
+
+@app.command("list")
+def list_records(
+    category: CategoryOption = None,
+    country: CountryOption = None,
+    tag: TagOption = None,
+    language: LanguageOption = None,
+    kind: KindOption = None,
+    lang: LangOption = None,
+    sort: Annotated[
+        Sort, typer.Option("--sort", "-s", help="Order: path, title, or date (newest first).")
+    ] = Sort.path,
+    limit: LimitOption = None,
+    fmt: FormatOption = "table",
+    kb: KbOption = None,
+) -> None:
+    """Browse records by category, country, tag, language, kind or lang.
+
+    Examples:
+
+      kzkb list --category local-ngo
+
+      kzkb list --kind source --country kazakhstan --sort title
+
+      kzkb list --tag refugees --format csv
+    """
+    from kzkb import views
+
+    base = open_kb(kb)
+    filters = build_filters(base, category, country, tag, language, kind, lang)
+    records = base.list(filters, sort=sort.value)
+    if limit:
+        records = records[:limit]
+    if fmt.value == "table":
+        if records:
+            views.records_table(records)
+        else:
+            views.note("No record matches these filters.")
+    else:
+        views.write_rows([views.record_dict(r, base.config) for r in records], fmt.value)
+    if not records:
+        raise typer.Exit(1)

@@ -1,0 +1,45 @@
+"""kzkb show REF"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import Annotated
+
+import typer
+
+from kzkb.cli.app import KbOption, app, open_kb
+
+
+class ShowFormat(StrEnum):
+    table = "table"
+    json = "json"
+
+
+@app.command()
+def show(
+    ref: Annotated[str, typer.Argument(help="A slug, path, URL (aliases too) or title.")],
+    fmt: Annotated[
+        ShowFormat, typer.Option("--format", "-f", help="Output format.")
+    ] = ShowFormat.table,
+    kb: KbOption = None,
+) -> None:
+    """One record: its fields, its body rendered, and the records that link to it.
+
+    Examples:
+
+      kzkb show feminita
+
+      kzkb show /sources/sources/akimat_of_the_city_of_nur_sultan/
+
+      kzkb show guides/kazakhstan.kk.md --format json
+    """
+    from kzkb import views
+
+    base = open_kb(kb)
+    record = base.find(ref)
+    backlinks = base.backlinks(record)
+    translations = base.translations(record)
+    if fmt.value == "json":
+        views.record_json(record, base.config, backlinks, translations)
+    else:
+        views.record_detail(record, base.config, backlinks, translations)

@@ -1,0 +1,279 @@
+"""The knowledge base as a library: open it, then list, find, search, count.
+
+The CLI is a thin shell over this module; it never touches SQLite or files.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from rapidfuzz import fuzz, process
+
+from kzkb.config import Config, open_config
+from kzkb.index import Index, record_from_json
+from kzkb.links import internal_target
+from kzkb.loader import load_kb
+from kzkb.model import KzkbError, Record, Skipped, Term
+from kzkb.search import FILTER_FIELDS, Query, fts_columns, fts_match, parse_query
+from kzkb.urls import normalize_url, term_slug
+
+SORTS = ("path", "title", "date")
+
+
+@dataclass(slots=True)
+class Filters:
+    """What `list`, `search` and `export` narrow by.
+
+    A record must carry every given taxonomy term (--tag a --tag b: both), and
+    be of one of the given kinds and one of the given langs.
+    """
+
+    terms: dict[str, list[str]] = field(default_factory=dict)  # taxonomy -> slugs
+    kinds: list[str] = field(default_factory=list)
+    langs: list[str] = field(default_factory=list)
+
+    def merge(self, other: Filters) -> Filters:
+        terms = {k: list(v) for k, v in self.terms.items()}
+        for taxonomy, slugs in other.terms.items():
+            terms.setdefault(taxonomy, []).extend(s for s in slugs if s not in terms[taxonomy])
+        return Filters(terms, self.kinds + other.kinds, self.langs + other.langs)
+
+
+@dataclass(frozen=True, slots=True)
+class Hit:
+    record: Record
+    score: float
+    snippet: str  # with \x02 ... \x03 around matched words
+    matched: tuple[str, ...]  # fields the query matched
+
+
+def suggest(word: str, choices: list[str], limit: int = 3, cutoff: float = 60) -> list[str]:
+    """The known values closest to a mistyped one, best first."""
+    found = process.extract(word, choices, scorer=fuzz.WRatio, limit=limit, score_cutoff=cutoff)
+    return [choice for choice, _, _ in found]
+
+
+class KnowledgeBase:
+    def __init__(self, config: Config, index: Index) -> None:
+        self.config = config
+        self.index = index
+
+    @classmethod
+    def open(cls, path: str | os.PathLike[str] | None = None) -> KnowledgeBase:
+        """Find the KB (see config.find_kb), load it and index it."""
+        config = open_config(path)
+        records, skipped = load_kb(config)
+        return cls.from_records(config, records, skipped)
+
+    @classmethod
+    def from_records(
+        cls, config: Config, records: list[Record], skipped: list[Skipped]
+    ) -> KnowledgeBase:
+        index = Index()
+        url_of_path = {r.path: r.url for r in records}
+
+        def targets(record: Record) -> list[str]:
+            out = []
+            for link in record.links:
+                url = internal_target(link, record, url_of_path)
+                if url is not None:
+                    out.append(url)
+            return out
+
+        index.replace_all(records, skipped, fts_text=fts_columns, link_targets=targets)
+        return cls(config, index)
+
+    @property
+    def root(self) -> Path:
+        return self.config.root
+
+    def skipped(self) -> list[Skipped]:
+        return self.index.skipped()
+
+    # --- filters -------------------------------------------------------------
+
+    def filters(
+        self,
+        terms: dict[str, list[str]] | None = None,
+        kinds: list[str] | None = None,
+        langs: list[str] | None = None,
+    ) -> Filters:
+        """Validated filters: terms by any spelling; unknown values are errors
+        that name the nearest known ones."""
+        out = Filters()
+        for name, values in (terms or {}).items():
+            taxonomy = self.config.taxonomy_for(name)
+            if taxonomy is None:
+                raise KzkbError(
+                    f"unknown taxonomy {name!r}",
+                    f"use one of: {', '.join(self.config.taxonomies)}",
+                )
+            known = self.known_terms(taxonomy)
+            for value in values:
+                slug = term_slug(value)
+                if slug not in known:
+                    near = suggest(slug, sorted(known))
+                    hint = (
+                        f"did you mean {' or '.join(near)}?"
+                        if near
+                        else (f"run `kzkb terms {taxonomy}` to see the terms")
+                    )
+                    raise KzkbError(f"unknown {taxonomy} {value!r}", hint)
+                out.terms.setdefault(taxonomy, []).append(slug)
+        for column, values, target in (("kind", kinds, out.kinds), ("lang", langs, out.langs)):
+            known_values = set(self.index.counts(column))
+            for value in values or []:
+                if value not in known_values:
+                    near = suggest(value, sorted(known_values))
+                    hint = (
+                        f"did you mean {' or '.join(near)}?"
+                        if near
+                        else (f"known: {', '.join(sorted(known_values))}")
+                    )
+                    raise KzkbError(f"unknown {column} {value!r}", hint)
+                target.append(value)
+        return out
+
+    def known_terms(self, taxonomy: str) -> set[str]:
+        used = set(self.index.term_counts(taxonomy))
+        return used | set(self.config.vocabulary.get(taxonomy, {}))
+
+    # --- queries ---------------------------------------------------------------
+
+    def list(self, filters: Filters | None = None, sort: str = "path") -> list[Record]:
+        if sort not in SORTS:
+            raise KzkbError(f"unknown sort {sort!r}", f"use one of: {', '.join(SORTS)}")
+        f = filters or Filters()
+        return self.index.select(f.terms, f.kinds, f.langs, order=sort)
+
+    def parse(self, text: str) -> tuple[Query, Filters]:
+        """A query string and the filters written inside it (category:ingo)."""
+        names = set(FILTER_FIELDS)
+        for singular, plural in self.config.taxonomies.items():
+            names |= {singular, plural}
+        query = parse_query(text, names)
+        terms: dict[str, list[str]] = {}
+        kinds: list[str] = []
+        langs: list[str] = []
+        for name, values in query.filters.items():
+            if name == "kind":
+                kinds += values
+            elif name == "lang":
+                langs += values
+            else:
+                terms.setdefault(name, []).extend(values)
+        return query, self.filters(terms, kinds, langs)
+
+    def search(self, text: str, filters: Filters | None = None, limit: int = 20) -> list[Hit]:
+        query, inline = self.parse(text)
+        f = (filters or Filters()).merge(inline)
+        if query.is_empty:
+            if not query.filters and not query.excluded:
+                raise KzkbError(
+                    "empty query", 'give words to search for, e.g. kzkb search "feminist"'
+                )
+            # filters alone: every matching record, like `list`
+            return [Hit(r, 0.0, "", ()) for r in self.list(f)[:limit]]
+        ids = self.index.matching_ids(f.terms, f.kinds, f.langs)
+        rows = self.index.search(fts_match(query), limit, ids)
+        hits = []
+        needles = [w.casefold() for w in query.words + query.phrases]
+        for _rid, rank, data, desc_snip, body_snip in rows:
+            record = record_from_json(data)
+            snippet = desc_snip if "\x02" in desc_snip else body_snip
+            if "\x02" not in snippet:
+                snippet = record.description or body_snip
+            hits.append(Hit(record, -rank, snippet, _matched_fields(record, needles)))
+        return hits
+
+    def find(self, ref: str) -> Record:
+        """One record by path, URL or alias, slug, or title."""
+        ref = ref.strip()
+        if not ref:
+            raise KzkbError("empty reference", "give a slug, path, URL or title")
+        candidates: list[Record] = []
+        path = ref.removeprefix("./")
+        candidates = self.index.by_path(path)
+        if not candidates and ref.startswith("/"):
+            candidates = self.index.by_url(normalize_url(ref))
+        if not candidates and "/" not in ref:
+            candidates = self.index.by_slug(ref)
+        if not candidates:
+            candidates = self.index.by_title(ref)
+        if not candidates:
+            choices = self.index.titles_and_urls()
+            names = sorted(
+                {t for t, _, _ in choices}
+                | {u.rstrip("/").rsplit("/", 1)[-1] for _, u, _ in choices}
+            )
+            near = suggest(ref, names)
+            hint = (
+                f"did you mean {' or '.join(repr(n) for n in near)}?"
+                if near
+                else ("try `kzkb search` to find it")
+            )
+            raise KzkbError(f"no record matches {ref!r}", hint)
+        if len(candidates) > 1:
+            # a translation pair shares a slug: the default language wins
+            default = [r for r in candidates if r.lang == self.config.default_language]
+            if len(default) == 1:
+                return default[0]
+            paths = ", ".join(r.path for r in candidates[:5])
+            raise KzkbError(f"{ref!r} matches {len(candidates)} records: {paths}", "give the path")
+        return candidates[0]
+
+    def backlinks(self, record: Record) -> list[Record]:
+        """Records whose links point at this record's URL or an alias of it."""
+        return [
+            r for r in self.index.linking_to([record.url, *record.aliases]) if r.path != record.path
+        ]
+
+    def translations(self, record: Record) -> list[Record]:
+        """The same page in the KB's other languages."""
+        out = []
+        for lang in self.config.languages:
+            if lang == record.lang:
+                continue
+            prefix = "" if lang == self.config.default_language else f"/{lang}"
+            own = record.url
+            if record.lang != self.config.default_language:
+                own = own.removeprefix(f"/{record.lang}")
+            out += self.index.by_url(normalize_url(prefix + own))
+        return out
+
+    def terms(self, taxonomy: str = "category") -> list[Term]:
+        name = self.config.taxonomy_for(taxonomy)
+        if name is None:
+            near = suggest(taxonomy, sorted(self.config.taxonomies))
+            hint = (
+                f"did you mean {' or '.join(near)}?"
+                if near
+                else (f"use one of: {', '.join(self.config.taxonomies)}")
+            )
+            raise KzkbError(f"unknown taxonomy {taxonomy!r}", hint)
+        used = self.index.term_counts(name)
+        vocab = self.config.vocabulary.get(name, {})
+        out = []
+        for slug in sorted(set(used) | set(vocab)):
+            count, spelled = used.get(slug, (0, slug))
+            definition = vocab.get(slug)
+            label = definition.label if definition else spelled
+            out.append(Term(name, slug, label, count, definition.description if definition else ""))
+        return sorted(out, key=lambda t: (-t.count, t.slug))
+
+    def summary(self) -> dict[str, dict[str, int]]:
+        return {"kind": self.index.counts("kind"), "lang": self.index.counts("lang")}
+
+
+def _matched_fields(record: Record, needles: list[str]) -> tuple[str, ...]:
+    fields = {
+        "title": record.title,
+        "terms": " ".join(label for labels in record.term_labels.values() for label in labels),
+        "description": record.description,
+        "body": record.body,
+    }
+    return tuple(
+        name for name, text in fields.items() if any(n in text.casefold() for n in needles)
+    )

@@ -1,0 +1,42 @@
+"""Where a link in a record points, by Hugo's rules."""
+
+from __future__ import annotations
+
+import posixpath
+import re
+from urllib.parse import unquote, urlsplit
+
+from kzkb.model import Link, Record
+from kzkb.urls import normalize_url, resolve_relative
+
+_SCHEME = re.compile(r"^[a-zA-Z][a-zA-Z0-9+.-]*:")
+
+
+def is_external(target: str) -> bool:
+    """http:, mailto:, javascript: ... and protocol-relative //host links."""
+    return bool(_SCHEME.match(target)) or target.startswith("//")
+
+
+def internal_target(link: Link, record: Record, content_url_of_path: dict[str, str]) -> str | None:
+    """The normalised site URL an internal link points at, or None.
+
+    None for external links and same-page #fragments. Links to Markdown
+    files (../feminita.md) are mapped to the page URL of that file.
+    `content_url_of_path` maps content paths to page URLs.
+    """
+    target = link.target.strip()
+    if not target or is_external(target) or target.startswith("#"):
+        return None
+    path = urlsplit(target).path
+    if not path:
+        return None
+    if path.lower().endswith((".md", ".markdown")):
+        base = posixpath.dirname(record.path)
+        rel = path.lstrip("/") if path.startswith("/") else posixpath.join(base, path)
+        rel = posixpath.normpath(unquote(rel))
+        url = content_url_of_path.get(rel)
+        if url is not None:
+            return url
+    if path.startswith("/"):
+        return normalize_url(path)
+    return resolve_relative(path, record.url)

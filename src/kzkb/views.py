@@ -1,0 +1,303 @@
+"""Everything kzkb prints: Rich tables on a terminal, JSON/JSONL/CSV for programs.
+
+Rich leaves out colour when stdout is not a terminal and honours NO_COLOR,
+so a pipe gets plain text.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import json
+import os
+import sys
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from rich import box
+from rich.console import Console
+from rich.markdown import Markdown
+from rich.table import Table
+from rich.text import Text
+
+from kzkb.config import Config
+from kzkb.kb import Hit
+from kzkb.model import Record, Skipped, Term
+
+FORMATS = ("table", "json", "jsonl", "csv")
+
+_out: Console | None = None
+_err: Console | None = None
+
+
+def out() -> Console:
+    global _out
+    if _out is None:
+        # A pipe has no width: keep rows whole rather than wrap at 80 columns.
+        width = None if sys.stdout.isatty() or os.environ.get("COLUMNS") else 160
+        _out = Console(highlight=False, width=width, soft_wrap=False)
+    return _out
+
+
+def err() -> Console:
+    global _err
+    if _err is None:
+        _err = Console(stderr=True, highlight=False)
+    return _err
+
+
+def reset() -> None:
+    """Forget the consoles (tests swap stdout between commands)."""
+    global _out, _err
+    _out = _err = None
+
+
+def error(message: str) -> None:
+    err().print(Text("kzkb: error: ", style="bold red") + Text(message))
+
+
+def warn(message: str) -> None:
+    err().print(Text("kzkb: warning: ", style="yellow") + Text(message))
+
+
+def note(message: str) -> None:
+    err().print(Text(message, style="dim"))
+
+
+# --- data shapes ---------------------------------------------------------------
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, dict):
+        return {str(k): _jsonable(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_jsonable(v) for v in value]
+    return value
+
+
+def record_dict(record: Record, config: Config) -> dict[str, Any]:
+    """A record as programs see it (README: "JSON output")."""
+    data: dict[str, Any] = {
+        "path": record.path,
+        "url": record.url,
+        "lang": record.lang,
+        "kind": record.kind,
+        "title": record.title,
+        "description": record.description,
+    }
+    for singular, plural in config.taxonomies.items():
+        data[plural] = list(record.term_labels.get(singular, []))
+    data["website"] = record.website
+    data["date"] = _jsonable(record.date)
+    data["created"] = _jsonable(record.created)
+    return data
+
+
+def hit_dict(rank: int, hit: Hit, config: Config) -> dict[str, Any]:
+    data = {"rank": rank, "score": round(hit.score, 4), **record_dict(hit.record, config)}
+    data["snippet"] = hit.snippet.replace("\x02", "").replace("\x03", "")
+    data["matched"] = list(hit.matched)
+    return data
+
+
+def term_dict(term: Term) -> dict[str, Any]:
+    return {"taxonomy": term.taxonomy, "slug": term.slug, "label": term.label, "count": term.count}
+
+
+def write_rows(rows: Sequence[dict[str, Any]], fmt: str) -> None:
+    """json: one array; jsonl: an object a line; csv: a header and a row each."""
+    stream = sys.stdout
+    if fmt == "json":
+        json.dump([_jsonable(r) for r in rows], stream, ensure_ascii=False, indent=2)
+        stream.write("\n")
+    elif fmt == "jsonl":
+        for row in rows:
+            stream.write(json.dumps(_jsonable(row), ensure_ascii=False) + "\n")
+    elif fmt == "csv":
+        columns = list(rows[0]) if rows else []
+        writer = csv.writer(stream, lineterminator="\n")
+        writer.writerow(columns)
+        for row in rows:
+            writer.writerow([_cell(row.get(c)) for c in columns])
+    else:  # pragma: no cover - the CLI validates formats
+        raise ValueError(fmt)
+    stream.flush()
+
+
+def _cell(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, (list, tuple)):
+        return "; ".join(str(v) for v in value)
+    return str(_jsonable(value))
+
+
+# --- tables --------------------------------------------------------------------
+
+
+def _terms(record: Record, taxonomy: str) -> str:
+    return ", ".join(record.term_labels.get(taxonomy, []))
+
+
+def highlight(snippet: str) -> Text:
+    """A snippet with \x02...\x03 marks as Rich text with the matches in bold."""
+    text = Text()
+    parts = snippet.replace("\n", " ").split("\x02")
+    text.append(parts[0])
+    for part in parts[1:]:
+        match, _, rest = part.partition("\x03")
+        text.append(match, style="bold yellow")
+        text.append(rest)
+    return text
+
+
+def search_table(hits: Sequence[Hit]) -> None:
+    table = Table(box=box.SIMPLE_HEAD, show_lines=False, pad_edge=False)
+    table.add_column("#", justify="right", style="dim", no_wrap=True)
+    table.add_column("Title", style="bold", min_width=12, max_width=32)
+    table.add_column("Category", max_width=22)
+    table.add_column("Countries", max_width=16)
+    table.add_column("Snippet", ratio=1, min_width=30)
+    table.add_column("Path", style="cyan", no_wrap=True)
+    for rank, hit in enumerate(hits, 1):
+        r = hit.record
+        table.add_row(
+            str(rank),
+            r.title,
+            _terms(r, "category"),
+            _terms(r, "country"),
+            highlight(hit.snippet),
+            r.path,
+        )
+    out().print(table)
+
+
+def records_table(records: Sequence[Record]) -> None:
+    table = Table(box=box.SIMPLE_HEAD, pad_edge=False)
+    table.add_column("Title", style="bold", min_width=12, max_width=36)
+    table.add_column("Kind", no_wrap=True)
+    table.add_column("Lang", no_wrap=True)
+    table.add_column("Category", max_width=24)
+    table.add_column("Countries", max_width=18)
+    table.add_column("Description", ratio=1, min_width=24)
+    table.add_column("Path", style="cyan", no_wrap=True)
+    for r in records:
+        table.add_row(
+            r.title,
+            r.kind,
+            r.lang,
+            _terms(r, "category"),
+            _terms(r, "country"),
+            Text(r.description.replace("\n", " ")),
+            r.path,
+        )
+    out().print(table)
+
+
+def terms_table(terms: Sequence[Term], taxonomy: str) -> None:
+    table = Table(box=box.SIMPLE_HEAD, pad_edge=False, title=f"{taxonomy} terms")
+    table.add_column("Slug", style="cyan", no_wrap=True)
+    table.add_column("Label")
+    table.add_column("Count", justify="right")
+    table.add_column("Description", ratio=1)
+    for term in terms:
+        table.add_row(term.slug, term.label, str(term.count), term.description)
+    out().print(table)
+
+
+def record_detail(
+    record: Record, config: Config, backlinks: Sequence[Record], translations: Sequence[Record]
+) -> None:
+    console = out()
+    console.print(Text(record.title, style="bold"))
+    fields = Table(box=box.SIMPLE, show_header=False, pad_edge=False)
+    fields.add_column("Field", style="dim", no_wrap=True)
+    fields.add_column("Value", ratio=1)
+    fields.add_row("path", record.path)
+    fields.add_row("url", record.url)
+    fields.add_row("kind", record.kind)
+    fields.add_row("lang", record.lang)
+    shown = {"title", "url", "aliases", *config.taxonomies.values()}
+    for key, value in record.fields.items():
+        if key in shown or value in (None, "", []):
+            continue
+        fields.add_row(key, _cell(value) if key != "description" else str(value).strip())
+    for singular, plural in config.taxonomies.items():
+        if record.term_labels.get(singular):
+            fields.add_row(plural, _terms(record, singular))
+    if record.website:
+        fields.add_row("website", record.website)
+    if record.aliases:
+        fields.add_row("aliases", ", ".join(record.aliases))
+    if translations:
+        fields.add_row("translations", ", ".join(f"{t.lang}: {t.path}" for t in translations))
+    console.print(fields)
+    if record.body.strip():
+        console.rule(style="dim")
+        console.print(Markdown(record.body))
+    console.rule(style="dim")
+    if backlinks:
+        console.print(Text(f"Linked from {len(backlinks)} record(s):", style="bold"))
+        for r in backlinks:
+            console.print(Text("  ") + Text(r.title) + Text(f"  {r.path}", style="cyan"))
+    else:
+        console.print(Text("No record links here.", style="dim"))
+
+
+def record_json(
+    record: Record, config: Config, backlinks: Sequence[Record], translations: Sequence[Record]
+) -> None:
+    data = record_dict(record, config)
+    data["aliases"] = record.aliases
+    data["fields"] = _jsonable(record.fields)
+    data["body"] = record.body
+    data["links"] = [
+        {"target": x.target, "text": x.text, "line": x.line, "column": x.column, "kind": x.kind}
+        for x in record.links
+    ]
+    data["headings"] = [{"level": h.level, "text": h.text, "id": h.id} for h in record.headings]
+    data["backlinks"] = [r.path for r in backlinks]
+    data["translations"] = [r.path for r in translations]
+    json.dump(data, sys.stdout, ensure_ascii=False, indent=2)
+    sys.stdout.write("\n")
+
+
+def index_summary(
+    root: str, summary: dict[str, dict[str, int]], skipped: Iterable[Skipped], fmt: str
+) -> None:
+    skipped = list(skipped)
+    if fmt != "table":
+        data = {
+            "kb": root,
+            "records": sum(summary["kind"].values()),
+            "by_kind": summary["kind"],
+            "by_lang": summary["lang"],
+            "skipped": [{"path": s.path, "line": s.line, "reason": s.reason} for s in skipped],
+        }
+        json.dump(data, sys.stdout, ensure_ascii=False, indent=2 if fmt == "json" else None)
+        sys.stdout.write("\n")
+        return
+    console = out()
+    total = sum(summary["kind"].values())
+    console.print(Text(f"Indexed {total} records from {root}", style="bold"))
+    for title, counts in (("Kind", summary["kind"]), ("Lang", summary["lang"])):
+        table = Table(box=box.SIMPLE_HEAD, pad_edge=False)
+        table.add_column(title)
+        table.add_column("Records", justify="right")
+        for name, n in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])):
+            table.add_row(name, str(n))
+        console.print(table)
+    if skipped:
+        console.print(Text(f"Skipped {len(skipped)} file(s):", style="bold yellow"))
+        for s in skipped:
+            console.print(Text(f"  {s}"))
+    else:
+        console.print(Text("No files skipped.", style="dim"))
+
+
+def skipped_warnings(skipped: Iterable[Skipped]) -> None:
+    """Each unusable file once, on stderr, so stdout stays clean for pipes."""
+    for s in skipped:
+        warn(f"skipped {s}")
