@@ -51,8 +51,12 @@ class Hit:
 
 def suggest(word: str, choices: list[str], limit: int = 3, cutoff: float = 60) -> list[str]:
     """The known values closest to a mistyped one, best first."""
-    found = process.extract(word, choices, scorer=fuzz.WRatio, limit=limit, score_cutoff=cutoff)
-    return [choice for choice, _, _ in found]
+    found = process.extract(word, choices, scorer=fuzz.WRatio, limit=limit * 2, score_cutoff=cutoff)
+    out: list[str] = []
+    for choice, _, _ in found:  # "feminita" and "Feminita" are one suggestion
+        if all(choice.casefold() != seen.casefold() for seen in out):
+            out.append(choice)
+    return out[:limit]
 
 
 class KnowledgeBase:

@@ -42,7 +42,8 @@ def out() -> Console:
 def err() -> Console:
     global _err
     if _err is None:
-        _err = Console(stderr=True, highlight=False)
+        # soft_wrap: an error is one line, whatever the terminal's width
+        _err = Console(stderr=True, highlight=False, soft_wrap=True)
     return _err
 
 
@@ -153,47 +154,81 @@ def highlight(snippet: str) -> Text:
     return text
 
 
+def _width(values: Sequence[str], cap: int) -> int:
+    return min(max((len(v) for v in values), default=4), cap)
+
+
+def _shorten(text: str, limit: int = 160) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 1].rsplit(" ", 1)[0] + "…"
+
+
+def _title_width(console_width: int, fixed: Sequence[int], ideal: int) -> int:
+    """What the title column may take once the fixed columns (and the
+    two-space gaps between columns) have theirs."""
+    left = console_width - sum(fixed) - 3 * (len(fixed) + 1)
+    return max(10, min(ideal, left))
+
+
 def search_table(hits: Sequence[Hit]) -> None:
-    table = Table(box=box.SIMPLE_HEAD, show_lines=False, pad_edge=False)
+    console = out()
+    records = [h.record for h in hits]
+    cats = [_terms(r, "category") for r in records]
+    countries = [_terms(r, "country") for r in records]
+    paths = [r.path for r in records]
+    wide = console.width >= 120
+    roomy = console.width >= 100  # below that, the category gives way to the path
+    fixed = [3, _width(paths, 60), 24]
+    if roomy:
+        fixed.append(_width(cats, 22))
+    if wide:
+        fixed.append(_width(countries, 14))
+    title_width = _title_width(console.width, fixed, 30)
+    table = Table(box=box.SIMPLE_HEAD, pad_edge=False)
     table.add_column("#", justify="right", style="dim", no_wrap=True)
-    table.add_column("Title", style="bold", min_width=12, max_width=32)
-    table.add_column("Category", max_width=22)
-    table.add_column("Countries", max_width=16)
-    table.add_column("Snippet", ratio=1, min_width=30)
-    table.add_column("Path", style="cyan", no_wrap=True)
-    for rank, hit in enumerate(hits, 1):
-        r = hit.record
-        table.add_row(
-            str(rank),
-            r.title,
-            _terms(r, "category"),
-            _terms(r, "country"),
-            highlight(hit.snippet),
-            r.path,
-        )
-    out().print(table)
+    table.add_column("Title", style="bold", max_width=title_width)
+    if roomy:
+        table.add_column("Category", min_width=_width(cats, 22), max_width=26)
+    if wide:
+        table.add_column("Countries", min_width=_width(countries, 14), max_width=20)
+    table.add_column("Snippet", ratio=1, min_width=20)
+    # a path is what one copies to `kzkb show`: fold it, never cut it
+    table.add_column("Path", style="cyan", overflow="fold", min_width=_width(paths, 60))
+    for rank, (hit, cat, country) in enumerate(zip(hits, cats, countries, strict=True), 1):
+        cells = [str(rank), hit.record.title]
+        if roomy:
+            cells.append(cat)
+        if wide:
+            cells.append(country)
+        table.add_row(*cells, highlight(hit.snippet), hit.record.path)
+    console.print(table)
 
 
 def records_table(records: Sequence[Record]) -> None:
+    console = out()
+    cats = [_terms(r, "category") for r in records]
+    countries = [_terms(r, "country") for r in records]
+    paths = [r.path for r in records]
+    wide = console.width >= 140
+    fixed = [6, 4, _width(cats, 22), _width(countries, 14), _width(paths, 60)]
+    if wide:
+        fixed.append(40)
+    title_width = _title_width(console.width, fixed, 36)
     table = Table(box=box.SIMPLE_HEAD, pad_edge=False)
-    table.add_column("Title", style="bold", min_width=12, max_width=36)
+    table.add_column("Title", style="bold", max_width=title_width)
     table.add_column("Kind", no_wrap=True)
     table.add_column("Lang", no_wrap=True)
-    table.add_column("Category", max_width=24)
-    table.add_column("Countries", max_width=18)
-    table.add_column("Description", ratio=1, min_width=24)
-    table.add_column("Path", style="cyan", no_wrap=True)
-    for r in records:
-        table.add_row(
-            r.title,
-            r.kind,
-            r.lang,
-            _terms(r, "category"),
-            _terms(r, "country"),
-            Text(r.description.replace("\n", " ")),
-            r.path,
-        )
-    out().print(table)
+    table.add_column("Category", min_width=_width(cats, 22), max_width=26)
+    table.add_column("Countries", min_width=_width(countries, 14), max_width=20)
+    if wide:
+        table.add_column("Description", ratio=1, min_width=24)
+    table.add_column("Path", style="cyan", overflow="fold", min_width=_width(paths, 60))
+    for r, cat, country in zip(records, cats, countries, strict=True):
+        cells = [r.title, r.kind, r.lang, cat, country]
+        if wide:
+            cells.append(_shorten(r.description))
+        table.add_row(*cells, r.path)
+    console.print(table)
 
 
 def terms_table(terms: Sequence[Term], taxonomy: str) -> None:

@@ -48,8 +48,8 @@ class KzkbGroup(TyperGroup):
             devnull = os.open(os.devnull, os.O_WRONLY)
             os.dup2(devnull, sys.stdout.fileno())
             sys.exit(0)
-        except (SystemExit, typer.Exit, typer.Abort):
-            raise
+        except (SystemExit, typer.Exit, typer.Abort, typer.TyperException):
+            raise  # usage errors: Click prints them, with its suggestions, and exits 2
         except Exception as exc:
             if debug_enabled():
                 raise
@@ -97,6 +97,7 @@ KbOption = Annotated[
     str | None,
     typer.Option(
         "--kb",
+        metavar="PATH",
         help="The KB folder (default: $KZKB_KB, else the nearest kzkb.toml, else the bundled KB).",
         show_default=False,
     ),
@@ -105,7 +106,7 @@ FormatOption = Annotated[
     Format, typer.Option("--format", "-f", help="Output format.", case_sensitive=False)
 ]
 LimitOption = Annotated[
-    int | None, typer.Option("--limit", "-n", min=1, help="Show at most N results.")
+    int | None, typer.Option("--limit", "-n", min=1, metavar="N", help="Show at most N results.")
 ]
 
 

@@ -9,23 +9,31 @@ import typer
 from kzkb.kb import Filters, KnowledgeBase
 
 CategoryOption = Annotated[
-    list[str] | None, typer.Option("--category", "-c", help="Only records in this category.")
+    list[str] | None,
+    typer.Option("--category", "-c", metavar="TERM", help="Only records in this category."),
 ]
-CountryOption = Annotated[list[str] | None, typer.Option("--country", help="Only this country.")]
+CountryOption = Annotated[
+    list[str] | None, typer.Option("--country", metavar="TERM", help="Only this country.")
+]
 TagOption = Annotated[
-    list[str] | None, typer.Option("--tag", "-t", help="Only records with this tag.")
+    list[str] | None,
+    typer.Option("--tag", "-t", metavar="TERM", help="Only records with this tag."),
 ]
 LanguageOption = Annotated[
     list[str] | None,
     typer.Option(
-        "--language", help="Only sources published in this language (the `language` field)."
+        "--language",
+        metavar="TERM",
+        help="Only sources published in this language (the `language` field).",
     ),
 ]
 KindOption = Annotated[
-    list[str] | None, typer.Option("--kind", "-k", help="guide, source, document, section, page.")
+    list[str] | None,
+    typer.Option("--kind", "-k", metavar="KIND", help="guide, source, document, section, page."),
 ]
 LangOption = Annotated[
-    list[str] | None, typer.Option("--lang", help="Language of the record's own text (en, kk ...).")
+    list[str] | None,
+    typer.Option("--lang", metavar="CODE", help="Language of the record's own text (en, kk ...)."),
 ]
 
 

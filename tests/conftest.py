@@ -1,0 +1,86 @@
+"""Shared fixtures: the bundled KB, a CLI runner, and a builder for messy KBs."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from kzkb import views
+from kzkb.cli import app
+
+ROOT = Path(__file__).resolve().parent.parent
+KB = ROOT / "kb"
+SEEDS = ROOT.parent / "shared" / "seeds"
+
+
+@pytest.fixture
+def kb_path() -> Path:
+    return KB
+
+
+@pytest.fixture
+def run(monkeypatch: pytest.MonkeyPatch) -> Callable[..., object]:
+    """Invoke the CLI in-process; KZKB_KB unset so discovery is explicit."""
+    monkeypatch.delenv("KZKB_KB", raising=False)
+    runner = CliRunner()
+
+    def invoke(*args: str, env: dict[str, str] | None = None) -> object:
+        views.reset()
+        return runner.invoke(app, list(args), env=env, catch_exceptions=False)
+
+    return invoke
+
+
+def kzkb_exe() -> list[str]:
+    """The installed console script beside this interpreter."""
+    script = Path(sys.executable).parent / "kzkb"
+    return [str(script)] if script.exists() else [sys.executable, "-m", "kzkb"]
+
+
+@pytest.fixture
+def cli() -> Callable[..., subprocess.CompletedProcess[str]]:
+    """Run the installed `kzkb` as a user would: a real process, stdout a pipe."""
+
+    def call(
+        *args: str, cwd: Path | None = None, env: dict[str, str] | None = None
+    ) -> subprocess.CompletedProcess[str]:
+        full_env = {k: v for k, v in os.environ.items() if k != "KZKB_KB"}
+        full_env.update(env or {})
+        return subprocess.run(
+            [*kzkb_exe(), *args],
+            capture_output=True,
+            text=True,
+            cwd=cwd,
+            env=full_env,
+            timeout=60,
+            check=False,
+        )
+
+    return call
+
+
+@pytest.fixture
+def make_kb(tmp_path: Path) -> Callable[[dict[str, str | bytes], str], Path]:
+    """Write a KB from {relative path: text or bytes}; kzkb.toml optional."""
+
+    def build(files: dict[str, str | bytes], config: str = "") -> Path:
+        root = tmp_path / "kb"
+        root.mkdir(exist_ok=True)
+        if config:
+            (root / "kzkb.toml").write_text(config, encoding="utf-8")
+        for rel, content in files.items():
+            path = root / rel
+            path.parent.mkdir(parents=True, exist_ok=True)
+            if isinstance(content, bytes):
+                path.write_bytes(content)
+            else:
+                path.write_text(content, encoding="utf-8")
+        return root
+
+    return build
