@@ -201,7 +201,11 @@ class KnowledgeBase:
         path = ref.removeprefix("./")
         candidates = self.index.by_path(path)
         if not candidates and ref.startswith("/"):
-            candidates = self.index.by_url(normalize_url(ref))
+            url = normalize_url(ref)
+            candidates = self.index.by_url(url)
+            if not candidates and not url.endswith("/"):
+                # /sources/sources/vlast.kz may name the page vlast.kz.md
+                candidates = self.index.by_url(url + "/")
         if not candidates and "/" not in ref:
             candidates = self.index.by_slug(ref)
         if not candidates:

@@ -102,6 +102,10 @@ def split_front_matter(text: str) -> tuple[dict[str, Any], str, int]:
     except ValueError:
         raise FrontMatterError(1, f"{fmt.upper()} front matter is never closed") from None
     body_line = text[: len(text) - len(body)].count("\n") + 1
+    # Lines of fm_text counted from 0 are file lines counted from 1, shifted
+    # by the newlines the opening boundary swallowed (its \s* eats blank lines).
+    opening = handler.FM_BOUNDARY.match(text)
+    shift = text[: opening.end()].count("\n") if opening else 0
     try:
         if fmt == "yaml":
             data = yaml.load(fm_text, Loader=_SafeLoader)
@@ -110,13 +114,18 @@ def split_front_matter(text: str) -> tuple[dict[str, Any], str, int]:
         else:
             data = json.loads(fm_text)
     except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
-        line = (mark.line + 2) if mark is not None else 1
+        # An unclosed quote or bracket is reported where it was opened (the
+        # context), not where the text ran out.
+        context = str(getattr(exc, "context", "") or "")
+        mark = getattr(exc, "problem_mark", None)
+        if context.startswith(("while scanning a quoted", "while parsing a flow")):
+            mark = getattr(exc, "context_mark", None) or mark
+        line = (mark.line + 1 + shift) if mark is not None else 1
         problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
         raise FrontMatterError(line, f"invalid YAML front matter: {problem}") from None
     except tomllib.TOMLDecodeError as exc:
         m = re.search(r"at line (\d+)", str(exc))
-        line = int(m.group(1)) + 1 if m else 1
+        line = int(m.group(1)) + shift if m else 1
         raise FrontMatterError(line, f"invalid TOML front matter: {exc}") from None
     except json.JSONDecodeError as exc:
         raise FrontMatterError(exc.lineno, f"invalid JSON front matter: {exc.msg}") from None
@@ -142,7 +151,10 @@ def _clean_str(value: str) -> str:
     value = unicodedata.normalize("NFC", value).strip()
     # Curly quotes typed where YAML wanted straight ones end up in the value.
     if len(value) >= 2 and value[0] in _CURLY_PAIRS and value[-1] == _CURLY_PAIRS[value[0]]:
-        value = value[1:-1].strip()
+        inner = value[1:-1]
+        # “Sana Sezim” and “Feminita” is two quoted names, not one quoted value
+        if value[0] not in inner and value[-1] not in inner:
+            value = inner.strip()
     return value
 
 
@@ -294,8 +306,13 @@ def scan_markdown(body: str, first_line: int = 1) -> tuple[list[Link], list[Head
                 continue
             if child.type == "link_open":
                 target = str(child.attrs.get("href", ""))
-                text = _link_text(children, j)
+                text, breaks = _link_text(children, j)
                 kind = "link"
+                if breaks:  # the text wraps: the target is on the link's last line
+                    src = lines[row + breaks] if row + breaks < len(lines) else ""
+                    col = _column(src, target, 0)
+                    links.append(Link(target, text, row + breaks + first_line, col, kind))
+                    continue
             elif child.type == "image":
                 target = str(child.attrs.get("src", ""))
                 text = child.content
@@ -322,14 +339,19 @@ def scan_markdown(body: str, first_line: int = 1) -> tuple[list[Link], list[Head
     return links, headings
 
 
-def _link_text(children: list[Any], start: int) -> str:
+def _link_text(children: list[Any], start: int) -> tuple[str, int]:
+    """The text of the link opening at `start`, and how many line breaks it spans."""
     parts = []
+    breaks = 0
     for child in children[start + 1 :]:
         if child.type == "link_close":
             break
-        if child.type in ("text", "code_inline") or child.type == "image":
+        if child.type in ("text", "code_inline", "image"):
             parts.append(child.content)
-    return "".join(parts)
+        elif child.type in ("softbreak", "hardbreak"):
+            parts.append(" ")
+            breaks += 1
+    return "".join(parts), breaks
 
 
 # --- files ---------------------------------------------------------------------

@@ -19,21 +19,26 @@ def _is_word_char(ch: str) -> bool:
 
 
 def urlize(text: str) -> str:
-    """Hugo's `urlize` (MakePath): how a term or a file name becomes a path.
+    """Hugo's `urlize` (paths.Sanitize, then lower-cased): how a term or a
+    file name becomes a path.
 
-    Letters, digits and ``._-+~#@/`` stay, a run of white space becomes one
-    hyphen, anything else is dropped, and the result is lower-cased
-    (Hugo's default ``disablePathToLower = false``).
+    Letters, digits, marks and ``._-+~#@/`` stay; a run of white space
+    between kept characters becomes one hyphen, unless a hyphen follows
+    anyway ("a - b" -> "a-b"); anything else is dropped. Lower-cased as
+    Hugo does by default (``disablePathToLower = false``).
     """
     out: list[str] = []
+    pending = False
     was_hyphen = False
-    for ch in unicodedata.normalize("NFC", text.strip()):
+    for ch in unicodedata.normalize("NFC", text):
         if ch in _PATH_PUNCT or _is_word_char(ch):
             was_hyphen = ch == "-"
+            if pending and not was_hyphen:
+                out.append("-")
+            pending = False
             out.append(ch)
-        elif ch.isspace() and not was_hyphen:
-            out.append("-")
-            was_hyphen = True
+        elif out and not was_hyphen and ch.isspace():
+            pending = True
     return "".join(out).lower()
 
 
@@ -84,9 +89,11 @@ def normalize_url(url: str) -> str:
     Percent-decoded, lower-cased (Hugo lower-cases the paths it writes),
     without query or fragment, with a trailing slash on pages
     (/sources/sources/feminita and /sources/sources/feminita/ are one page)
-    and none on files (/images/map.png).
+    and none on files (/images/map.png); a written trailing slash is kept,
+    so /sources/sources/vlast.kz/ stays a page.
     """
     path = unquote(urlsplit(url).path) if ("?" in url or "#" in url) else unquote(url)
+    explicit_slash = path.endswith("/")
     path = unicodedata.normalize("NFC", path).lower()
     if not path.startswith("/"):
         path = "/" + path
@@ -96,7 +103,9 @@ def normalize_url(url: str) -> str:
     if path.startswith("//"):
         path = "/" + path.lstrip("/")
     last = path.rsplit("/", 1)[-1]
-    return path if has_extension(last) else path + "/"
+    if explicit_slash or not has_extension(last):
+        return path + "/"
+    return path
 
 
 def page_url(
@@ -115,7 +124,7 @@ def page_url(
     `slug` replaces the last segment.
     """
     if url and url.startswith("/"):
-        return normalize_url(url)
+        return normalize_url(url if url.endswith("/") or has_extension(url) else url + "/")
     parts = list(segments)
     if parts and parts[-1] in ("_index", "index"):
         parts.pop()
@@ -123,7 +132,8 @@ def page_url(
         parts[-1] = slug
     prefix = [] if lang == default_lang else [lang]
     path = "/".join(urlize(p) for p in prefix + parts if p)
-    return normalize_url("/" + path)
+    # Hugo's pretty URLs: every page is a folder, even vlast.kz.md
+    return normalize_url("/" + path + "/")
 
 
 def resolve_relative(target: str, base_url: str) -> str:
