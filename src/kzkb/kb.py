@@ -174,11 +174,12 @@ class KnowledgeBase:
         query, inline = self.parse(text)
         f = (filters or Filters()).merge(inline)
         if query.is_empty:
-            if not query.filters and not query.excluded:
+            if query.excluded or not query.filters:
                 raise KzkbError(
-                    "empty query", 'give words to search for, e.g. kzkb search "feminist"'
+                    f"no words to search for in {text!r}",
+                    'give at least one word besides -exclusions, e.g. kzkb search "feminist"',
                 )
-            # filters alone: every matching record, like `list`
+            # filters alone (category:ingo): every matching record, like `list`
             return [Hit(r, 0.0, "", ()) for r in self.list(f)[:limit]]
         ids = self.index.matching_ids(f.terms, f.kinds, f.langs)
         rows = self.index.search(fts_match(query), limit, ids)
