@@ -188,14 +188,10 @@ class Index:
         terms: dict[str, list[str]] | None = None,
         kinds: Sequence[str] = (),
         langs: Sequence[str] = (),
-        ids: Sequence[int] | None = None,
         order: str = "path",
     ) -> list[Record]:
         """Records having every given term, of any given kind and lang."""
         where, params = self._where(terms, kinds, langs)
-        if ids is not None:
-            where.append(f"id IN ({','.join('?' * len(ids))})")
-            params.extend(ids)
         order_by = {
             "path": "path",
             "title": "title_key, path",

@@ -24,8 +24,6 @@ from kzkb.config import Config
 from kzkb.kb import Hit
 from kzkb.model import Record, Skipped, Term
 
-FORMATS = ("table", "json", "jsonl", "csv")
-
 _out: Console | None = None
 _err: Console | None = None
 
