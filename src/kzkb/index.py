@@ -83,6 +83,7 @@ def record_to_json(record: Record) -> str:
         "aliases": record.aliases,
         "body": record.body,
         "body_line": record.body_line,
+        "text": record.text,
         "links": [[x.target, x.text, x.line, x.column, x.kind] for x in record.links],
         "headings": [[h.level, h.text, h.id, h.line] for h in record.headings],
         "mtime_ns": record.mtime_ns,

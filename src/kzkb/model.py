@@ -51,6 +51,7 @@ class Record:
     aliases: list[str] = field(default_factory=list)
     body: str = ""
     body_line: int = 1  # line of the file where the body starts
+    text: str = ""  # the body as plain text: what search reads and quotes
     links: list[Link] = field(default_factory=list)
     headings: list[Heading] = field(default_factory=list)
     mtime_ns: int = 0
