@@ -19,6 +19,13 @@ KB = ROOT / "kb"
 SEEDS = ROOT.parent / "shared" / "seeds"
 
 
+@pytest.fixture(autouse=True, scope="session")
+def _private_cache(tmp_path_factory: pytest.TempPathFactory) -> None:
+    """Indexes go to the user cache by default: keep the tests' out of the real one."""
+    os.environ["XDG_CACHE_HOME"] = str(tmp_path_factory.mktemp("cache"))
+    os.environ.pop("KZKB_INDEX", None)
+
+
 @pytest.fixture
 def kb_path() -> Path:
     return KB

@@ -1,66 +1,113 @@
-"""The SQLite store behind every query: records, terms, URLs, links, full text.
+"""The persistent SQLite store behind every query, and its incremental refresh.
 
-SQLite's FTS5 gives BM25 ranking with per-column weights and snippets, so
-ranking is the database's job, not a loop of ours.
+One database per KB, outside it (the user cache directory). Every command
+refreshes it before answering: files whose mtime or size changed are read,
+and re-parsed only if their content hash changed; new, deleted and renamed
+files are reflected at once. A refresh is one transaction, so a crash or
+Ctrl-C leaves the previous index whole; WAL lets readers go on while one
+writer refreshes, and SQLite's write lock makes a second writer wait.
 """
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+import hashlib
 import json
+import os
 import sqlite3
-from collections.abc import Iterable, Sequence
+import time
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
-from kzkb.model import Heading, Link, Record, Skipped
+from kzkb.config import Config
+from kzkb.model import Heading, KzkbError, Link, Record, Skipped
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 3
 
-# BM25 weights of the FTS columns: title > tags and categories > description > body.
+# BM25 weights of the FTS columns: title > terms > description > body.
 FTS_WEIGHTS = (10.0, 5.0, 3.0, 1.0)
 
+# Parse in worker processes from this many changed files on: below it, the
+# cost of starting workers exceeds what they save.
+PARALLEL_FROM = 400
+
 SCHEMA = """
+CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE files (
+  path TEXT PRIMARY KEY,
+  mtime_ns INTEGER NOT NULL,
+  size INTEGER NOT NULL,
+  hash BLOB NOT NULL,
+  skipped_line INTEGER,
+  skipped_reason TEXT
+) WITHOUT ROWID;
 CREATE TABLE records (
   id INTEGER PRIMARY KEY,
   path TEXT NOT NULL UNIQUE,
   url TEXT NOT NULL,
   lang TEXT NOT NULL,
   kind TEXT NOT NULL,
-  title TEXT NOT NULL,
   title_key TEXT NOT NULL,
+  title_fold TEXT NOT NULL,
   date TEXT,
   data TEXT NOT NULL
 );
 CREATE TABLE record_terms (
-  record_id INTEGER NOT NULL REFERENCES records(id) ON DELETE CASCADE,
+  record_id INTEGER NOT NULL,
   taxonomy TEXT NOT NULL,
   slug TEXT NOT NULL,
   label TEXT NOT NULL
 );
+CREATE INDEX record_terms_by_record ON record_terms(record_id);
 CREATE INDEX record_terms_by_term ON record_terms(taxonomy, slug);
-CREATE TABLE urls (
-  url TEXT NOT NULL,
-  record_id INTEGER NOT NULL REFERENCES records(id) ON DELETE CASCADE,
-  is_alias INTEGER NOT NULL
-);
+CREATE TABLE urls (url TEXT NOT NULL, record_id INTEGER NOT NULL, is_alias INTEGER NOT NULL);
 CREATE INDEX urls_by_url ON urls(url);
-CREATE TABLE links (
-  record_id INTEGER NOT NULL REFERENCES records(id) ON DELETE CASCADE,
-  target_url TEXT NOT NULL
-);
-CREATE INDEX links_by_target ON links(target_url);
-CREATE TABLE skipped (path TEXT NOT NULL, line INTEGER NOT NULL, reason TEXT NOT NULL);
-CREATE VIRTUAL TABLE fts USING fts5(
-  title, terms, description, body,
-  tokenize = "unicode61 remove_diacritics 2"
-);
+CREATE INDEX urls_by_record ON urls(record_id);
+CREATE TABLE links (record_id INTEGER NOT NULL, target TEXT NOT NULL);
+CREATE INDEX links_by_target ON links(target);
+CREATE INDEX links_by_record ON links(record_id);
+CREATE VIRTUAL TABLE fts USING fts5(title, terms, description, body, tokenize = "unicode61");
+CREATE VIRTUAL TABLE fts_vocab USING fts5vocab(fts, 'row');
 """
+
+RECORD_TABLES = ("record_terms", "urls", "links")
+
+
+@dataclass(slots=True)
+class RefreshStats:
+    added: int = 0
+    changed: int = 0
+    removed: int = 0
+    unchanged: int = 0
+    skipped: int = 0
+    rebuilt: bool = False
+    seconds: float = 0.0
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "added": self.added,
+            "changed": self.changed,
+            "removed": self.removed,
+            "unchanged": self.unchanged,
+            "skipped": self.skipped,
+            "rebuilt": self.rebuilt,
+            "seconds": round(self.seconds, 4),
+        }
+
+
+Progress = Callable[[int, int], None]
+
+
+# --- serialising records ----------------------------------------------------------
 
 
 def _encode(value: Any) -> Any:
     if isinstance(value, dt.date):
         return {"$date": value.isoformat()}
-    raise TypeError(f"cannot store {type(value).__name__}")
+    return str(value)  # anything else YAML can produce is kept as its text
 
 
 def _decode(obj: dict[str, Any]) -> Any:
@@ -99,80 +146,325 @@ def record_from_json(text: str) -> Record:
     return Record(**data)
 
 
+# --- what a worker prepares for one file ---------------------------------------------
+
+
+@dataclass(slots=True)
+class Prepared:
+    """Everything the database needs of one file, built off the main process."""
+
+    path: str
+    mtime_ns: int
+    size: int
+    hash: bytes
+    skipped: Skipped | None = None
+    row: tuple[Any, ...] | None = None  # records row without id
+    terms: list[tuple[str, str, str]] | None = None
+    urls: list[tuple[str, int]] | None = None
+    links: list[str] | None = None
+    fts: tuple[str, str, str, str] | None = None
+
+
+_CONFIG: Config | None = None  # set before parsing; fork hands it to the workers
+
+
+def _prepare(job: tuple[str, str]) -> Prepared:
+    full, rel = job
+    config = _CONFIG
+    assert config is not None
+    from kzkb.fold import fold
+    from kzkb.links import link_key
+    from kzkb.loader import load_bytes
+    from kzkb.search import fts_columns
+
+    try:
+        stat = os.stat(full)
+        with open(full, "rb") as handle:
+            data = handle.read()
+    except OSError as exc:
+        return Prepared(rel, 0, 0, b"", skipped=Skipped(rel, 1, f"cannot read: {exc.strerror}"))
+    digest = hashlib.blake2b(data, digest_size=16).digest()
+    result = load_bytes(data, rel, config)
+    prepared = Prepared(rel, stat.st_mtime_ns, stat.st_size, digest)
+    if isinstance(result, Skipped):
+        prepared.skipped = result
+        return prepared
+    result.mtime_ns, result.size = stat.st_mtime_ns, stat.st_size
+    record = result
+    prepared.row = (
+        record.path,
+        record.url,
+        record.lang,
+        record.kind,
+        record.title.casefold(),
+        fold(record.title),
+        record.date.isoformat() if record.date else None,
+        record_to_json(record),
+    )
+    prepared.terms = [
+        (taxonomy, slug, label)
+        for taxonomy, slugs in record.terms.items()
+        for slug, label in zip(slugs, record.term_labels[taxonomy], strict=True)
+    ]
+    prepared.urls = [(record.url, 0)] + [(alias, 1) for alias in record.aliases]
+    prepared.links = sorted(
+        {key for link in record.links if (key := link_key(link, record)) is not None}
+    )
+    prepared.fts = fts_columns(record)
+    return prepared
+
+
+# --- scanning the KB -------------------------------------------------------------------
+
+
+def scan(root: Path) -> dict[str, tuple[str, int, int]]:
+    """{relative path: (full path, mtime_ns, size)} of the KB's Markdown files.
+
+    os.scandir gives names and types without extra system calls; one stat per
+    file is the least a change check can do. Hidden entries are skipped, and
+    symbolic links are followed only to files inside the KB, so a link loop or
+    a link out of the KB cannot pull in foreign files.
+    """
+    out: dict[str, tuple[str, int, int]] = {}
+    root_str = str(root)
+    root_real: str | None = None
+    stack = [(root_str, "")]
+    while stack:
+        folder, prefix = stack.pop()
+        try:
+            entries = list(os.scandir(folder))
+        except OSError:
+            continue
+        for entry in entries:
+            name = entry.name
+            if name.startswith("."):
+                continue
+            try:
+                if entry.is_dir(follow_symlinks=False):
+                    stack.append((entry.path, f"{prefix}{name}/"))
+                    continue
+                lower = name.lower()
+                if not (lower.endswith(".md") or lower.endswith(".markdown")):
+                    continue
+                if entry.is_symlink():
+                    if root_real is None:
+                        root_real = os.path.realpath(root_str)
+                    real = os.path.realpath(entry.path)
+                    if not real.startswith(root_real + os.sep) or not os.path.isfile(real):
+                        continue
+                    st = os.stat(real)
+                else:
+                    st = entry.stat(follow_symlinks=False)
+            except OSError:
+                continue
+            out[prefix + name] = (entry.path, st.st_mtime_ns, st.st_size)
+    return out
+
+
+# --- the store ---------------------------------------------------------------------------
+
+
+def _connect(path: str) -> sqlite3.Connection:
+    db = sqlite3.connect(path, timeout=60, isolation_level=None, check_same_thread=False)
+    db.execute("PRAGMA busy_timeout = 60000")
+    return db
+
+
 class Index:
     """A SQLite database of one KB's records."""
 
-    def __init__(self, path: str = ":memory:") -> None:
-        self.db = sqlite3.connect(path)
-        self.db.execute("PRAGMA foreign_keys = ON")
-        self.db.executescript(SCHEMA)
-        self.db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+    def __init__(self, db: sqlite3.Connection, path: str) -> None:
+        self.db = db
+        self.path = path
+
+    @classmethod
+    def open(cls, path: str | os.PathLike[str] = ":memory:") -> Index:
+        """Open (or create) the index; a stale schema or a damaged file is
+        replaced by a new empty index, which the next refresh fills."""
+        name = str(path)
+        if name != ":memory:":
+            Path(name).parent.mkdir(parents=True, exist_ok=True)
+        try:
+            db = _connect(name)
+            version = db.execute("PRAGMA user_version").fetchone()[0]
+            if version not in (0, SCHEMA_VERSION):
+                db.close()
+                _remove_db(name)
+                db = _connect(name)
+                version = 0
+            if name != ":memory:":
+                db.execute("PRAGMA journal_mode = WAL")
+            db.execute("PRAGMA synchronous = NORMAL")
+            if version == 0:
+                cls._create(db)
+            db.execute("SELECT count(*) FROM files").fetchone()
+        except sqlite3.DatabaseError:
+            if name == ":memory:":
+                raise
+            # not a database, or a damaged one: the index is a cache, rebuild it
+            with contextlib.suppress(Exception):
+                db.close()
+            _remove_db(name)
+            db = _connect(name)
+            db.execute("PRAGMA journal_mode = WAL")
+            cls._create(db)
+        return cls(db, name)
+
+    @staticmethod
+    def _create(db: sqlite3.Connection) -> None:
+        db.execute("BEGIN IMMEDIATE")
+        try:
+            # another process may have created it while we waited for the lock
+            if db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION:
+                db.execute("COMMIT")
+                return
+            for statement in SCHEMA.split(";\n"):
+                if statement.strip():
+                    db.execute(statement)
+            db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+            db.execute("COMMIT")
+        except BaseException:
+            db.execute("ROLLBACK")
+            raise
 
     def close(self) -> None:
         self.db.close()
 
-    # --- writing -------------------------------------------------------------
+    # --- refresh ---------------------------------------------------------------------
 
-    def replace_all(
-        self,
-        records: Iterable[Record],
-        skipped: Iterable[Skipped],
-        *,
-        fts_text: Any,
-        link_targets: Any,
-    ) -> None:
-        """Replace the whole content in one transaction.
+    def refresh(
+        self, config: Config, *, rebuild: bool = False, progress: Progress | None = None
+    ) -> RefreshStats:
+        """Bring the index up to date with the KB's files; see the module doc."""
+        started = time.perf_counter()
+        stats = RefreshStats(rebuilt=rebuild)
+        content = str(config.content_dir)
+        on_disk = scan(config.content_dir)
+        if not rebuild and self._meta("content_dir") == content:
+            known = self._known()
+            candidates = [
+                p for p, (_, m, s) in on_disk.items() if known.get(p, (0, 0))[:2] != (m, s)
+            ]
+            gone = [p for p in known if p not in on_disk]
+            if not candidates and not gone:
+                stats.unchanged = len(on_disk)
+                stats.seconds = time.perf_counter() - started
+                return stats
+        db = self.db
+        db.execute("BEGIN IMMEDIATE")  # one writer at a time; readers go on
+        try:
+            if rebuild or self._meta("content_dir") != content:
+                self._clear()
+                stats.rebuilt = True
+                known = {}
+            else:  # re-read: another process may have refreshed while we waited
+                known = self._known()
+            candidates = [
+                p for p, (_, m, s) in on_disk.items() if known.get(p, (0, 0))[:2] != (m, s)
+            ]
+            gone = [p for p in known if p not in on_disk]
+            stats.unchanged = len(on_disk) - len(candidates)
+            for path in gone:
+                self._delete(path)
+            stats.removed = len(gone)
+            global _CONFIG
+            _CONFIG = config
+            jobs = [(on_disk[p][0], p) for p in candidates]
+            for i, prepared in enumerate(self._prepare_all(jobs), 1):
+                old = known.get(prepared.path)
+                if old is not None and old[2] == prepared.hash:
+                    # touched, not changed: remember the new mtime and size only
+                    db.execute(
+                        "UPDATE files SET mtime_ns = ?, size = ? WHERE path = ?",
+                        (prepared.mtime_ns, prepared.size, prepared.path),
+                    )
+                    stats.unchanged += 1
+                else:
+                    if old is not None:
+                        self._delete(prepared.path)
+                        stats.changed += 1
+                    else:
+                        stats.added += 1
+                    self._insert(prepared)
+                if progress is not None:
+                    progress(i, len(jobs))
+            self._set_meta("content_dir", content)
+            db.execute("COMMIT")
+        except BaseException:
+            db.execute("ROLLBACK")
+            raise
+        stats.skipped = db.execute(
+            "SELECT count(*) FROM files WHERE skipped_reason IS NOT NULL"
+        ).fetchone()[0]
+        stats.seconds = time.perf_counter() - started
+        return stats
 
-        `fts_text(record)` gives the (title, terms, description, body) to index;
-        `link_targets(record)` the normalised site URLs its links point at.
-        """
-        with self.db:
-            self.db.execute("DELETE FROM records")
-            self.db.execute("DELETE FROM fts")
-            self.db.execute("DELETE FROM skipped")
-            for record in records:
-                cur = self.db.execute(
-                    "INSERT INTO records(path, url, lang, kind, title, title_key, date, data)"
-                    " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                    (
-                        record.path,
-                        record.url,
-                        record.lang,
-                        record.kind,
-                        record.title,
-                        record.title.casefold(),
-                        record.date.isoformat() if record.date else None,
-                        record_to_json(record),
-                    ),
-                )
-                rid = cur.lastrowid
-                self.db.executemany(
-                    "INSERT INTO record_terms VALUES (?, ?, ?, ?)",
-                    [
-                        (rid, taxonomy, slug, label)
-                        for taxonomy, slugs in record.terms.items()
-                        for slug, label in zip(slugs, record.term_labels[taxonomy], strict=True)
-                    ],
-                )
-                self.db.executemany(
-                    "INSERT INTO urls VALUES (?, ?, ?)",
-                    [(record.url, rid, 0)] + [(alias, rid, 1) for alias in record.aliases],
-                )
-                self.db.executemany(
-                    "INSERT INTO links VALUES (?, ?)",
-                    [(rid, target) for target in set(link_targets(record))],
-                )
-                self.db.execute(
-                    "INSERT INTO fts(rowid, title, terms, description, body)"
-                    " VALUES (?, ?, ?, ?, ?)",
-                    (rid, *fts_text(record)),
-                )
-            self.db.executemany(
-                "INSERT INTO skipped VALUES (?, ?, ?)",
-                [(s.path, s.line, s.reason) for s in skipped],
-            )
+    def _prepare_all(self, jobs: list[tuple[str, str]]) -> Iterator[Prepared]:
+        workers = min(os.cpu_count() or 1, 8)
+        if len(jobs) < PARALLEL_FROM or workers < 2:
+            yield from map(_prepare, jobs)
+            return
+        import multiprocessing
 
-    # --- reading -------------------------------------------------------------
+        # fork shares the loaded modules; workers parse while we write
+        ctx = multiprocessing.get_context("fork" if hasattr(os, "fork") else "spawn")
+        with ctx.Pool(workers) as pool:
+            yield from pool.imap(_prepare, jobs, chunksize=64)
+
+    def _known(self) -> dict[str, tuple[int, int, bytes]]:
+        rows = self.db.execute("SELECT path, mtime_ns, size, hash FROM files")
+        return {path: (m, s, h) for path, m, s, h in rows}
+
+    def _meta(self, key: str) -> str | None:
+        row = self.db.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
+        return row[0] if row else None
+
+    def _set_meta(self, key: str, value: str) -> None:
+        self.db.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", (key, value))
+
+    def _clear(self) -> None:
+        for table in ("files", "records", *RECORD_TABLES):
+            self.db.execute(f"DELETE FROM {table}")
+        self.db.execute("DELETE FROM fts")
+
+    def _delete(self, path: str) -> None:
+        db = self.db
+        db.execute("DELETE FROM files WHERE path = ?", (path,))
+        row = db.execute("SELECT id FROM records WHERE path = ?", (path,)).fetchone()
+        if row is None:
+            return
+        rid = row[0]
+        for table in RECORD_TABLES:
+            db.execute(f"DELETE FROM {table} WHERE record_id = ?", (rid,))
+        db.execute("DELETE FROM fts WHERE rowid = ?", (rid,))
+        db.execute("DELETE FROM records WHERE id = ?", (rid,))
+
+    def _insert(self, p: Prepared) -> None:
+        db = self.db
+        skipped = p.skipped
+        db.execute(
+            "INSERT INTO files VALUES (?, ?, ?, ?, ?, ?)",
+            (p.path, p.mtime_ns, p.size, p.hash,
+             skipped.line if skipped else None, skipped.reason if skipped else None),
+        )  # fmt: skip
+        if p.row is None:
+            return
+        rid = db.execute(
+            "INSERT INTO records(path, url, lang, kind, title_key, title_fold, date, data)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            p.row,
+        ).lastrowid
+        db.executemany(
+            "INSERT INTO record_terms VALUES (?, ?, ?, ?)", [(rid, *t) for t in p.terms or []]
+        )
+        db.executemany("INSERT INTO urls VALUES (?, ?, ?)", [(u, rid, a) for u, a in p.urls or []])
+        db.executemany("INSERT INTO links VALUES (?, ?)", [(rid, t) for t in p.links or []])
+        db.execute(
+            "INSERT INTO fts(rowid, title, terms, description, body) VALUES (?, ?, ?, ?, ?)",
+            (rid, *(p.fts or ("", "", "", ""))),
+        )
+
+    # --- reading -----------------------------------------------------------------------
 
     def _records(self, sql: str, params: Sequence[Any] = ()) -> list[Record]:
         return [record_from_json(row[0]) for row in self.db.execute(sql, params)]
@@ -181,8 +473,31 @@ class Index:
         return self.db.execute("SELECT count(*) FROM records").fetchone()[0]
 
     def skipped(self) -> list[Skipped]:
-        rows = self.db.execute("SELECT path, line, reason FROM skipped ORDER BY path")
+        rows = self.db.execute(
+            "SELECT path, skipped_line, skipped_reason FROM files"
+            " WHERE skipped_reason IS NOT NULL ORDER BY path"
+        )
         return [Skipped(*row) for row in rows]
+
+    @staticmethod
+    def where(
+        terms: dict[str, list[str]] | None, kinds: Sequence[str], langs: Sequence[str]
+    ) -> tuple[list[str], list[Any]]:
+        """SQL conditions on `records` for the filters: every term, any kind, any lang."""
+        where: list[str] = []
+        params: list[Any] = []
+        for taxonomy, slugs in (terms or {}).items():
+            for slug in slugs:
+                where.append(
+                    "records.id IN (SELECT record_id FROM record_terms"
+                    " WHERE taxonomy = ? AND slug = ?)"
+                )
+                params += [taxonomy, slug]
+        for column, values in (("kind", kinds), ("lang", langs)):
+            if values:
+                where.append(f"records.{column} IN ({','.join('?' * len(values))})")
+                params += list(values)
+        return where, params
 
     def select(
         self,
@@ -190,47 +505,18 @@ class Index:
         kinds: Sequence[str] = (),
         langs: Sequence[str] = (),
         order: str = "path",
+        limit: int | None = None,
     ) -> list[Record]:
         """Records having every given term, of any given kind and lang."""
-        where, params = self._where(terms, kinds, langs)
+        where, params = self.where(terms, kinds, langs)
         order_by = {
             "path": "path",
             "title": "title_key, path",
             "date": "date IS NULL, date DESC, path",
         }[order]
         clause = f"WHERE {' AND '.join(where)}" if where else ""
-        return self._records(f"SELECT data FROM records {clause} ORDER BY {order_by}", params)
-
-    def matching_ids(
-        self,
-        terms: dict[str, list[str]] | None = None,
-        kinds: Sequence[str] = (),
-        langs: Sequence[str] = (),
-    ) -> set[int] | None:
-        """Ids passing the filters, or None when there are no filters."""
-        where, params = self._where(terms, kinds, langs)
-        if not where:
-            return None
-        sql = f"SELECT id FROM records WHERE {' AND '.join(where)}"
-        return {row[0] for row in self.db.execute(sql, params)}
-
-    @staticmethod
-    def _where(
-        terms: dict[str, list[str]] | None, kinds: Sequence[str], langs: Sequence[str]
-    ) -> tuple[list[str], list[Any]]:
-        where: list[str] = []
-        params: list[Any] = []
-        for taxonomy, slugs in (terms or {}).items():
-            for slug in slugs:
-                where.append(
-                    "id IN (SELECT record_id FROM record_terms WHERE taxonomy = ? AND slug = ?)"
-                )
-                params += [taxonomy, slug]
-        for column, values in (("kind", kinds), ("lang", langs)):
-            if values:
-                where.append(f"{column} IN ({','.join('?' * len(values))})")
-                params += list(values)
-        return where, params
+        tail = f" LIMIT {int(limit)}" if limit else ""
+        return self._records(f"SELECT data FROM records {clause} ORDER BY {order_by}{tail}", params)
 
     def by_url(self, url: str) -> list[Record]:
         return self._records(
@@ -257,18 +543,19 @@ class Index:
 
     def titles_and_urls(self) -> list[tuple[str, str, str]]:
         """(title, url, path) of every record and alias, for suggestions."""
-        return list(
-            self.db.execute(
-                "SELECT r.title, u.url, r.path FROM urls u JOIN records r ON r.id = u.record_id"
+        return [
+            (json.loads(data)["title"], url, path)
+            for data, url, path in self.db.execute(
+                "SELECT r.data, u.url, r.path FROM urls u JOIN records r ON r.id = u.record_id"
             )
-        )
+        ]
 
-    def linking_to(self, urls: Sequence[str]) -> list[Record]:
-        marks = ",".join("?" * len(urls))
+    def linking_to(self, keys: Sequence[str]) -> list[Record]:
+        marks = ",".join("?" * len(keys))
         return self._records(
             f"SELECT data FROM records WHERE id IN"
-            f" (SELECT record_id FROM links WHERE target_url IN ({marks})) ORDER BY path",
-            list(urls),
+            f" (SELECT record_id FROM links WHERE target IN ({marks})) ORDER BY path",
+            list(keys),
         )
 
     def term_counts(self, taxonomy: str) -> dict[str, tuple[int, str]]:
@@ -290,21 +577,59 @@ class Index:
         rows = self.db.execute(f"SELECT {column}, count(*) FROM records GROUP BY {column}")
         return dict(rows.fetchall())
 
-    def search(self, match: str, limit: int, ids: set[int] | None = None) -> list[tuple[Any, ...]]:
-        """(id, score, data, description snippet, body snippet), best first."""
-        w = ", ".join(str(x) for x in FTS_WEIGHTS)
-        sql = (
-            f"SELECT fts.rowid, bm25(fts, {w}) AS rank, r.data,"
-            " snippet(fts, 2, char(2), char(3), '…', 14),"
-            " snippet(fts, 3, char(2), char(3), '…', 14)"
-            " FROM fts JOIN records r ON r.id = fts.rowid"
-            " WHERE fts MATCH ? ORDER BY rank"
+    # --- full text -----------------------------------------------------------------------
+
+    def has_prefix(self, prefix: str) -> bool:
+        """Whether some indexed word starts with `prefix` (folded)."""
+        row = self.db.execute(
+            "SELECT 1 FROM fts_vocab WHERE term >= ? AND term < ? LIMIT 1",
+            (prefix, prefix + "\U0010ffff"),
+        ).fetchone()
+        return row is not None
+
+    def has_word(self, word: str) -> bool:
+        return (
+            self.db.execute("SELECT 1 FROM fts_vocab WHERE term = ?", (word,)).fetchone()
+            is not None
         )
-        out = []
-        for row in self.db.execute(sql, (match,)):
-            if ids is not None and row[0] not in ids:
-                continue
-            out.append(row)
-            if len(out) >= limit:
-                break
-        return out
+
+    def words_from(self, first: str) -> list[tuple[str, int]]:
+        """(word, documents) of the vocabulary starting with `first`."""
+        return list(
+            self.db.execute(
+                "SELECT term, doc FROM fts_vocab WHERE term >= ? AND term < ?",
+                (first, first + "\U0010ffff"),
+            )
+        )
+
+    def search(
+        self, match: str, where: list[str], params: list[Any], limit: int
+    ) -> list[tuple[float, Record]]:
+        """(bm25 score, record), best first; higher is better."""
+        w = ", ".join(str(x) for x in FTS_WEIGHTS)
+        conditions = " AND ".join(["fts MATCH ?", *where])
+        sql = (
+            f"SELECT bm25(fts, {w}) AS rank, records.data FROM fts"
+            f" JOIN records ON records.id = fts.rowid WHERE {conditions}"
+            f" ORDER BY rank LIMIT {int(limit)}"
+        )
+        try:
+            rows = self.db.execute(sql, [match, *params]).fetchall()
+        except sqlite3.OperationalError as exc:
+            raise KzkbError(f"cannot search for that: {exc}", "simplify the query") from None
+        return [(-rank, record_from_json(data)) for rank, data in rows]
+
+
+def _remove_db(name: str) -> None:
+    for suffix in ("", "-wal", "-shm"):
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(name + suffix)
+
+
+def default_index_path(config: Config) -> Path:
+    """One database per KB, in the user cache directory (XDG_CACHE_HOME)."""
+    from platformdirs import user_cache_dir
+
+    key = hashlib.sha1(str(config.content_dir.resolve()).encode()).hexdigest()[:16]
+    name = "".join(ch if ch.isalnum() else "-" for ch in config.content_dir.name)[:32] or "kb"
+    return Path(user_cache_dir("kzkb")) / f"{name}-{key}.sqlite"

@@ -9,14 +9,10 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from rapidfuzz import fuzz, process
-
 from kzkb.config import Config, open_config
-from kzkb.index import Index, record_from_json
-from kzkb.links import internal_target
-from kzkb.loader import load_kb
+from kzkb.index import Index, Progress, RefreshStats, default_index_path
 from kzkb.model import KzkbError, Record, Skipped, Term
-from kzkb.search import FILTER_FIELDS, Query, fts_columns, fts_match, parse_query
+from kzkb.search import FILTER_FIELDS, Query, matched_fields, parse_query, plan, snippet
 from kzkb.urls import normalize_url, term_slug
 
 SORTS = ("path", "title", "date")
@@ -51,6 +47,8 @@ class Hit:
 
 def suggest(word: str, choices: list[str], limit: int = 3, cutoff: float = 60) -> list[str]:
     """The known values closest to a mistyped one, best first."""
+    from rapidfuzz import fuzz, process
+
     found = process.extract(word, choices, scorer=fuzz.WRatio, limit=limit * 2, score_cutoff=cutoff)
     out: list[str] = []
     for choice, _, _ in found:  # "feminita" and "Feminita" are one suggestion
@@ -60,34 +58,36 @@ def suggest(word: str, choices: list[str], limit: int = 3, cutoff: float = 60) -
 
 
 class KnowledgeBase:
-    def __init__(self, config: Config, index: Index) -> None:
+    def __init__(self, config: Config, index: Index, last_refresh: RefreshStats) -> None:
         self.config = config
         self.index = index
+        self.last_refresh = last_refresh
 
     @classmethod
-    def open(cls, path: str | os.PathLike[str] | None = None) -> KnowledgeBase:
-        """Find the KB (see config.find_kb), load it and index it."""
-        config = open_config(path)
-        records, skipped = load_kb(config)
-        return cls.from_records(config, records, skipped)
-
-    @classmethod
-    def from_records(
-        cls, config: Config, records: list[Record], skipped: list[Skipped]
+    def open(
+        cls,
+        path: str | os.PathLike[str] | None = None,
+        *,
+        index_path: str | os.PathLike[str] | None = None,
+        rebuild: bool = False,
+        progress: Progress | None = None,
     ) -> KnowledgeBase:
-        index = Index()
-        url_of_path = {r.path: r.url for r in records}
+        """Find the KB (see config.find_kb) and bring its index up to date.
 
-        def targets(record: Record) -> list[str]:
-            out = []
-            for link in record.links:
-                url = internal_target(link, record, url_of_path)
-                if url is not None:
-                    out.append(url)
-            return out
-
-        index.replace_all(records, skipped, fts_text=fts_columns, link_targets=targets)
-        return cls(config, index)
+        The index is `index_path`, else $KZKB_INDEX, else one file per KB in
+        the user cache directory; ":memory:" keeps it in memory.
+        """
+        config = open_config(path)
+        where = index_path or os.environ.get("KZKB_INDEX") or default_index_path(config)
+        try:
+            index = Index.open(where)
+        except OSError as exc:
+            raise KzkbError(
+                f"cannot create the index at {where}: {exc.strerror or exc}",
+                "pass --index PATH (or set KZKB_INDEX) to a writable place",
+            ) from None
+        stats = index.refresh(config, rebuild=rebuild, progress=progress)
+        return cls(config, index, stats)
 
     @property
     def root(self) -> Path:
@@ -171,6 +171,11 @@ class KnowledgeBase:
         return query, self.filters(terms, kinds, langs)
 
     def search(self, text: str, filters: Filters | None = None, limit: int = 20) -> list[Hit]:
+        """Ranked records for a query (see search.plan for how words match).
+
+        BM25 over the folded fields ranks the candidates; then an exact title
+        match comes first, then titles holding every query word.
+        """
         query, inline = self.parse(text)
         f = (filters or Filters()).merge(inline)
         if query.is_empty:
@@ -181,17 +186,24 @@ class KnowledgeBase:
                 )
             # filters alone (category:ingo): every matching record, like `list`
             return [Hit(r, 0.0, "", ()) for r in self.list(f)[:limit]]
-        ids = self.index.matching_ids(f.terms, f.kinds, f.langs)
-        rows = self.index.search(fts_match(query), limit, ids)
-        hits = []
-        needles = [w.casefold() for w in query.words + query.phrases]
-        for _rid, rank, data, desc_snip, body_snip in rows:
-            record = record_from_json(data)
-            snippet = desc_snip if "\x02" in desc_snip else body_snip
-            if "\x02" not in snippet:
-                snippet = record.description or body_snip
-            hits.append(Hit(record, -rank, snippet, _matched_fields(record, needles)))
-        return hits
+        p = plan(query, self.index)
+        where, params = Index.where(f.terms, f.kinds, f.langs)
+        pool = self.index.search(p.match, where, params, max(limit * 3, 50))
+        words = p.folded_query.split()
+
+        def tier(record: Record) -> int:
+            from kzkb.fold import fold
+
+            title = fold(record.title)
+            if title == p.folded_query:
+                return 0
+            title_words = title.split()
+            if all(any(t.startswith(w) for t in title_words) for w in words):
+                return 1
+            return 2
+
+        ranked = sorted(pool, key=lambda item: (tier(item[1]), -item[0]))[:limit]
+        return [Hit(r, score, snippet(r, p), matched_fields(r, p)) for score, r in ranked]
 
     def find(self, ref: str) -> Record:
         """One record by path, URL or alias, slug, or title."""
@@ -274,15 +286,3 @@ class KnowledgeBase:
 
     def summary(self) -> dict[str, dict[str, int]]:
         return {"kind": self.index.counts("kind"), "lang": self.index.counts("lang")}
-
-
-def _matched_fields(record: Record, needles: list[str]) -> tuple[str, ...]:
-    fields = {
-        "title": record.title,
-        "terms": " ".join(label for labels in record.term_labels.values() for label in labels),
-        "description": record.description,
-        "body": record.body,
-    }
-    return tuple(
-        name for name, text in fields.items() if any(n in text.casefold() for n in needles)
-    )

@@ -465,16 +465,21 @@ def build_record(relpath: str, text: str, config: Config) -> Record | Skipped:
     )
 
 
+def load_bytes(data: bytes, relpath: str, config: Config) -> Record | Skipped:
+    """A Record from a file's bytes: decoding, then build_record. Pure."""
+    text = _decode(data, relpath)
+    if isinstance(text, Skipped):
+        return text
+    return build_record(relpath, text, config)
+
+
 def load_file(path: Path, relpath: str, config: Config) -> Record | Skipped:
     try:
         stat = path.stat()
         data = path.read_bytes()
     except OSError as exc:
         return Skipped(relpath, 1, f"cannot read: {exc.strerror or exc}")
-    text = _decode(data, relpath)
-    if isinstance(text, Skipped):
-        return text
-    result = build_record(relpath, text, config)
+    result = load_bytes(data, relpath, config)
     if isinstance(result, Record):
         result.mtime_ns = stat.st_mtime_ns
         result.size = stat.st_size

@@ -298,15 +298,23 @@ def record_json(
 
 
 def index_summary(
-    root: str, summary: dict[str, dict[str, int]], skipped: Iterable[Skipped], fmt: str
+    root: str,
+    summary: dict[str, dict[str, int]],
+    skipped: Iterable[Skipped],
+    fmt: str,
+    refresh: dict[str, Any] | None = None,
+    index_path: str = "",
 ) -> None:
     skipped = list(skipped)
+    refresh = refresh or {}
     if fmt != "table":
         data = {
             "kb": root,
+            "index": index_path,
             "records": sum(summary["kind"].values()),
             "by_kind": summary["kind"],
             "by_lang": summary["lang"],
+            "refresh": refresh,
             "skipped": [{"path": s.path, "line": s.line, "reason": s.reason} for s in skipped],
         }
         json.dump(data, sys.stdout, ensure_ascii=False, indent=2 if fmt == "json" else None)
@@ -315,6 +323,13 @@ def index_summary(
     console = out()
     total = sum(summary["kind"].values())
     console.print(Text(f"Indexed {total} records from {root}", style="bold"))
+    if refresh:
+        did = "rebuilt" if refresh.get("rebuilt") else "refreshed"
+        counts = ", ".join(
+            f"{refresh.get(key, 0)} {key}" for key in ("added", "changed", "removed", "unchanged")
+        )
+        line = f"Index {did} in {refresh.get('seconds', 0):.2f} s: {counts} ({index_path})"
+        console.print(Text(line, style="dim"))
     for title, counts in (("Kind", summary["kind"]), ("Lang", summary["lang"])):
         table = Table(box=box.SIMPLE_HEAD, pad_edge=False)
         table.add_column(title)

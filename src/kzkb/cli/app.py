@@ -110,11 +110,58 @@ LimitOption = Annotated[
 ]
 
 
-def open_kb(kb: str | None) -> Any:
-    """Find and load the KB; report files that could not be used on stderr."""
+IndexOption = Annotated[
+    str | None,
+    typer.Option(
+        "--index",
+        metavar="PATH",
+        help="The index database (default: $KZKB_INDEX, else one per KB in the user cache).",
+        show_default=False,
+    ),
+]
+
+
+class _ProgressBar:
+    """A Rich progress bar for long refreshes, on a terminal only."""
+
+    def __init__(self) -> None:
+        self.bar: Any = None
+        self.task: Any = None
+
+    def __call__(self, done: int, total: int) -> None:
+        if self.bar is None:
+            if total < 2000 or not sys.stderr.isatty():
+                return
+            from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
+
+            from kzkb import views
+
+            self.bar = Progress(
+                "[progress.description]{task.description}",
+                BarColumn(),
+                MofNCompleteColumn(),
+                TimeRemainingColumn(),
+                console=views.err(),
+                transient=True,
+            )
+            self.bar.start()
+            self.task = self.bar.add_task("Indexing", total=total)
+        self.bar.update(self.task, completed=done)
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.stop()
+
+
+def open_kb(kb: str | None, index: str | None = None, rebuild: bool = False) -> Any:
+    """Find the KB, refresh its index, and report unusable files on stderr."""
     from kzkb import views
     from kzkb.kb import KnowledgeBase
 
-    base = KnowledgeBase.open(kb)
-    views.skipped_warnings(base.skipped())
+    bar = _ProgressBar()
+    try:
+        base = KnowledgeBase.open(kb, index_path=index, rebuild=rebuild, progress=bar)
+    finally:
+        bar.close()
+    views.skipped_warnings(base.skipped() if base.last_refresh.skipped else [])
     return base

@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from kzkb.cli.app import FormatOption, KbOption, LimitOption, app, open_kb
+from kzkb.cli.app import FormatOption, IndexOption, KbOption, LimitOption, app, open_kb
 from kzkb.cli.filters import (
     CategoryOption,
     CountryOption,
@@ -39,6 +39,7 @@ def list_records(
     limit: LimitOption = None,
     fmt: FormatOption = "table",
     kb: KbOption = None,
+    index: IndexOption = None,
 ) -> None:
     """Browse records by category, country, tag, language, kind or lang.
 
@@ -52,7 +53,7 @@ def list_records(
     """
     from kzkb import views
 
-    base = open_kb(kb)
+    base = open_kb(kb, index)
     filters = build_filters(base, category, country, tag, language, kind, lang)
     records = base.list(filters, sort=sort.value)
     if limit:

@@ -6,7 +6,7 @@ from typing import Annotated
 
 import typer
 
-from kzkb.cli.app import FormatOption, KbOption, LimitOption, app, open_kb
+from kzkb.cli.app import FormatOption, IndexOption, KbOption, LimitOption, app, open_kb
 from kzkb.cli.filters import (
     CategoryOption,
     CountryOption,
@@ -30,6 +30,7 @@ def search(
     limit: LimitOption = None,
     fmt: FormatOption = "table",
     kb: KbOption = None,
+    index: IndexOption = None,
 ) -> None:
     """Ranked full-text search over titles, terms, descriptions and bodies.
 
@@ -43,7 +44,7 @@ def search(
     """
     from kzkb import views
 
-    base = open_kb(kb)
+    base = open_kb(kb, index)
     filters = build_filters(base, category, country, tag, language, kind, lang)
     hits = base.search(query, filters, limit=limit or 20)
     config = base.config

@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from kzkb.cli.app import KbOption, app, open_kb
+from kzkb.cli.app import IndexOption, KbOption, app, open_kb
 
 
 class ShowFormat(StrEnum):
@@ -22,6 +22,7 @@ def show(
         ShowFormat, typer.Option("--format", "-f", help="Output format.")
     ] = ShowFormat.table,
     kb: KbOption = None,
+    index: IndexOption = None,
 ) -> None:
     """One record: its fields, its body rendered, and the records that link to it.
 
@@ -35,7 +36,7 @@ def show(
     """
     from kzkb import views
 
-    base = open_kb(kb)
+    base = open_kb(kb, index)
     record = base.find(ref)
     backlinks = base.backlinks(record)
     translations = base.translations(record)

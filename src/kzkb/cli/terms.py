@@ -6,7 +6,7 @@ from typing import Annotated
 
 import typer
 
-from kzkb.cli.app import FormatOption, KbOption, LimitOption, app, open_kb
+from kzkb.cli.app import FormatOption, IndexOption, KbOption, LimitOption, app, open_kb
 
 
 @app.command()
@@ -17,6 +17,7 @@ def terms(
     limit: LimitOption = None,
     fmt: FormatOption = "table",
     kb: KbOption = None,
+    index: IndexOption = None,
 ) -> None:
     """The terms of a taxonomy with slug, label and how many records use each.
 
@@ -28,7 +29,7 @@ def terms(
     """
     from kzkb import views
 
-    base = open_kb(kb)
+    base = open_kb(kb, index)
     found = base.terms(taxonomy)
     if limit:
         found = found[:limit]
