@@ -160,12 +160,12 @@ def plan(query: Query, vocab: Vocabulary) -> Plan:
         options = [_quote(word) + "*"]
         prefixes.append(word)
         stem = fold(_stem(raw))
-        if stem and stem != word and len(stem) >= 4:
+        if stem and stem != word and len(stem) >= 3:
             options.append(_quote(stem) + "*")
             prefixes.append(stem)
         for split in _splits(word, vocab):
             options.append(_quote(split) + "*")
-            prefixes.extend(split.split())
+            prefixes.append(split)  # a phrase: the halves match only side by side
         if not vocab.has_prefix(word) and not (stem and vocab.has_prefix(stem)):
             for fix in _typo_candidates(word, vocab):
                 options.append(_quote(fix))
@@ -201,7 +201,10 @@ def plan(query: Query, vocab: Vocabulary) -> Plan:
 
 
 def _matcher(plan_: Plan) -> re.Pattern[str] | None:
-    parts = [re.escape(p) for p in sorted(set(plan_.prefixes), key=len, reverse=True)]
+    parts = [
+        re.escape(p).replace(r"\ ", r"\W+")
+        for p in sorted(set(plan_.prefixes), key=len, reverse=True)
+    ]
     parts_exact = [re.escape(w) + r"\b" for w in set(plan_.words)]
     alternatives = parts + parts_exact
     if not alternatives:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import posixpath
 import unicodedata
+from functools import lru_cache
 from urllib.parse import unquote, urlsplit
 
 _PATH_PUNCT = frozenset("./\\_#+~-@")
@@ -42,6 +43,7 @@ def urlize(text: str) -> str:
     return "".join(out).lower()
 
 
+@lru_cache(maxsize=16384)
 def term_slug(term: str) -> str:
     """The slug of a taxonomy term: "Local NGO", "local ngo" -> "local-ngo"."""
     return urlize(term).strip("-/")

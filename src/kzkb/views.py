@@ -16,7 +16,6 @@ from typing import Any
 
 from rich import box
 from rich.console import Console
-from rich.markdown import Markdown
 from rich.table import Table
 from rich.text import Text
 
@@ -268,6 +267,8 @@ def record_detail(
         fields.add_row("translations", ", ".join(f"{t.lang}: {t.path}" for t in translations))
     console.print(fields)
     if record.body.strip():
+        from rich.markdown import Markdown  # markdown-it under it: only `show` pays for it
+
         console.rule(style="dim")
         console.print(Markdown(record.body))
     console.rule(style="dim")

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from kzkb.kb import Filters, KnowledgeBase
+if TYPE_CHECKING:  # the core loads only when a command runs, not for --help
+    from kzkb.kb import Filters, KnowledgeBase
 
 CategoryOption = Annotated[
     list[str] | None,
