@@ -217,48 +217,60 @@ def _prepare(job: tuple[str, str]) -> Prepared:
 # --- scanning the KB -------------------------------------------------------------------
 
 
-def scan(root: Path) -> dict[str, tuple[str, int, int]]:
-    """{relative path: (full path, mtime_ns, size)} of the KB's Markdown files.
+def scan(root: Path) -> dict[str, tuple[int, int]]:
+    """{relative path: (mtime_ns, size)} of the KB's Markdown files.
 
-    os.scandir gives names and types without extra system calls; one stat per
-    file is the least a change check can do. Hidden entries are skipped, and
-    symbolic links are followed only to files inside the KB, so a link loop or
-    a link out of the KB cannot pull in foreign files.
+    This runs before every command, so it does the least a change check can:
+    one directory listing per folder and one stat per file. Hidden entries are
+    skipped; symbolic links are followed only to files inside the KB, so a
+    link loop or a link out of the KB cannot pull in foreign files.
     """
-    out: dict[str, tuple[str, int, int]] = {}
+    out: dict[str, tuple[int, int]] = {}
     root_str = str(root)
     root_real: str | None = None
     stack = [(root_str, "")]
     while stack:
         folder, prefix = stack.pop()
         try:
-            entries = list(os.scandir(folder))
+            listing = os.scandir(folder)
         except OSError:
             continue
-        for entry in entries:
-            name = entry.name
-            if name.startswith("."):
-                continue
-            try:
-                if entry.is_dir(follow_symlinks=False):
-                    stack.append((entry.path, f"{prefix}{name}/"))
+        with listing:
+            for entry in listing:
+                name = entry.name
+                if name[0] == ".":
                     continue
-                lower = name.lower()
-                if not (lower.endswith(".md") or lower.endswith(".markdown")):
-                    continue
-                if entry.is_symlink():
-                    if root_real is None:
-                        root_real = os.path.realpath(root_str)
-                    real = os.path.realpath(entry.path)
-                    if not real.startswith(root_real + os.sep) or not os.path.isfile(real):
+                try:
+                    if entry.is_dir(follow_symlinks=False):
+                        stack.append((entry.path, f"{prefix}{name}/"))
                         continue
-                    st = os.stat(real)
-                else:
-                    st = entry.stat(follow_symlinks=False)
-            except OSError:
-                continue
-            out[prefix + name] = (entry.path, st.st_mtime_ns, st.st_size)
+                    if not name.lower().endswith((".md", ".markdown")):
+                        continue
+                    if entry.is_symlink():
+                        if root_real is None:
+                            root_real = os.path.realpath(root_str)
+                        real = os.path.realpath(entry.path)
+                        if not real.startswith(root_real + os.sep) or not os.path.isfile(real):
+                            continue
+                        st = os.stat(real)
+                    else:
+                        st = entry.stat(follow_symlinks=False)
+                except OSError:
+                    continue
+                out[prefix + name] = (st.st_mtime_ns, st.st_size)
     return out
+
+
+def fingerprint(on_disk: dict[str, tuple[int, int]]) -> str:
+    """One digest of every file's path, mtime and size: equal digests mean
+    nothing to refresh, without reading the files table."""
+    digest = hashlib.blake2b(digest_size=16)
+    digest.update(
+        "\n".join(f"{p}\0{m}\0{s}" for p, (m, s) in sorted(on_disk.items())).encode(
+            "utf-8", "surrogateescape"
+        )
+    )
+    return digest.hexdigest()
 
 
 # --- the store ---------------------------------------------------------------------------
@@ -340,11 +352,15 @@ class Index:
         stats = RefreshStats(rebuilt=rebuild)
         content = str(config.content_dir)
         on_disk = scan(config.content_dir)
+        stamp = fingerprint(on_disk)
         if not rebuild and self._meta("content_dir") == content:
+            if self._meta("fingerprint") == stamp:
+                # the same files with the same mtimes and sizes as last time
+                stats.unchanged = len(on_disk)
+                stats.seconds = time.perf_counter() - started
+                return stats
             known = self._known()
-            candidates = [
-                p for p, (_, m, s) in on_disk.items() if known.get(p, (0, 0))[:2] != (m, s)
-            ]
+            candidates = [p for p, ms in on_disk.items() if known.get(p, (0, 0))[:2] != ms]
             gone = [p for p in known if p not in on_disk]
             if not candidates and not gone:
                 stats.unchanged = len(on_disk)
@@ -359,9 +375,7 @@ class Index:
                 known = {}
             else:  # re-read: another process may have refreshed while we waited
                 known = self._known()
-            candidates = [
-                p for p, (_, m, s) in on_disk.items() if known.get(p, (0, 0))[:2] != (m, s)
-            ]
+            candidates = [p for p, ms in on_disk.items() if known.get(p, (0, 0))[:2] != ms]
             gone = [p for p in known if p not in on_disk]
             stats.unchanged = len(on_disk) - len(candidates)
             for path in gone:
@@ -369,7 +383,7 @@ class Index:
             stats.removed = len(gone)
             global _CONFIG
             _CONFIG = config
-            jobs = [(on_disk[p][0], p) for p in candidates]
+            jobs = [(os.path.join(content, p), p) for p in candidates]
             for i, prepared in enumerate(self._prepare_all(jobs), 1):
                 old = known.get(prepared.path)
                 if old is not None and old[2] == prepared.hash:
@@ -389,6 +403,7 @@ class Index:
                 if progress is not None:
                     progress(i, len(jobs))
             self._set_meta("content_dir", content)
+            self._set_meta("fingerprint", stamp)
             db.execute("COMMIT")
         except BaseException:
             db.execute("ROLLBACK")
