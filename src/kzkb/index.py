@@ -27,6 +27,12 @@ from kzkb.model import Heading, KzkbError, Link, Record, Skipped
 
 SCHEMA_VERSION = 3
 
+# Stamped in the SQLite header (PRAGMA application_id, bytes 68-71): the
+# mark that a file is a kzkb index, which kzkb may replace when it is stale
+# or damaged. Any other file at --index is the user's and is never touched.
+APPLICATION_ID = 0x6B7A6B62  # "kzkb"
+SQLITE_MAGIC = b"SQLite format 3\x00"
+
 # BM25 weights of the FTS columns: title > terms > description > body.
 FTS_WEIGHTS = (10.0, 5.0, 3.0, 1.0)
 
@@ -290,12 +296,17 @@ class Index:
         self.path = path
 
     @classmethod
-    def open(cls, path: str | os.PathLike[str] = ":memory:") -> Index:
-        """Open (or create) the index; a stale schema or a damaged file is
-        replaced by a new empty index, which the next refresh fills."""
+    def open(cls, path: str | os.PathLike[str] = ":memory:", *, owned: bool = False) -> Index:
+        """Open (or create) the index. A stale schema or a damaged index is
+        replaced by a new empty one, which the next refresh fills.
+
+        `owned`: the path is kzkb's own (the cache), so whatever is there may
+        be replaced. Elsewhere only an empty file or a kzkb index is.
+        """
         name = str(path)
         if name != ":memory:":
             Path(name).parent.mkdir(parents=True, exist_ok=True)
+            _check_ownership(name, owned)
         try:
             db = _connect(name)
             version = db.execute("PRAGMA user_version").fetchone()[0]
@@ -304,6 +315,10 @@ class Index:
                 _remove_db(name)
                 db = _connect(name)
                 version = 0
+            if version == 0:
+                # stamp the header before WAL mode, so the mark is in the file
+                # itself at once rather than in the log until a checkpoint
+                db.execute(f"PRAGMA application_id = {APPLICATION_ID}")
             if name != ":memory:":
                 db.execute("PRAGMA journal_mode = WAL")
             db.execute("PRAGMA synchronous = NORMAL")
@@ -313,11 +328,12 @@ class Index:
         except sqlite3.DatabaseError:
             if name == ":memory:":
                 raise
-            # not a database, or a damaged one: the index is a cache, rebuild it
+            # a damaged kzkb index: it is a cache of the KB, so rebuild it
             with contextlib.suppress(Exception):
                 db.close()
             _remove_db(name)
             db = _connect(name)
+            db.execute(f"PRAGMA application_id = {APPLICATION_ID}")
             db.execute("PRAGMA journal_mode = WAL")
             cls._create(db)
         return cls(db, name)
@@ -333,6 +349,7 @@ class Index:
             for statement in SCHEMA.split(";\n"):
                 if statement.strip():
                     db.execute(statement)
+            db.execute(f"PRAGMA application_id = {APPLICATION_ID}")
             db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
             db.execute("COMMIT")
         except BaseException:
@@ -423,7 +440,7 @@ class Index:
 
         # fork shares the loaded modules; workers parse while we write
         ctx = multiprocessing.get_context("fork" if hasattr(os, "fork") else "spawn")
-        with ctx.Pool(workers) as pool:
+        with ctx.Pool(workers, initializer=_worker_init) as pool:
             yield from pool.imap(_prepare, jobs, chunksize=64)
 
     def _known(self) -> dict[str, tuple[int, int, bytes]]:
@@ -633,6 +650,39 @@ class Index:
         except sqlite3.OperationalError as exc:
             raise KzkbError(f"cannot search for that: {exc}", "simplify the query") from None
         return [(-rank, record_from_json(data)) for rank, data in rows]
+
+
+def _check_ownership(name: str, owned: bool) -> None:
+    """Refuse to open (and so perhaps replace) a file that is not ours."""
+    try:
+        with open(name, "rb") as handle:
+            header = handle.read(100)
+    except FileNotFoundError:
+        return
+    except OSError as exc:
+        raise KzkbError(
+            f"cannot read the index {name}: {exc.strerror}",
+            "pass --index PATH (or set KZKB_INDEX) to a writable place",
+        ) from None
+    if owned or not header:
+        return
+    stamp = int.from_bytes(header[68:72], "big") if len(header) >= 72 else 0
+    if header.startswith(SQLITE_MAGIC) and stamp == APPLICATION_ID:
+        return
+    raise KzkbError(
+        f"{name} is not a kzkb index; kzkb will not overwrite it",
+        "choose another --index path (or KZKB_INDEX), or remove the file",
+    )
+
+
+def _worker_init() -> None:
+    """Workers leave Ctrl-C to the main process, which rolls back and says so
+    in one line; if the main process dies, they end without a word."""
+    import signal
+    import sys
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    sys.stderr = open(os.devnull, "w")  # noqa: SIM115 - lives as long as the worker
 
 
 def _remove_db(name: str) -> None:

@@ -78,9 +78,10 @@ class KnowledgeBase:
         the user cache directory; ":memory:" keeps it in memory.
         """
         config = open_config(path)
-        where = index_path or os.environ.get("KZKB_INDEX") or default_index_path(config)
+        given = index_path or os.environ.get("KZKB_INDEX")
+        where = given or default_index_path(config)
         try:
-            index = Index.open(where)
+            index = Index.open(where, owned=not given)
         except OSError as exc:
             raise KzkbError(
                 f"cannot create the index at {where}: {exc.strerror or exc}",
