@@ -34,28 +34,3 @@ def link_key(link: Link, record: Record) -> str | None:
     if path.startswith("/"):
         return normalize_url(path)
     return resolve_relative(path, record.url)
-
-
-def internal_target(link: Link, record: Record, content_url_of_path: dict[str, str]) -> str | None:
-    """The normalised site URL an internal link points at, or None.
-
-    None for external links and same-page #fragments. Links to Markdown
-    files (../feminita.md) are mapped to the page URL of that file.
-    `content_url_of_path` maps content paths to page URLs.
-    """
-    target = link.target.strip()
-    if not target or is_external(target) or target.startswith("#"):
-        return None
-    path = urlsplit(target).path
-    if not path:
-        return None
-    if path.lower().endswith((".md", ".markdown")):
-        base = posixpath.dirname(record.path)
-        rel = path.lstrip("/") if path.startswith("/") else posixpath.join(base, path)
-        rel = posixpath.normpath(unquote(rel))
-        url = content_url_of_path.get(rel)
-        if url is not None:
-            return url
-    if path.startswith("/"):
-        return normalize_url(path)
-    return resolve_relative(path, record.url)

@@ -8,12 +8,10 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import os
 import re
 import tomllib
 import unicodedata
 from bisect import bisect_right
-from collections.abc import Iterator
 from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
@@ -486,31 +484,13 @@ def load_file(path: Path, relpath: str, config: Config) -> Record | Skipped:
     return result
 
 
-def iter_files(root: Path) -> Iterator[tuple[Path, str]]:
-    """Markdown files under root, sorted, skipping hidden entries.
-
-    Symbolic links to folders are not followed, so a link loop or a link out
-    of the KB cannot pull in files that are not the KB's.
-    """
-    for folder, dirs, files in os.walk(root, followlinks=False):
-        dirs[:] = sorted(d for d in dirs if not d.startswith("."))
-        base = Path(folder)
-        for name in sorted(files):
-            if name.startswith(".") or not name.lower().endswith(MARKDOWN_SUFFIXES):
-                continue
-            full = base / name
-            if full.is_symlink():
-                try:
-                    full.resolve(strict=True).relative_to(root.resolve())
-                except (OSError, ValueError, RuntimeError):
-                    continue
-            yield full, full.relative_to(root).as_posix()
-
-
 def load_kb(config: Config) -> tuple[list[Record], list[Skipped]]:
+    """Every record of the KB, without an index (the walk is index.scan's)."""
+    from kzkb.index import scan
+
     records: list[Record] = []
     skipped: list[Skipped] = []
-    for full, rel in iter_files(config.content_dir):
-        result = load_file(full, rel, config)
+    for rel in sorted(scan(config.content_dir)):
+        result = load_file(config.content_dir / rel, rel, config)
         (records if isinstance(result, Record) else skipped).append(result)
     return records, skipped
