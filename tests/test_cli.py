@@ -391,3 +391,19 @@ def test_every_seed_link_target_exists_in_kb(run, seed):
             continue
         result = run("show", target, "--kb", str(KB), "-f", "json")
         assert result.exit_code == 0, f"{target}: {result.stderr}"
+
+
+def test_a_bad_file_is_reported_on_every_command_until_fixed(cli, make_kb, tmp_path):
+    root = make_kb(
+        {
+            "sources/good.md": "---\ntitle: Good\n---\nfine words\n",
+            "sources/bad.md": "---\ntitle: [unclosed\n---\n",
+        }
+    )
+    opts = ("--kb", str(root), "--index", str(tmp_path / "i.sqlite"))
+    for _ in range(2):  # the second run refreshes nothing: the warning must stay
+        result = cli("search", "fine", *opts)
+        assert result.returncode == 0
+        assert result.stderr.count("sources/bad.md:2") == 1, result.stderr
+    (root / "sources" / "bad.md").write_text("---\ntitle: Fixed\n---\n", encoding="utf-8")
+    assert "bad.md" not in cli("search", "fine", *opts).stderr

@@ -374,6 +374,7 @@ class Index:
             if self._meta("fingerprint") == stamp:
                 # the same files with the same mtimes and sizes as last time
                 stats.unchanged = len(on_disk)
+                stats.skipped = int(self._meta("skipped") or 0)
                 stats.seconds = time.perf_counter() - started
                 return stats
             known = self._known()
@@ -381,6 +382,7 @@ class Index:
             gone = [p for p in known if p not in on_disk]
             if not candidates and not gone:
                 stats.unchanged = len(on_disk)
+                stats.skipped = int(self._meta("skipped") or 0)
                 stats.seconds = time.perf_counter() - started
                 return stats
         db = self.db
@@ -421,13 +423,15 @@ class Index:
                     progress(i, len(jobs))
             self._set_meta("content_dir", content)
             self._set_meta("fingerprint", stamp)
+            stats.skipped = db.execute(
+                "SELECT count(*) FROM files WHERE skipped_reason IS NOT NULL"
+            ).fetchone()[0]
+            # kept, so that a refresh with nothing to do still knows of them
+            self._set_meta("skipped", str(stats.skipped))
             db.execute("COMMIT")
         except BaseException:
             db.execute("ROLLBACK")
             raise
-        stats.skipped = db.execute(
-            "SELECT count(*) FROM files WHERE skipped_reason IS NOT NULL"
-        ).fetchone()[0]
         stats.seconds = time.perf_counter() - started
         return stats
 
