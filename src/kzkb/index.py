@@ -310,21 +310,17 @@ class Index:
         try:
             db = _connect(name)
             version = db.execute("PRAGMA user_version").fetchone()[0]
-            if version not in (0, SCHEMA_VERSION):
+            if version == SCHEMA_VERSION:
+                if name != ":memory:":
+                    db.execute("PRAGMA journal_mode = WAL")
+                db.execute("PRAGMA synchronous = NORMAL")
+                db.execute("SELECT count(*) FROM files").fetchone()
+                return cls(db, name)
+            if version != 0:  # another schema: start again
                 db.close()
                 _remove_db(name)
                 db = _connect(name)
-                version = 0
-            if version == 0:
-                # stamp the header before WAL mode, so the mark is in the file
-                # itself at once rather than in the log until a checkpoint
-                db.execute(f"PRAGMA application_id = {APPLICATION_ID}")
-            if name != ":memory:":
-                db.execute("PRAGMA journal_mode = WAL")
-            db.execute("PRAGMA synchronous = NORMAL")
-            if version == 0:
-                cls._create(db)
-            db.execute("SELECT count(*) FROM files").fetchone()
+            cls._initialise(db, name)
         except sqlite3.DatabaseError:
             if name == ":memory:":
                 raise
@@ -333,10 +329,18 @@ class Index:
                 db.close()
             _remove_db(name)
             db = _connect(name)
-            db.execute(f"PRAGMA application_id = {APPLICATION_ID}")
-            db.execute("PRAGMA journal_mode = WAL")
-            cls._create(db)
+            cls._initialise(db, name)
         return cls(db, name)
+
+    @classmethod
+    def _initialise(cls, db: sqlite3.Connection, name: str) -> None:
+        # stamp the header before WAL mode, so the mark is in the file itself
+        # at once rather than in the log until a checkpoint
+        db.execute(f"PRAGMA application_id = {APPLICATION_ID}")
+        if name != ":memory:":
+            db.execute("PRAGMA journal_mode = WAL")
+        db.execute("PRAGMA synchronous = NORMAL")
+        cls._create(db)
 
     @staticmethod
     def _create(db: sqlite3.Connection) -> None:
@@ -579,12 +583,12 @@ class Index:
 
     def titles_and_urls(self) -> list[tuple[str, str, str]]:
         """(title, url, path) of every record and alias, for suggestions."""
-        return [
-            (json.loads(data)["title"], url, path)
-            for data, url, path in self.db.execute(
-                "SELECT r.data, u.url, r.path FROM urls u JOIN records r ON r.id = u.record_id"
+        return list(
+            self.db.execute(
+                "SELECT json_extract(r.data, '$.title'), u.url, r.path"
+                " FROM urls u JOIN records r ON r.id = u.record_id"
             )
-        ]
+        )
 
     def linking_to(self, keys: Sequence[str]) -> list[Record]:
         marks = ",".join("?" * len(keys))

@@ -192,9 +192,9 @@ class KnowledgeBase:
         pool = self.index.search(p.match, where, params, max(limit * 3, 50))
         words = p.folded_query.split()
 
-        def tier(record: Record) -> int:
-            from kzkb.fold import fold
+        from kzkb.fold import fold
 
+        def tier(record: Record) -> int:
             title = fold(record.title)
             if title == p.folded_query:
                 return 0
