@@ -14,6 +14,7 @@ import contextlib
 import datetime as dt
 import hashlib
 import json
+import marshal
 import os
 import sqlite3
 import time
@@ -22,10 +23,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from kzkb import prescan
 from kzkb.config import Config
 from kzkb.model import Heading, KzkbError, Link, Record, Skipped
+from kzkb.scan import fingerprint, scan
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 
 # Stamped in the SQLite header (PRAGMA application_id, bytes 68-71): the
 # mark that a file is a kzkb index, which kzkb may replace when it is stale
@@ -41,7 +44,7 @@ FTS_WEIGHTS = (10.0, 5.0, 3.0, 1.0)
 PARALLEL_FROM = 400
 
 SCHEMA = """
-CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE meta (key TEXT PRIMARY KEY, value NOT NULL);
 CREATE TABLE files (
   path TEXT PRIMARY KEY,
   mtime_ns INTEGER NOT NULL,
@@ -50,6 +53,7 @@ CREATE TABLE files (
   skipped_line INTEGER,
   skipped_reason TEXT
 ) WITHOUT ROWID;
+CREATE INDEX files_skipped ON files(path) WHERE skipped_reason IS NOT NULL;
 CREATE TABLE records (
   id INTEGER PRIMARY KEY,
   path TEXT NOT NULL UNIQUE,
@@ -61,6 +65,8 @@ CREATE TABLE records (
   date TEXT,
   data TEXT NOT NULL
 );
+CREATE INDEX records_by_kind ON records(kind);
+CREATE INDEX records_by_lang ON records(lang);
 CREATE TABLE record_terms (
   record_id INTEGER NOT NULL,
   taxonomy TEXT NOT NULL,
@@ -220,65 +226,6 @@ def _prepare(job: tuple[str, str]) -> Prepared:
     return prepared
 
 
-# --- scanning the KB -------------------------------------------------------------------
-
-
-def scan(root: Path) -> dict[str, tuple[int, int]]:
-    """{relative path: (mtime_ns, size)} of the KB's Markdown files.
-
-    This runs before every command, so it does the least a change check can:
-    one directory listing per folder and one stat per file. Hidden entries are
-    skipped; symbolic links are followed only to files inside the KB, so a
-    link loop or a link out of the KB cannot pull in foreign files.
-    """
-    out: dict[str, tuple[int, int]] = {}
-    root_str = str(root)
-    root_real: str | None = None
-    stack = [(root_str, "")]
-    while stack:
-        folder, prefix = stack.pop()
-        try:
-            listing = os.scandir(folder)
-        except OSError:
-            continue
-        with listing:
-            for entry in listing:
-                name = entry.name
-                if name[0] == ".":
-                    continue
-                try:
-                    if entry.is_dir(follow_symlinks=False):
-                        stack.append((entry.path, f"{prefix}{name}/"))
-                        continue
-                    if not name.lower().endswith((".md", ".markdown")):
-                        continue
-                    if entry.is_symlink():
-                        if root_real is None:
-                            root_real = os.path.realpath(root_str)
-                        real = os.path.realpath(entry.path)
-                        if not real.startswith(root_real + os.sep) or not os.path.isfile(real):
-                            continue
-                        st = os.stat(real)
-                    else:
-                        st = entry.stat(follow_symlinks=False)
-                except OSError:
-                    continue
-                out[prefix + name] = (st.st_mtime_ns, st.st_size)
-    return out
-
-
-def fingerprint(on_disk: dict[str, tuple[int, int]]) -> str:
-    """One digest of every file's path, mtime and size: equal digests mean
-    nothing to refresh, without reading the files table."""
-    digest = hashlib.blake2b(digest_size=16)
-    digest.update(
-        "\n".join(f"{p}\0{m}\0{s}" for p, (m, s) in sorted(on_disk.items())).encode(
-            "utf-8", "surrogateescape"
-        )
-    )
-    return digest.hexdigest()
-
-
 # --- the store ---------------------------------------------------------------------------
 
 
@@ -372,61 +319,75 @@ class Index:
         started = time.perf_counter()
         stats = RefreshStats(rebuilt=rebuild)
         content = str(config.content_dir)
-        on_disk = scan(config.content_dir)
-        stamp = fingerprint(on_disk)
-        if not rebuild and self._meta("content_dir") == content:
-            if self._meta("fingerprint") == stamp:
-                # the same files with the same mtimes and sizes as last time
-                stats.unchanged = len(on_disk)
-                stats.skipped = int(self._meta("skipped") or 0)
-                stats.seconds = time.perf_counter() - started
-                return stats
-            known = self._known()
-            candidates = [p for p, ms in on_disk.items() if known.get(p, (0, 0))[:2] != ms]
-            gone = [p for p in known if p not in on_disk]
-            if not candidates and not gone:
-                stats.unchanged = len(on_disk)
-                stats.skipped = int(self._meta("skipped") or 0)
-                stats.seconds = time.perf_counter() - started
-                return stats
+        on_disk: dict[str, tuple[int, int]] | None = None
+        pending = prescan.take(config.content_dir)
+        header = pending.header() if pending is not None else None
+        if header is not None:
+            stamp, count = header
+        else:
+            on_disk = scan(config.content_dir)
+            stamp, count = fingerprint(on_disk), len(on_disk)
+        if (
+            not rebuild
+            and self._meta("content_dir") == content
+            and self._meta("fingerprint") == stamp
+        ):
+            # the same files with the same mtimes and sizes as last time
+            if pending is not None:
+                pending.close()
+            stats.unchanged = count
+            stats.skipped = int(self._meta("skipped") or 0)
+            stats.seconds = time.perf_counter() - started
+            return stats
+        if on_disk is None:
+            on_disk = pending.files() if pending is not None else None
+            if on_disk is None:
+                on_disk = scan(config.content_dir)
+                stamp = fingerprint(on_disk)
         db = self.db
         db.execute("BEGIN IMMEDIATE")  # one writer at a time; readers go on
         try:
+            # read under the lock: another process may have refreshed meanwhile
             if rebuild or self._meta("content_dir") != content:
                 self._clear()
                 stats.rebuilt = True
-                known = {}
-            else:  # re-read: another process may have refreshed while we waited
+                known: dict[str, tuple[int, int]] = {}
+            else:
                 known = self._known()
-            candidates = [p for p, ms in on_disk.items() if known.get(p, (0, 0))[:2] != ms]
+            candidates = [p for p, ms in on_disk.items() if known.get(p) != ms]
             gone = [p for p in known if p not in on_disk]
             stats.unchanged = len(on_disk) - len(candidates)
             for path in gone:
                 self._delete(path)
+                del known[path]
             stats.removed = len(gone)
+            hashes = self._hashes([p for p in candidates if p in known])
             global _CONFIG
             _CONFIG = config
             jobs = [(os.path.join(content, p), p) for p in candidates]
             for i, prepared in enumerate(self._prepare_all(jobs), 1):
-                old = known.get(prepared.path)
-                if old is not None and old[2] == prepared.hash:
+                path = prepared.path
+                old = hashes.get(path)
+                if old is not None and old == prepared.hash:
                     # touched, not changed: remember the new mtime and size only
                     db.execute(
                         "UPDATE files SET mtime_ns = ?, size = ? WHERE path = ?",
-                        (prepared.mtime_ns, prepared.size, prepared.path),
+                        (prepared.mtime_ns, prepared.size, path),
                     )
                     stats.unchanged += 1
                 else:
-                    if old is not None:
-                        self._delete(prepared.path)
+                    if path in known:
+                        self._delete(path)
                         stats.changed += 1
                     else:
                         stats.added += 1
                     self._insert(prepared)
+                known[path] = (prepared.mtime_ns, prepared.size)
                 if progress is not None:
                     progress(i, len(jobs))
             self._set_meta("content_dir", content)
             self._set_meta("fingerprint", stamp)
+            self._set_meta("known", marshal.dumps(known))
             stats.skipped = db.execute(
                 "SELECT count(*) FROM files WHERE skipped_reason IS NOT NULL"
             ).fetchone()[0]
@@ -438,6 +399,13 @@ class Index:
             raise
         stats.seconds = time.perf_counter() - started
         return stats
+
+    def filled(self, config: Config) -> bool:
+        """Whether a refresh of this KB's folder has completed here before."""
+        return (
+            self._meta("content_dir") == str(config.content_dir)
+            and self._meta("fingerprint") is not None
+        )
 
     def _prepare_all(self, jobs: list[tuple[str, str]]) -> Iterator[Prepared]:
         workers = min(os.cpu_count() or 1, 8)
@@ -451,15 +419,37 @@ class Index:
         with ctx.Pool(workers, initializer=_worker_init) as pool:
             yield from pool.imap(_prepare, jobs, chunksize=64)
 
-    def _known(self) -> dict[str, tuple[int, int, bytes]]:
-        rows = self.db.execute("SELECT path, mtime_ns, size, hash FROM files")
-        return {path: (m, s, h) for path, m, s, h in rows}
+    def _known(self) -> dict[str, tuple[int, int]]:
+        """{path: (mtime_ns, size)} as the files table holds them, from the
+        copy kept in meta by the last refresh: one read instead of a row per file."""
+        row = self.db.execute("SELECT value FROM meta WHERE key = 'known'").fetchone()
+        if row is not None and isinstance(row[0], bytes):
+            with contextlib.suppress(ValueError, EOFError, TypeError):
+                known = marshal.loads(row[0])
+                if isinstance(known, dict):
+                    return known
+        rows = self.db.execute("SELECT path, mtime_ns, size FROM files")
+        return {path: (m, s) for path, m, s in rows}
+
+    def _hashes(self, paths: list[str]) -> dict[str, bytes]:
+        """Content hashes of these indexed files, to tell an edit from a touch."""
+        if len(paths) > 500:
+            rows = self.db.execute("SELECT path, hash FROM files")
+            wanted = set(paths)
+            return {path: h for path, h in rows if path in wanted}
+        query = "SELECT hash FROM files WHERE path = ?"
+        out = {}
+        for path in paths:
+            row = self.db.execute(query, (path,)).fetchone()
+            if row is not None:
+                out[path] = row[0]
+        return out
 
     def _meta(self, key: str) -> str | None:
         row = self.db.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
         return row[0] if row else None
 
-    def _set_meta(self, key: str, value: str) -> None:
+    def _set_meta(self, key: str, value: str | bytes) -> None:
         self.db.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", (key, value))
 
     def _clear(self) -> None:
@@ -647,17 +637,28 @@ class Index:
     ) -> list[tuple[float, Record]]:
         """(bm25 score, record), best first; higher is better."""
         w = ", ".join(str(x) for x in FTS_WEIGHTS)
-        conditions = " AND ".join(["fts MATCH ?", *where])
+        conditions = "fts MATCH ?"
+        if where:
+            conditions += f" AND fts.rowid IN (SELECT id FROM records WHERE {' AND '.join(where)})"
+        # rank ids alone: carrying each candidate's data through the sort
+        # would copy every matching record (tens of thousands) to find 60
         sql = (
-            f"SELECT bm25(fts, {w}) AS rank, records.data FROM fts"
-            f" JOIN records ON records.id = fts.rowid WHERE {conditions}"
+            f"SELECT fts.rowid, bm25(fts, {w}) AS rank FROM fts WHERE {conditions}"
             f" ORDER BY rank LIMIT {int(limit)}"
         )
         try:
-            rows = self.db.execute(sql, [match, *params]).fetchall()
+            ranked = self.db.execute(sql, [match, *params]).fetchall()
         except sqlite3.OperationalError as exc:
             raise KzkbError(f"cannot search for that: {exc}", "simplify the query") from None
-        return [(-rank, record_from_json(data)) for rank, data in rows]
+        if not ranked:
+            return []
+        marks = ",".join("?" * len(ranked))
+        data = dict(
+            self.db.execute(
+                f"SELECT id, data FROM records WHERE id IN ({marks})", [r for r, _ in ranked]
+            )
+        )
+        return [(-rank, record_from_json(data[rid])) for rid, rank in ranked]
 
 
 def _check_ownership(name: str, owned: bool) -> None:

@@ -485,8 +485,8 @@ def load_file(path: Path, relpath: str, config: Config) -> Record | Skipped:
 
 
 def load_kb(config: Config) -> tuple[list[Record], list[Skipped]]:
-    """Every record of the KB, without an index (the walk is index.scan's)."""
-    from kzkb.index import scan
+    """Every record of the KB, without an index (the walk is scan.scan's)."""
+    from kzkb.scan import scan
 
     records: list[Record] = []
     skipped: list[Skipped] = []
