@@ -1,3 +1,3 @@
-from kzkb.cli import main
+from kzkb.entry import main
 
 main()

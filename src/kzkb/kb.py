@@ -58,10 +58,18 @@ def suggest(word: str, choices: list[str], limit: int = 3, cutoff: float = 60) -
 
 
 class KnowledgeBase:
-    def __init__(self, config: Config, index: Index, last_refresh: RefreshStats) -> None:
+    def __init__(
+        self,
+        config: Config,
+        index: Index,
+        last_refresh: RefreshStats | None,
+        progress: Progress | None = None,
+    ) -> None:
         self.config = config
         self.index = index
-        self.last_refresh = last_refresh
+        self._last_refresh = last_refresh
+        self._progress = progress
+        self._fresh: bool | None = None if last_refresh is None else True
 
     @classmethod
     def open(
@@ -71,12 +79,20 @@ class KnowledgeBase:
         index_path: str | os.PathLike[str] | None = None,
         rebuild: bool = False,
         progress: Progress | None = None,
+        defer: bool = False,
     ) -> KnowledgeBase:
         """Find the KB (see config.find_kb) and bring its index up to date.
 
         The index is `index_path`, else $KZKB_INDEX, else one file per KB in
         the user cache directory; ":memory:" keeps it in memory.
+
+        `defer`: when the KB's change scan is already running (kzkb.prescan)
+        and the index was filled before, answer from the index at once and
+        leave the refresh to `settle()`, which the caller must call before
+        trusting an answer; the scan and the query then run side by side.
         """
+        from kzkb import prescan
+
         config = open_config(path)
         given = index_path or os.environ.get("KZKB_INDEX")
         where = given or default_index_path(config)
@@ -87,8 +103,25 @@ class KnowledgeBase:
                 f"cannot create the index at {where}: {exc.strerror or exc}",
                 "pass --index PATH (or set KZKB_INDEX) to a writable place",
             ) from None
+        if defer and not rebuild and prescan.running(config.content_dir) and index.filled(config):
+            return cls(config, index, None, progress)
         stats = index.refresh(config, rebuild=rebuild, progress=progress)
         return cls(config, index, stats)
+
+    def settle(self, progress: Progress | None = None) -> bool:
+        """Refresh a deferred index; True if it was already up to date, so
+        that answers computed before stand."""
+        if self._fresh is None:
+            stats = self.index.refresh(self.config, progress=progress or self._progress)
+            self._last_refresh = stats
+            self._fresh = not (stats.added or stats.changed or stats.removed or stats.rebuilt)
+        return self._fresh
+
+    @property
+    def last_refresh(self) -> RefreshStats:
+        self.settle()
+        assert self._last_refresh is not None
+        return self._last_refresh
 
     @property
     def root(self) -> Path:
@@ -128,6 +161,8 @@ class KnowledgeBase:
                     raise KzkbError(f"unknown {taxonomy} {value!r}", hint)
                 out.terms.setdefault(taxonomy, []).append(slug)
         for column, values, target in (("kind", kinds, out.kinds), ("lang", langs, out.langs)):
+            if not values:
+                continue  # counting every record's kind costs a table scan
             known_values = set(self.index.counts(column))
             for value in values or []:
                 if value not in known_values:

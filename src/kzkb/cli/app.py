@@ -5,14 +5,17 @@ from __future__ import annotations
 import os
 import sys
 import traceback
+from collections.abc import Callable
 from enum import StrEnum
-from typing import Annotated, Any
+from typing import Annotated, Any, TypeVar
 
 import typer
 from typer.core import TyperGroup
 
 from kzkb import __version__
 from kzkb.model import KzkbError
+
+T = TypeVar("T")
 
 
 class Format(StrEnum):
@@ -153,15 +156,49 @@ class _ProgressBar:
             self.bar.stop()
 
 
-def open_kb(kb: str | None, index: str | None = None, rebuild: bool = False) -> Any:
-    """Find the KB, refresh its index, and report unusable files on stderr."""
-    from kzkb import views
+def open_kb(
+    kb: str | None, index: str | None = None, rebuild: bool = False, defer: bool = False
+) -> Any:
+    """Find the KB, refresh its index, and report unusable files on stderr.
+
+    With `defer`, the refresh may wait for `fresh()` (see KnowledgeBase.open).
+    """
     from kzkb.kb import KnowledgeBase
 
     bar = _ProgressBar()
     try:
-        base = KnowledgeBase.open(kb, index_path=index, rebuild=rebuild, progress=bar)
+        base = KnowledgeBase.open(kb, index_path=index, rebuild=rebuild, progress=bar, defer=defer)
     finally:
         bar.close()
-    views.skipped_warnings(base.skipped() if base.last_refresh.skipped else [])
+    if not defer:
+        _warn_skipped(base)
     return base
+
+
+def fresh(base: Any, compute: Callable[[], T]) -> T:
+    """`compute()` on a deferred KB, recomputed if the refresh found changes:
+    the query runs while the KB is scanned, and an answer is never stale."""
+    try:
+        result = compute()
+    except KzkbError:
+        # an unknown term, say, may be new in a file changed since the last refresh
+        if _settle(base):
+            raise
+        return compute()
+    return result if _settle(base) else compute()
+
+
+def _settle(base: Any) -> bool:
+    bar = _ProgressBar()
+    try:
+        up_to_date = base.settle(progress=bar)
+    finally:
+        bar.close()
+    _warn_skipped(base)
+    return bool(up_to_date)
+
+
+def _warn_skipped(base: Any) -> None:
+    from kzkb import views
+
+    views.skipped_warnings(base.skipped() if base.last_refresh.skipped else [])

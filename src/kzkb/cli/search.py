@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from kzkb.cli.app import FormatOption, IndexOption, KbOption, LimitOption, app, open_kb
+from kzkb.cli.app import FormatOption, IndexOption, KbOption, LimitOption, app, fresh, open_kb
 from kzkb.cli.filters import (
     CategoryOption,
     CountryOption,
@@ -16,6 +16,9 @@ from kzkb.cli.filters import (
     TagOption,
     build_filters,
 )
+
+if TYPE_CHECKING:
+    from kzkb.kb import Hit
 
 
 @app.command()
@@ -44,9 +47,13 @@ def search(
     """
     from kzkb import views
 
-    base = open_kb(kb, index)
-    filters = build_filters(base, category, country, tag, language, kind, lang)
-    hits = base.search(query, filters, limit=limit or 20)
+    base = open_kb(kb, index, defer=True)
+
+    def run() -> list[Hit]:
+        filters = build_filters(base, category, country, tag, language, kind, lang)
+        return base.search(query, filters, limit=limit or 20)
+
+    hits = fresh(base, run)
     config = base.config
     if fmt.value == "table":
         if hits:
