@@ -368,7 +368,7 @@ def links_in_seed(prefix: str) -> list[str]:
     from kzkb.loader import scan_markdown
 
     seed = next(SEEDS.glob(f"{prefix}_*.txt"))
-    links, _, _ = scan_markdown(seed.read_text(encoding="utf-8"))
+    links, _, _, _ = scan_markdown(seed.read_text(encoding="utf-8"))
     return [link.target for link in links if link.target.startswith("/")]
 
 

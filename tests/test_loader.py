@@ -597,13 +597,13 @@ def test_no_links_from_code(config: Config) -> None:
 
 def test_scan_markdown_counts_from_first_line() -> None:
     body = "one\n\ntwo [a](/a/)\n"
-    links, _, _ = scan_markdown(body, 10)
+    links, _, _, _ = scan_markdown(body, 10)
     assert [(link.target, link.line, link.column) for link in links] == [("/a/", 12, 9)]
 
 
 def test_same_target_twice_on_a_line_gets_two_columns() -> None:
     line = "[a](/x/) and [b](/x/)"
-    links, _, _ = scan_markdown(line + "\n")
+    links, _, _, _ = scan_markdown(line + "\n")
     assert [link.column for link in links] == [5, 18]
     for link in links:
         assert line[link.column - 1 :].startswith("/x/")
@@ -649,7 +649,7 @@ def test_heading_ids_like_hugo(config: Config) -> None:
 
 
 def test_headings_in_code_are_not_headings() -> None:
-    _, heads, _ = scan_markdown("```\n# not a heading\n```\n\n# Real\n")
+    _, heads, _, _ = scan_markdown("```\n# not a heading\n```\n\n# Real\n")
     assert [h.text for h in heads] == ["Real"]
 
 

@@ -238,26 +238,36 @@ def _options() -> Any:
 
 
 class _HrefParser(HTMLParser):
+    """href and src targets of raw HTML, and the ids a #fragment may name."""
+
     def __init__(self) -> None:
         super().__init__(convert_charrefs=True)
         self.found: list[tuple[str, str]] = []
+        self.ids: list[str] = []
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         for name, value in attrs:
             if name in ("href", "src") and value:
                 self.found.append((tag, value))
+            elif value and (name == "id" or (name == "name" and tag == "a")):
+                self.ids.append(value)
 
 
-def _html_targets(html: str) -> list[tuple[str, str]]:
-    if "href" not in html and "src" not in html:
-        return []
+def _html_targets(html: str) -> tuple[list[tuple[str, str]], list[str]]:
+    if not any(word in html for word in ("href", "src", "id", "name")):
+        return [], []
     parser = _HrefParser()
     try:
         parser.feed(html)
         parser.close()
     except Exception:  # malformed HTML yields what was parsed so far
         pass
-    return parser.found
+    return parser.found, parser.ids
+
+
+# Hugo's {{< ref "path#anchor" >}} and relref, in either shortcode notation;
+# a commented-out {{</* ref */>}} does not match.
+_REF = re.compile(r"\{\{([<%])\s*(?:rel)?ref\s+(?:path=)?(?:\"([^\"\n]*)\"|`([^`\n]*)`)\s*[>%]\}\}")
 
 
 _INLINE_ENDS = frozenset({"Emphasis", "Strong", "Strikethrough", "Superscript", "Subscript"})
@@ -291,14 +301,16 @@ class _Positions:
         return pos if pos >= 0 else start
 
 
-def scan_markdown(body: str, first_line: int = 1) -> tuple[list[Link], list[Heading], str]:
-    """Links, headings and plain text of a Markdown body.
+def scan_markdown(
+    body: str, first_line: int = 1
+) -> tuple[list[Link], list[Heading], str, list[str]]:
+    """Links, headings, plain text and HTML ids of a Markdown body.
 
     Lines are file lines (the body starts at `first_line`); a link's line and
     column are those of its target as written. Code holds no links.
     """
     if not body.strip():
-        return [], [], ""
+        return [], [], "", []
     import pyromark
 
     events = pyromark.events_with_range(body, options=_options())
@@ -306,13 +318,18 @@ def scan_markdown(body: str, first_line: int = 1) -> tuple[list[Link], list[Head
     links: list[Link] = []
     heads: list[tuple[int, str, str | None, int]] = []
     text: list[str] = []
+    html_ids: list[str] = []
+    code: list[tuple[int, int]] = []  # byte ranges of code, where no shortcode counts
     open_links: list[tuple[str, str, int, int, int]] = []  # kind, target, start, end, text at
     heading: tuple[int, str | None, int, int] | None = None  # level, id, start, text at
     for event, span in events:
         if isinstance(event, dict):
             ((name, value),) = event.items()
-            if name == "Text" or name == "Code":
+            if name == "Text":
                 text.append(value)
+            elif name == "Code":
+                text.append(value)
+                code.append((span["start"], span["end"]))
             elif name == "Start" and isinstance(value, dict):
                 ((kind, attrs),) = value.items()
                 if kind in ("Link", "Image"):
@@ -321,6 +338,8 @@ def scan_markdown(body: str, first_line: int = 1) -> tuple[list[Link], list[Head
                     )
                 elif kind == "Heading":
                     heading = (int(attrs["level"][1]), attrs.get("id"), span["start"], len(text))
+                elif kind == "CodeBlock":
+                    code.append((span["start"], span["end"]))
             elif name == "End" and value in ("Link", "Image") and open_links:  # before End
                 kind, target, start, end, at = open_links.pop()
                 label = "".join(text[at:])
@@ -336,7 +355,9 @@ def scan_markdown(body: str, first_line: int = 1) -> tuple[list[Link], list[Head
                 if isinstance(value, dict) or value not in _INLINE_ENDS:
                     text.append(" ")  # a block ended: its words must not run into the next
             elif name in ("Html", "InlineHtml"):
-                for tag, target in _html_targets(value):
+                targets, ids = _html_targets(value)
+                html_ids += ids
+                for tag, target in targets:
                     offset = pos.find(target, span["start"], span["end"])
                     line, column = pos.at(offset)
                     links.append(
@@ -346,6 +367,8 @@ def scan_markdown(body: str, first_line: int = 1) -> tuple[list[Link], list[Head
             text.append(" ")
         elif event == "Rule":
             text.append("\n")
+    if "ref" in body and "{{" in body:
+        links += _shortcode_refs(body, pos, code)
     links.sort(key=lambda x: (x.line, x.column))
     ids = unique_ids([explicit or heading_id(t) for _, t, explicit, _ in heads])
     headings = [
@@ -355,7 +378,21 @@ def scan_markdown(body: str, first_line: int = 1) -> tuple[list[Link], list[Head
     plain = " ".join("".join(text).split())
     if "{{" in plain:
         plain = _SHORTCODE.sub(" ", plain)
-    return links, headings, plain
+    return links, headings, plain, html_ids
+
+
+def _shortcode_refs(body: str, pos: _Positions, code: list[tuple[int, int]]) -> list[Link]:
+    """Hugo ref and relref shortcodes outside code, as links of kind "ref"."""
+    out = []
+    for match in _REF.finditer(body):
+        target = match.group(2) if match.group(2) is not None else match.group(3)
+        offset = len(body[: match.start()].encode("utf-8"))
+        if any(start <= offset < end for start, end in code):
+            continue
+        quote = match.start(2) if match.group(2) is not None else match.start(3)
+        line, column = pos.at(len(body[:quote].encode("utf-8")))
+        out.append(Link(target, "", line, column, "ref"))
+    return out
 
 
 # --- files ---------------------------------------------------------------------
@@ -417,7 +454,7 @@ def build_record(relpath: str, text: str, config: Config) -> Record | Skipped:
     url = page_url(
         segments, lang=lang, default_lang=config.default_language, slug=slug, url=url_field
     )
-    links, headings, plain = scan_markdown(body, body_line)
+    links, headings, plain, html_ids = scan_markdown(body, body_line)
     title = fields.get("title")
     if not isinstance(title, str) or not title:
         h1 = next((h.text for h in headings if h.level == 1), "")
@@ -460,6 +497,7 @@ def build_record(relpath: str, text: str, config: Config) -> Record | Skipped:
         text=plain,
         links=links,
         headings=headings,
+        anchors=html_ids,
     )
 
 

@@ -18,7 +18,7 @@ class Link:
     text: str
     line: int  # 1-based line in the file, front matter included
     column: int  # 1-based column of the target in that line
-    kind: str = "link"  # link | image | html
+    kind: str = "link"  # link | image | html | ref (Hugo's ref and relref shortcodes)
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,6 +54,7 @@ class Record:
     text: str = ""  # the body as plain text: what search reads and quotes
     links: list[Link] = field(default_factory=list)
     headings: list[Heading] = field(default_factory=list)
+    anchors: list[str] = field(default_factory=list)  # ids given in raw HTML
     mtime_ns: int = 0
     size: int = 0
 
