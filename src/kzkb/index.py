@@ -28,7 +28,7 @@ from kzkb.config import Config
 from kzkb.model import Heading, KzkbError, Link, Record, Skipped
 from kzkb.scan import fingerprint, scan
 
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 5
 
 # Stamped in the SQLite header (PRAGMA application_id, bytes 68-71): the
 # mark that a file is a kzkb index, which kzkb may replace when it is stale
@@ -42,6 +42,7 @@ FTS_WEIGHTS = (10.0, 5.0, 3.0, 1.0)
 # Parse in worker processes from this many changed files on: below it, the
 # cost of starting workers exceeds what they save.
 PARALLEL_FROM = 400
+PARALLEL_SLICE = 4096
 
 SCHEMA = """
 CREATE TABLE meta (key TEXT PRIMARY KEY, value NOT NULL);
@@ -78,14 +79,29 @@ CREATE INDEX record_terms_by_term ON record_terms(taxonomy, slug);
 CREATE TABLE urls (url TEXT NOT NULL, record_id INTEGER NOT NULL, is_alias INTEGER NOT NULL);
 CREATE INDEX urls_by_url ON urls(url);
 CREATE INDEX urls_by_record ON urls(record_id);
-CREATE TABLE links (record_id INTEGER NOT NULL, target TEXT NOT NULL);
-CREATE INDEX links_by_target ON links(target);
+CREATE TABLE links (
+  record_id INTEGER NOT NULL,
+  key TEXT,
+  fragment TEXT NOT NULL,
+  target TEXT NOT NULL,
+  text TEXT NOT NULL,
+  line INTEGER NOT NULL,
+  col INTEGER NOT NULL,
+  kind TEXT NOT NULL
+);
+CREATE INDEX links_by_key ON links(key);
 CREATE INDEX links_by_record ON links(record_id);
+CREATE INDEX links_with_fragment ON links(record_id) WHERE fragment <> '';
+CREATE TABLE anchors (
+  record_id INTEGER NOT NULL,
+  anchor TEXT NOT NULL,
+  PRIMARY KEY (record_id, anchor)
+) WITHOUT ROWID;
 CREATE VIRTUAL TABLE fts USING fts5(title, terms, description, body, tokenize = "unicode61");
 CREATE VIRTUAL TABLE fts_vocab USING fts5vocab(fts, 'row');
 """
 
-RECORD_TABLES = ("record_terms", "urls", "links")
+RECORD_TABLES = ("record_terms", "urls", "links", "anchors")
 
 
 @dataclass(slots=True)
@@ -145,6 +161,7 @@ def record_to_json(record: Record) -> str:
         "text": record.text,
         "links": [[x.target, x.text, x.line, x.column, x.kind] for x in record.links],
         "headings": [[h.level, h.text, h.id, h.line] for h in record.headings],
+        "anchors": record.anchors,
         "mtime_ns": record.mtime_ns,
         "size": record.size,
     }
@@ -173,7 +190,8 @@ class Prepared:
     row: tuple[Any, ...] | None = None  # records row without id
     terms: list[tuple[str, str, str]] | None = None
     urls: list[tuple[str, int]] | None = None
-    links: list[str] | None = None
+    links: list[tuple[str | None, str, str, str, int, int, str]] | None = None
+    anchors: list[str] | None = None
     fts: tuple[str, str, str, str] | None = None
 
 
@@ -185,7 +203,7 @@ def _prepare(job: tuple[str, str]) -> Prepared:
     config = _CONFIG
     assert config is not None
     from kzkb.fold import fold
-    from kzkb.links import link_key
+    from kzkb.links import fragment_of, link_key
     from kzkb.loader import load_bytes
     from kzkb.search import fts_columns
 
@@ -219,9 +237,11 @@ def _prepare(job: tuple[str, str]) -> Prepared:
         for slug, label in zip(slugs, record.term_labels[taxonomy], strict=True)
     ]
     prepared.urls = [(record.url, 0)] + [(alias, 1) for alias in record.aliases]
-    prepared.links = sorted(
-        {key for link in record.links if (key := link_key(link, record)) is not None}
-    )
+    prepared.links = [
+        (link_key(x, record), fragment_of(x.target), x.target, x.text, x.line, x.column, x.kind)
+        for x in record.links
+    ]
+    prepared.anchors = sorted({h.id for h in record.headings} | set(record.anchors))
     prepared.fts = fts_columns(record)
     return prepared
 
@@ -233,6 +253,57 @@ def _connect(path: str) -> sqlite3.Connection:
     db = sqlite3.connect(path, timeout=60, isolation_level=None, check_same_thread=False)
     db.execute("PRAGMA busy_timeout = 60000")
     return db
+
+
+class _Batch:
+    """Rows of many prepared files, written with one executemany per table:
+    the writer's time goes to SQLite, not to a Python call per row."""
+
+    SIZE = 256
+
+    def __init__(self, db: sqlite3.Connection) -> None:
+        self.db = db
+        self.items: list[Prepared] = []
+        self.next_id: int = db.execute("SELECT coalesce(max(id), 0) + 1 FROM records").fetchone()[0]
+
+    def add(self, prepared: Prepared) -> None:
+        self.items.append(prepared)
+        if len(self.items) >= self.SIZE:
+            self.flush()
+
+    def flush(self) -> None:
+        files, records, terms, urls, links, anchors, fts = [], [], [], [], [], [], []
+        for p in self.items:
+            skipped = p.skipped
+            files.append(
+                (p.path, p.mtime_ns, p.size, p.hash,
+                 skipped.line if skipped else None, skipped.reason if skipped else None)
+            )  # fmt: skip
+            if p.row is None:
+                continue
+            rid = self.next_id
+            self.next_id += 1
+            records.append((rid, *p.row))
+            terms += [(rid, *t) for t in p.terms or ()]
+            urls += [(u, rid, a) for u, a in p.urls or ()]
+            links += [(rid, *x) for x in p.links or ()]
+            anchors += [(rid, a) for a in p.anchors or ()]
+            fts.append((rid, *(p.fts or ("", "", "", ""))))
+        self.items.clear()
+        db = self.db
+        db.executemany("INSERT INTO files VALUES (?, ?, ?, ?, ?, ?)", files)
+        db.executemany(
+            "INSERT INTO records(id, path, url, lang, kind, title_key, title_fold, date, data)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            records,
+        )
+        db.executemany("INSERT INTO record_terms VALUES (?, ?, ?, ?)", terms)
+        db.executemany("INSERT INTO urls VALUES (?, ?, ?)", urls)
+        db.executemany("INSERT INTO links VALUES (?, ?, ?, ?, ?, ?, ?, ?)", links)
+        db.executemany("INSERT INTO anchors VALUES (?, ?)", anchors)
+        db.executemany(
+            "INSERT INTO fts(rowid, title, terms, description, body) VALUES (?, ?, ?, ?, ?)", fts
+        )
 
 
 class Index:
@@ -365,6 +436,7 @@ class Index:
             global _CONFIG
             _CONFIG = config
             jobs = [(os.path.join(content, p), p) for p in candidates]
+            batch = _Batch(db)
             for i, prepared in enumerate(self._prepare_all(jobs), 1):
                 path = prepared.path
                 old = hashes.get(path)
@@ -381,10 +453,11 @@ class Index:
                         stats.changed += 1
                     else:
                         stats.added += 1
-                    self._insert(prepared)
+                    batch.add(prepared)
                 known[path] = (prepared.mtime_ns, prepared.size)
                 if progress is not None:
                     progress(i, len(jobs))
+            batch.flush()
             self._set_meta("content_dir", content)
             self._set_meta("fingerprint", stamp)
             self._set_meta("known", marshal.dumps(known))
@@ -417,7 +490,10 @@ class Index:
         # fork shares the loaded modules; workers parse while we write
         ctx = multiprocessing.get_context("fork" if hasattr(os, "fork") else "spawn")
         with ctx.Pool(workers, initializer=_worker_init) as pool:
-            yield from pool.imap(_prepare, jobs, chunksize=64)
+            # a slice at a time: the workers never run far ahead of the
+            # writer, so parsed records do not pile up in memory
+            for start in range(0, len(jobs), PARALLEL_SLICE):
+                yield from pool.imap(_prepare, jobs[start : start + PARALLEL_SLICE], chunksize=64)
 
     def _known(self) -> dict[str, tuple[int, int]]:
         """{path: (mtime_ns, size)} as the files table holds them, from the
@@ -468,31 +544,6 @@ class Index:
             db.execute(f"DELETE FROM {table} WHERE record_id = ?", (rid,))
         db.execute("DELETE FROM fts WHERE rowid = ?", (rid,))
         db.execute("DELETE FROM records WHERE id = ?", (rid,))
-
-    def _insert(self, p: Prepared) -> None:
-        db = self.db
-        skipped = p.skipped
-        db.execute(
-            "INSERT INTO files VALUES (?, ?, ?, ?, ?, ?)",
-            (p.path, p.mtime_ns, p.size, p.hash,
-             skipped.line if skipped else None, skipped.reason if skipped else None),
-        )  # fmt: skip
-        if p.row is None:
-            return
-        rid = db.execute(
-            "INSERT INTO records(path, url, lang, kind, title_key, title_fold, date, data)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-            p.row,
-        ).lastrowid
-        db.executemany(
-            "INSERT INTO record_terms VALUES (?, ?, ?, ?)", [(rid, *t) for t in p.terms or []]
-        )
-        db.executemany("INSERT INTO urls VALUES (?, ?, ?)", [(u, rid, a) for u, a in p.urls or []])
-        db.executemany("INSERT INTO links VALUES (?, ?)", [(rid, t) for t in p.links or []])
-        db.execute(
-            "INSERT INTO fts(rowid, title, terms, description, body) VALUES (?, ?, ?, ?, ?)",
-            (rid, *(p.fts or ("", "", "", ""))),
-        )
 
     # --- reading -----------------------------------------------------------------------
 
@@ -584,9 +635,122 @@ class Index:
         marks = ",".join("?" * len(keys))
         return self._records(
             f"SELECT data FROM records WHERE id IN"
-            f" (SELECT record_id FROM links WHERE target IN ({marks})) ORDER BY path",
+            f" (SELECT record_id FROM links WHERE key IN ({marks})) ORDER BY path",
             list(keys),
         )
+
+    # --- links -------------------------------------------------------------------------
+
+    LINK_COLUMNS = "r.path, r.url, l.key, l.fragment, l.target, l.text, l.line, l.col, l.kind"
+
+    def link_count(self) -> int:
+        return self.db.execute("SELECT count(*) FROM links WHERE key IS NOT NULL").fetchone()[0]
+
+    def unresolved_links(self, extra: Sequence[str]) -> list[tuple[Any, ...]]:
+        """Internal links whose key is no record's URL, alias or path, nor one
+        of `extra` (the pages Hugo makes by itself): LINK_COLUMNS rows.
+
+        Distinct keys are looked up, not links: a KB's links share targets."""
+        db = self.db
+        db.execute("CREATE TEMP TABLE IF NOT EXISTS extra_urls (url TEXT PRIMARY KEY)")
+        db.execute("DELETE FROM extra_urls")
+        db.executemany("INSERT OR IGNORE INTO extra_urls VALUES (?)", [(u,) for u in extra])
+        keys = [
+            row[0]
+            for row in db.execute(
+                "SELECT k.key FROM (SELECT DISTINCT key FROM links WHERE key IS NOT NULL) k"
+                " WHERE NOT EXISTS (SELECT 1 FROM urls u WHERE u.url = k.key)"
+                " AND NOT EXISTS (SELECT 1 FROM extra_urls e WHERE e.url = k.key)"
+                " AND NOT (k.key LIKE 'path:%'"
+                "  AND EXISTS (SELECT 1 FROM records t WHERE t.path = substr(k.key, 6)))"
+            )
+        ]
+        return self._links_with_keys(keys)
+
+    def _links_with_keys(self, keys: Sequence[str]) -> list[tuple[Any, ...]]:
+        out: list[tuple[Any, ...]] = []
+        for i in range(0, len(keys), 500):
+            chunk = keys[i : i + 500]
+            marks = ",".join("?" * len(chunk))
+            out += self.db.execute(
+                f"SELECT {self.LINK_COLUMNS} FROM links l JOIN records r ON r.id = l.record_id"
+                f" WHERE l.key IN ({marks})",
+                chunk,
+            ).fetchall()
+        return out
+
+    def missing_anchors(self) -> list[tuple[Any, ...]]:
+        """Links with a #fragment to a record that has no such heading or id:
+        LINK_COLUMNS rows plus the target record's id."""
+        return self.db.execute(
+            f"SELECT {self.LINK_COLUMNS}, t.id FROM links l INDEXED BY links_with_fragment"
+            " JOIN records r ON r.id = l.record_id"
+            " JOIN records t ON t.id = coalesce("
+            "  (SELECT u.record_id FROM urls u WHERE u.url = l.key LIMIT 1),"
+            "  (SELECT p.id FROM records p"
+            "   WHERE l.key LIKE 'path:%' AND p.path = substr(l.key, 6)))"
+            " WHERE l.fragment <> ''"
+            " AND NOT EXISTS (SELECT 1 FROM anchors a WHERE a.record_id = t.id"
+            "  AND a.anchor = l.fragment)"
+        ).fetchall()
+
+    def anchors_of(self, record_id: int) -> list[str]:
+        rows = self.db.execute("SELECT anchor FROM anchors WHERE record_id = ?", (record_id,))
+        return [row[0] for row in rows]
+
+    def has_anchor(self, record_id: int, anchor: str) -> bool:
+        row = self.db.execute(
+            "SELECT 1 FROM anchors WHERE record_id = ? AND anchor = ?", (record_id, anchor)
+        ).fetchone()
+        return row is not None
+
+    def web_links(self) -> list[tuple[Any, ...]]:
+        """http(s) links: LINK_COLUMNS rows."""
+        return self.db.execute(
+            f"SELECT {self.LINK_COLUMNS} FROM links l JOIN records r ON r.id = l.record_id"
+            " WHERE l.key IS NULL AND (l.target LIKE 'http://%' OR l.target LIKE 'https://%'"
+            " OR l.target LIKE '//%') ORDER BY r.path, l.line, l.col"
+        ).fetchall()
+
+    def unlinked(self, kind: str) -> list[tuple[int, str, str]]:
+        """(id, path, url) of records of this kind no other record links to."""
+        return self.db.execute(
+            "SELECT r.id, r.path, r.url FROM records r WHERE r.kind = ?"
+            " AND NOT EXISTS (SELECT 1 FROM urls u JOIN links l ON l.key = u.url"
+            "  WHERE u.record_id = r.id AND l.record_id <> r.id)"
+            " AND NOT EXISTS (SELECT 1 FROM links l WHERE l.key = 'path:' || r.path"
+            "  AND l.record_id <> r.id)"
+            " ORDER BY r.path",
+            (kind,),
+        ).fetchall()
+
+    def record_ids(self) -> dict[str, tuple[int, str, str, str]]:
+        """path -> (id, url, lang, kind) of every record."""
+        rows = self.db.execute("SELECT path, id, url, lang, kind FROM records")
+        return {path: (rid, url, lang, kind) for path, rid, url, lang, kind in rows}
+
+    def section_folders(self) -> list[tuple[str, str, str]]:
+        """(lang, top folder, second folder or "") of the records in folders."""
+        rest = "substr(path, instr(path, '/') + 1)"
+        return self.db.execute(
+            "SELECT DISTINCT lang, substr(path, 1, instr(path, '/') - 1),"
+            f" CASE WHEN instr({rest}, '/') > 0"
+            f"  THEN substr({rest}, 1, instr({rest}, '/') - 1) ELSE '' END"
+            " FROM records WHERE instr(path, '/') > 0"
+        ).fetchall()
+
+    def used_terms(self) -> list[tuple[str, str, str]]:
+        """(lang, taxonomy, slug) of every term some record uses."""
+        return self.db.execute(
+            "SELECT DISTINCT r.lang, t.taxonomy, t.slug FROM record_terms t"
+            " JOIN records r ON r.id = t.record_id"
+        ).fetchall()
+
+    def has_url(self, url: str) -> bool:
+        return self.db.execute("SELECT 1 FROM urls WHERE url = ?", (url,)).fetchone() is not None
+
+    def all_urls(self) -> list[str]:
+        return [row[0] for row in self.db.execute("SELECT DISTINCT url FROM urls")]
 
     def term_counts(self, taxonomy: str) -> dict[str, tuple[int, str]]:
         """slug -> (records using it, the spelling most records use)."""

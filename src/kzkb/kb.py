@@ -284,7 +284,9 @@ class KnowledgeBase:
     def backlinks(self, record: Record) -> list[Record]:
         """Records whose links point at this record's URL or an alias of it."""
         return [
-            r for r in self.index.linking_to([record.url, *record.aliases]) if r.path != record.path
+            r
+            for r in self.index.linking_to([record.url, *record.aliases, "path:" + record.path])
+            if r.path != record.path
         ]
 
     def translations(self, record: Record) -> list[Record]:
