@@ -11,8 +11,8 @@ import datetime as dt
 import json
 import os
 import sys
-from collections.abc import Iterable, Sequence
-from typing import Any
+from collections.abc import Callable, Iterable, Sequence
+from typing import TYPE_CHECKING, Any
 
 from rich import box
 from rich.console import Console
@@ -22,6 +22,9 @@ from rich.text import Text
 from kzkb.config import Config
 from kzkb.kb import Hit
 from kzkb.model import Record, Skipped, Term
+
+if TYPE_CHECKING:
+    from kzkb.check import LinkFinding, LinkReport
 
 _out: Console | None = None
 _err: Console | None = None
@@ -350,3 +353,84 @@ def skipped_warnings(skipped: Iterable[Skipped]) -> None:
     """Each unusable file once, on stderr, so stdout stays clean for pipes."""
     for s in skipped:
         warn(f"skipped {s}")
+
+
+# --- check-links ----------------------------------------------------------------------------
+
+
+def _github_escape(text: str, *, prop: bool = False) -> str:
+    """GitHub workflow commands: % and line breaks always, : and , in properties."""
+    text = text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+    if prop:
+        text = text.replace(":", "%3A").replace(",", "%2C")
+    return text
+
+
+def _finding_message(f: LinkFinding) -> str:
+    message = f"{f.reason}: {f.target}" if f.target else f.reason
+    return f"{message} ({f.suggestion})" if f.suggestion else message
+
+
+def link_report(report: LinkReport, fmt: str, display: Callable[[str], str]) -> None:
+    """Findings as a table grouped by file, JSON, or GitHub annotations;
+    `display` turns a record's KB path into the path to show."""
+    findings = report.findings
+    if fmt == "json":
+        data = {
+            "findings": [{**f.as_dict(), "file": display(f.file)} for f in findings],
+            "summary": report.summary(),
+        }
+        sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=2) + "\n")
+        return
+    if fmt == "github":
+        for f in findings:
+            props = ",".join(
+                [
+                    f"file={_github_escape(display(f.file), prop=True)}",
+                    f"line={f.line}",
+                    f"col={f.column}",
+                    f"title={_github_escape('kzkb check-links', prop=True)}",
+                ]
+            )
+            sys.stdout.write(f"::{f.severity} {props}::{_github_escape(_finding_message(f))}\n")
+        err().print(_link_summary(report))
+        return
+    console = out()
+    current = None
+    table: Table | None = None
+    for f in findings:
+        if f.file != current:
+            if table is not None:
+                console.print(table)
+            current = f.file
+            console.print(Text(display(f.file), style="bold magenta"))
+            table = Table(box=None, show_header=False, pad_edge=False, padding=(0, 1))
+            table.add_column("where", style="dim", no_wrap=True)
+            table.add_column("severity", no_wrap=True)
+            table.add_column("what", overflow="fold")
+        style = "bold red" if f.severity == "error" else "yellow"
+        what = Text(f.reason)
+        if f.target:
+            what += Text(": ") + Text(f.target, style="cyan")
+        if f.text:
+            what += Text(f"  [{_shorten(f.text, 60)}]", style="dim")
+        if f.suggestion:
+            what += Text(f"\n  → {f.suggestion}", style="green")
+        assert table is not None
+        table.add_row(f"{f.line}:{f.column}", Text(f.severity, style=style), what)
+    if table is not None:
+        console.print(table)
+        console.print()
+    err().print(Text(_link_summary(report), style="bold" if report.errors else ""))
+
+
+def _link_summary(report: LinkReport) -> str:
+    def n(count: int, word: str) -> str:
+        return f"{count} {word}" + ("" if count == 1 else "s")
+
+    checked = f"{n(report.links, 'internal link')} in {n(report.records, 'record')}"
+    if report.external:
+        checked += f", {n(report.external, 'external URL')}"
+    if not report.findings:
+        return f"No broken links: {checked} checked."
+    return f"{n(report.errors, 'error')}, {n(report.warnings, 'warning')}: {checked} checked."

@@ -2,7 +2,14 @@
 
 from __future__ import annotations
 
-from kzkb.cli import index, list, search, show, terms  # noqa: F401 - registers commands
+from kzkb.cli import (  # noqa: F401 - registers commands
+    check_links,
+    index,
+    list,
+    search,
+    show,
+    terms,
+)
 from kzkb.cli.app import app
 
 

@@ -124,16 +124,18 @@ IndexOption = Annotated[
 ]
 
 
-class _ProgressBar:
-    """A Rich progress bar for long refreshes, on a terminal only."""
+class ProgressBar:
+    """A Rich progress bar for long work, on a terminal only."""
 
-    def __init__(self) -> None:
+    def __init__(self, description: str = "Indexing", threshold: int = 2000) -> None:
+        self.description = description
+        self.threshold = threshold
         self.bar: Any = None
         self.task: Any = None
 
     def __call__(self, done: int, total: int) -> None:
         if self.bar is None:
-            if total < 2000 or not sys.stderr.isatty():
+            if total < self.threshold or not sys.stderr.isatty():
                 return
             from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
 
@@ -148,7 +150,7 @@ class _ProgressBar:
                 transient=True,
             )
             self.bar.start()
-            self.task = self.bar.add_task("Indexing", total=total)
+            self.task = self.bar.add_task(self.description, total=total)
         self.bar.update(self.task, completed=done)
 
     def close(self) -> None:
@@ -165,7 +167,7 @@ def open_kb(
     """
     from kzkb.kb import KnowledgeBase
 
-    bar = _ProgressBar()
+    bar = ProgressBar()
     try:
         base = KnowledgeBase.open(kb, index_path=index, rebuild=rebuild, progress=bar, defer=defer)
     finally:
@@ -189,7 +191,7 @@ def fresh(base: Any, compute: Callable[[], T]) -> T:
 
 
 def _settle(base: Any) -> bool:
-    bar = _ProgressBar()
+    bar = ProgressBar()
     try:
         up_to_date = base.settle(progress=bar)
     finally:

@@ -1,0 +1,538 @@
+"""check-links: every link of the KB resolved the way Hugo serves the site.
+
+Internal links are checked offline against what the built site would hold:
+record pages and their aliases, Markdown files, the pages Hugo makes by
+itself (home, top-level sections, taxonomy and term pages), files in the KB,
+and headings for #fragments. External links are fetched only when asked
+(kzkb.external). Orphan sources and missing guide translations are warnings.
+
+Most of the work is a few SQL lookups over the index's links table, so a
+100,000-record KB is checked in well under a second.
+"""
+
+from __future__ import annotations
+
+import os
+import posixpath
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+from urllib.parse import unquote, urlsplit
+
+from kzkb.links import MARKDOWN_SUFFIXES, bare_host
+from kzkb.urls import normalize_url, urlize
+
+if TYPE_CHECKING:
+    from kzkb.kb import KnowledgeBase
+
+ERROR, WARNING = "error", "warning"
+
+# Fragments every page has: the top of the page, and Goldmark's footnotes.
+_ALWAYS_THERE = re.compile(r"^(?:top|fn:.+|fnref\d*:.+)?$", re.IGNORECASE)
+
+
+@dataclass(frozen=True, slots=True)
+class LinkFinding:
+    file: str  # the record's path in the KB
+    line: int
+    column: int
+    text: str
+    target: str
+    severity: str  # error | warning
+    reason: str
+    suggestion: str = ""
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass(slots=True)
+class LinkReport:
+    findings: list[LinkFinding] = field(default_factory=list)
+    records: int = 0
+    links: int = 0  # internal links checked
+    external: int = 0  # distinct external URLs checked
+
+    @property
+    def errors(self) -> int:
+        return sum(f.severity == ERROR for f in self.findings)
+
+    @property
+    def warnings(self) -> int:
+        return sum(f.severity == WARNING for f in self.findings)
+
+    def summary(self) -> dict[str, int]:
+        return {
+            "records": self.records,
+            "links": self.links,
+            "external": self.external,
+            "errors": self.errors,
+            "warnings": self.warnings,
+        }
+
+
+@dataclass(slots=True)
+class CheckOptions:
+    external: bool = False
+    strict: bool = False  # unreachable hosts are errors, not warnings
+    timeout: float = 10.0
+    cache_ttl: float = 86400.0
+    cache_path: Path | None = None
+    exclude: list[str] = field(default_factory=list)  # regular expressions
+    allow_private: bool = False
+
+
+# --- internal links ------------------------------------------------------------------------
+
+
+class _Site:
+    """What the built site holds besides the records' own pages."""
+
+    def __init__(self, kb: KnowledgeBase) -> None:
+        self.kb = kb
+        config = kb.config
+        self.content = config.content_dir
+        self.default = config.default_language
+        self.extra: set[str] = {"/"} | {f"/{lang}/" for lang in config.languages[1:]}
+        self.taxonomy_urls: dict[str, str] = {}  # "/category/" -> "category"
+        for lang, top, second in kb.index.section_folders():
+            folder = second if top in config.languages[1:] else top
+            if folder:
+                self.extra.add(self.prefix(lang) + "/" + urlize(folder) + "/")
+        for singular, plural in config.taxonomies.items():
+            self.taxonomy_urls[f"/{urlize(plural)}/"] = singular
+            # Hugo makes a taxonomy's list page even when no record uses a term
+            for lang in config.languages:
+                self.extra.add(self.prefix(lang) + f"/{urlize(plural)}/")
+        self.terms: dict[str, set[str]] = {}  # taxonomy -> used slugs
+        self.term_pages: dict[tuple[str, str], str] = {}  # (taxonomy, slug) -> a page of it
+        for lang, taxonomy, slug in sorted(kb.index.used_terms()):
+            base = f"/{urlize(config.taxonomies.get(taxonomy, taxonomy))}/"
+            page = normalize_url(self.prefix(lang) + base + slug + "/")
+            self.extra.add(self.prefix(lang) + base)
+            self.extra.add(page)
+            self.terms.setdefault(taxonomy, set()).add(slug)
+            if lang == self.default or (taxonomy, slug) not in self.term_pages:
+                self.term_pages[(taxonomy, slug)] = page
+        self.static = [
+            folder
+            for folder in (self.content / "static", config.root / "static")
+            if folder.is_dir()
+        ]
+
+    def prefix(self, lang: str) -> str:
+        return "" if lang == self.default else f"/{lang}"
+
+    def file_exists(self, target: str, page_url: str) -> tuple[bool, str]:
+        """Whether a link to a file (an image, a PDF) finds one in the KB,
+        and, when only the letter case differs, the file's own spelling."""
+        path = unquote(urlsplit(target).path)
+        if not path.startswith("/"):
+            path = posixpath.join(page_url, path)
+        path = posixpath.normpath(path).lstrip("/")
+        for base in (self.content, *self.static):
+            candidate = base / path
+            if candidate.is_file():
+                # the file system may ignore case; a web server does not
+                real = _true_case(base, path)
+                if real is None or real == path:
+                    return True, ""
+                return False, "/" + real
+        for base in (self.content, *self.static):
+            real = _true_case(base, path)
+            if real is not None:
+                return False, "/" + real
+        return False, ""
+
+
+def _true_case(base: Path, path: str) -> str | None:
+    """The path as the folder spells it, matched without regard to case."""
+    current = base
+    parts: list[str] = []
+    for part in path.split("/"):
+        try:
+            names = os.listdir(current)
+        except OSError:
+            return None
+        if part in names:
+            match = part
+        else:
+            folded = [n for n in names if n.casefold() == part.casefold()]
+            if not folded:
+                return None
+            match = folded[0]
+        parts.append(match)
+        current = current / match
+    return "/".join(parts)
+
+
+def check_links(kb: KnowledgeBase, options: CheckOptions | None = None) -> LinkReport:
+    """Every finding for the KB's internal links, orphans and translations;
+    options.external adds the web links (check_external)."""
+    options = options or CheckOptions()
+    report = LinkReport(records=kb.index.count(), links=kb.index.link_count())
+    site = _Site(kb)
+    refs: set[tuple[str, str]] = set()  # (from path, to path) of the refs that resolve
+    report.findings += _broken_targets(kb, site, refs)
+    report.findings += _broken_fragments(kb)
+    report.findings += _orphans(kb, refs)
+    report.findings += _missing_translations(kb)
+    if options.external:
+        check_external(kb, report, options)
+    report.findings.sort(key=lambda f: (f.file, f.line, f.column, f.target))
+    return report
+
+
+def check_external(
+    kb: KnowledgeBase,
+    report: LinkReport,
+    options: CheckOptions,
+    progress: Callable[[int, int], None] | None = None,
+) -> None:
+    """Fetch the KB's web links and add what is broken to the report."""
+    found, checked = _external(kb, options, progress)
+    report.findings += found
+    report.external = checked
+    report.findings.sort(key=lambda f: (f.file, f.line, f.column, f.target))
+
+
+def _finding(row: Sequence[Any], severity: str, reason: str, suggestion: str = "") -> LinkFinding:
+    path, _url, _key, _fragment, target, text, line, col, _kind = row[:9]
+    return LinkFinding(path, line, col, text, target, severity, reason, suggestion)
+
+
+class _Suggester:
+    """The KB's closest URL to a broken one (rapidfuzz), built on first use."""
+
+    def __init__(self, kb: KnowledgeBase, site: _Site) -> None:
+        self.kb = kb
+        self.site = site
+        self._urls: list[str] | None = None
+        self._paths: list[str] | None = None
+
+    def url(self, wanted: str) -> str:
+        if self._urls is None:
+            self._urls = sorted(set(self.kb.index.all_urls()) | self.site.extra)
+        return _closest(wanted, self._urls)
+
+    def path(self, wanted: str) -> str:
+        if self._paths is None:
+            self._paths = sorted(self.kb.index.record_ids())
+        return _closest(wanted, self._paths)
+
+
+def _closest(wanted: str, choices: list[str], cutoff: float = 75) -> str:
+    from rapidfuzz import fuzz, process
+
+    if not choices:
+        return ""
+    found = process.extractOne(wanted, choices, scorer=fuzz.ratio, score_cutoff=cutoff)
+    return found[0] if found else ""
+
+
+def _broken_targets(
+    kb: KnowledgeBase, site: _Site, refs: set[tuple[str, str]]
+) -> list[LinkFinding]:
+    out: list[LinkFinding] = []
+    suggest = _Suggester(kb, site)
+    records: dict[str, tuple[int, str, str, str]] | None = None
+    for row in kb.index.unresolved_links(sorted(site.extra)):
+        path, page_url, key, _fragment, target, _text, _line, _col, kind = row
+        if kind == "ref" or key.startswith("ref:"):
+            if records is None:
+                records = kb.index.record_ids()
+            finding = _check_ref(kb, row, records, suggest, site, refs)
+            if finding is not None:
+                out.append(finding)
+            continue
+        if key.startswith("path:"):
+            wanted = key[len("path:") :]
+            near = suggest.path(wanted)
+            out.append(
+                _finding(
+                    row,
+                    ERROR,
+                    "no such file in the KB",
+                    f"did you mean {_relative_md(path, near)}?" if near else "",
+                )
+            )
+            continue
+        if not key.endswith("/"):  # a file name: /files/report.pdf
+            exists, spelled = site.file_exists(target, page_url)
+            if exists or key + "/" in site.extra:
+                continue
+            # /sources/feminita/index.html is the file Hugo writes for the page
+            page = key.removesuffix("index.html") if key.endswith("/index.html") else key + "/"
+            if page in site.extra:
+                continue
+            pages = kb.index.by_url(page)
+            if pages:  # a page named like a file, /sources/vlast.kz: the server adds the /
+                if records is None:
+                    records = kb.index.record_ids()
+                rid = records[pages[0].path][0]
+                finding = _fragment_finding(kb, row, row[3], rid) if row[3] else None
+                if finding is not None:
+                    out.append(finding)
+                continue
+            if spelled:
+                out.append(
+                    _finding(
+                        row, ERROR, "no such file: the name differs in case", f"write {spelled}"
+                    )
+                )
+                continue
+            if not bare_host(target):
+                near = suggest.url(key)
+                hint = f"did you mean {near}?" if near else ""
+                out.append(_finding(row, ERROR, "no such file", hint))
+                continue
+        if bare_host(target):
+            out.append(
+                _finding(
+                    row,
+                    ERROR,
+                    "no such page: a web address without https:// is a path on this site",
+                    f"write https://{target}",
+                )
+            )
+            continue
+        taxonomy, term = _term_of(key, site)
+        if taxonomy is not None and term:
+            near = _closest(term, sorted(site.terms.get(taxonomy, ())))
+            hint = ""
+            if near == term:  # used, but only in another language
+                hint = f"did you mean {site.term_pages[(taxonomy, term)]}?"
+            elif near:
+                hint = f"did you mean {key[: len(key) - len(term) - 1]}{near}/?"
+            out.append(_finding(row, ERROR, f"unknown {taxonomy} term {term!r}", hint))
+            continue
+        near = suggest.url(key)
+        out.append(_finding(row, ERROR, "no such page", f"did you mean {near}?" if near else ""))
+    return out
+
+
+def _term_of(key: str, site: _Site) -> tuple[str | None, str]:
+    """(taxonomy, term) of a URL shaped like a term page, /category/foo/."""
+    path = key
+    for lang in site.kb.config.languages[1:]:
+        path = path.removeprefix(f"/{lang}")
+    for base, taxonomy in site.taxonomy_urls.items():
+        if path.startswith(base):
+            term = path[len(base) :].strip("/")
+            if term and "/" not in term:
+                return taxonomy, term
+    return None, ""
+
+
+def _relative_md(source: str, target: str) -> str:
+    return posixpath.relpath(target, posixpath.dirname(source) or ".")
+
+
+def _check_ref(
+    kb: KnowledgeBase,
+    row: Sequence[Any],
+    records: dict[str, tuple[int, str, str, str]],
+    suggest: _Suggester,
+    site: _Site,
+    refs: set[tuple[str, str]],
+) -> LinkFinding | None:
+    """Hugo's ref and relref: a path relative to the page, then to the
+    content root, then a unique file name; the build fails when none fits.
+    A resolved ref is added to `refs` as (from path, to path)."""
+    path, _url, key, fragment, _target, _text, _line, _col, _kind = row
+    wanted = key[len("ref:") :] if key.startswith("ref:") else ""
+    if not wanted:
+        return None
+    logical = _logical_paths(records)
+    here = posixpath.dirname(path)
+    tries = (
+        [wanted.lstrip("/")]
+        if wanted.startswith("/")
+        else [posixpath.join(here, wanted), wanted.removeprefix("./")]
+    )
+    found: str | None = None
+    for attempt in tries:
+        found = logical.get(_logical(posixpath.normpath(attempt)))
+        if found:
+            break
+    if found is None and "/" not in wanted:
+        by_name = [p for p in records if _logical(posixpath.basename(p)) == _logical(wanted)]
+        if len(by_name) == 1:
+            found = by_name[0]
+    if found is None:
+        # pages Hugo makes by itself: a top-level folder's, taxonomy pages
+        prefix = site.prefix(records[path][2]) if path in records else ""
+        for attempt in tries:
+            url = normalize_url("/" + _logical(posixpath.normpath(attempt)).strip("/"))
+            if url in site.extra or prefix + url in site.extra:
+                return None
+        near = suggest.path(wanted)
+        return _finding(
+            row,
+            ERROR,
+            "ref to no such page (Hugo stops the build)",
+            f"did you mean {near}?" if near else "",
+        )
+    refs.add((path, found))
+    if fragment and not _ALWAYS_THERE.match(fragment):
+        rid = records[found][0]
+        if not kb.index.has_anchor(rid, fragment):
+            near = _closest(fragment, kb.index.anchors_of(rid))
+            return _finding(
+                row,
+                ERROR,
+                f"no such heading in {found}",
+                f"did you mean #{near}?" if near else "",
+            )
+    return None
+
+
+def _logical(path: str) -> str:
+    """A content path as ref names it: no extension, _index/index as the folder."""
+    lowered = path.lower()
+    for suffix in MARKDOWN_SUFFIXES:
+        if lowered.endswith(suffix):
+            path = path[: -len(suffix)]
+            break
+    head, _, tail = path.rpartition("/")
+    if tail in ("_index", "index"):
+        path = head
+    return path.lower()
+
+
+def _logical_paths(records: dict[str, tuple[int, str, str, str]]) -> dict[str, str]:
+    return {_logical(p): p for p in sorted(records)}
+
+
+def _broken_fragments(kb: KnowledgeBase) -> list[LinkFinding]:
+    out: list[LinkFinding] = []
+    for row in kb.index.missing_anchors():
+        finding = _fragment_finding(kb, row, row[3], row[9])
+        if finding is not None:
+            out.append(finding)
+    return out
+
+
+def _fragment_finding(
+    kb: KnowledgeBase, row: Sequence[Any], fragment: str, target_id: int
+) -> LinkFinding | None:
+    """The finding for a #fragment the target record has no anchor for."""
+    if _ALWAYS_THERE.match(fragment) or kb.index.has_anchor(target_id, fragment):
+        return None
+    anchors = kb.index.anchors_of(target_id)
+    same_case = [a for a in anchors if a.casefold() == fragment.casefold()]
+    if same_case:
+        return _finding(
+            row,
+            WARNING,
+            "heading differs in case: browsers will not scroll to it",
+            f"write #{same_case[0]}",
+        )
+    near = _closest(fragment, anchors, cutoff=60)
+    return _finding(row, ERROR, "no such heading", f"did you mean #{near}?" if near else "")
+
+
+# --- warnings ------------------------------------------------------------------------------
+
+
+def _orphans(kb: KnowledgeBase, refs: set[tuple[str, str]]) -> list[LinkFinding]:
+    by_ref = {to for source, to in refs if source != to}
+    return [
+        LinkFinding(
+            path,
+            1,
+            1,
+            "",
+            url,
+            WARNING,
+            "orphan source: no record links here",
+            "link it from a guide",
+        )
+        for _rid, path, url in kb.index.unlinked("source")
+        if path not in by_ref
+    ]
+
+
+def _missing_translations(kb: KnowledgeBase) -> list[LinkFinding]:
+    config = kb.config
+    if len(config.languages) < 2:
+        return []
+    from kzkb.loader import locate
+
+    out = []
+    records = kb.index.record_ids()
+    urls = set(kb.index.all_urls())
+    # Hugo pairs translations by content path less the language (guides/a.md,
+    # guides/a.kk.md, kk/guides/a.md), whatever URL a slug gives each
+    languages: dict[str, set[str]] = {}
+    for path, (_rid, _url, lang, _kind) in records.items():
+        languages.setdefault("/".join(locate(path, config)[0]), set()).add(lang)
+    for path, (_rid, url, lang, kind) in sorted(records.items()):
+        if kind != "guide":
+            continue
+        have = languages.get("/".join(locate(path, config)[0]), set())
+        own = url if lang == config.default_language else url.removeprefix(f"/{lang}")
+        for other in config.languages:
+            if other == lang or other in have:
+                continue
+            prefix = "" if other == config.default_language else f"/{other}"
+            if normalize_url(prefix + own) in urls:
+                continue
+            out.append(
+                LinkFinding(
+                    path,
+                    1,
+                    1,
+                    "",
+                    url,
+                    WARNING,
+                    f"guide has no {other!r} translation",
+                    f"add {_translation_path(path, lang, other, config.default_language)}",
+                )
+            )
+    return out
+
+
+def _translation_path(path: str, lang: str, other: str, default: str) -> str:
+    if lang != default and path.startswith(f"{lang}/"):  # kk/guides/a.md
+        rest = path[len(lang) + 1 :]
+        return rest if other == default else f"{other}/{rest}"
+    folder, _, name = path.rpartition("/")
+    stem, dot, ext = name.rpartition(".")
+    if lang != default and stem.endswith(f".{lang}"):
+        stem = stem[: -len(lang) - 1]
+    new = f"{stem}{dot}{ext}" if other == default else f"{stem}.{other}{dot}{ext}"
+    return f"{folder}/{new}" if folder else new
+
+
+# --- external links ------------------------------------------------------------------------
+
+
+def _external(
+    kb: KnowledgeBase, options: CheckOptions, progress: Callable[[int, int], None] | None
+) -> tuple[list[LinkFinding], int]:
+    from kzkb.external import check_urls
+
+    patterns = [re.compile(p) for p in options.exclude]
+    rows = [r for r in kb.index.web_links() if not any(p.search(r[4]) for p in patterns)]
+    if not rows:
+        return [], 0
+    results = check_urls(
+        (r[4] for r in rows),
+        timeout=options.timeout,
+        cache_path=options.cache_path,
+        cache_ttl=options.cache_ttl,
+        allow_private=options.allow_private,
+        strict=options.strict,
+        progress=progress,
+    )
+    out = []
+    for row in rows:
+        result = results.get(row[4])
+        if result is None or result.severity not in (ERROR, WARNING):
+            continue
+        hint = f"update the link to {result.redirect}" if result.redirect else ""
+        out.append(_finding(row, result.severity, result.reason, hint))
+    return out, len({r[4].split("#", 1)[0] for r in rows})

@@ -1,0 +1,156 @@
+"""kzkb check-links"""
+
+from __future__ import annotations
+
+import os
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from kzkb.cli.app import IndexOption, KbOption, ProgressBar, app, fresh, open_kb
+
+
+class CheckFormat(StrEnum):
+    table = "table"
+    json = "json"
+    github = "github"
+
+
+@app.command("check-links")
+def check_links_cmd(
+    external: Annotated[
+        bool, typer.Option("--external", help="Also fetch http(s) links (network).")
+    ] = False,
+    strict: Annotated[
+        bool,
+        typer.Option(
+            "--strict",
+            help="Warnings fail too: orphan sources, missing translations, unreachable hosts.",
+        ),
+    ] = False,
+    timeout: Annotated[
+        float,
+        typer.Option("--timeout", min=0.1, metavar="SECONDS", help="Per external request."),
+    ] = 10.0,
+    cache_ttl: Annotated[
+        float,
+        typer.Option(
+            "--cache-ttl",
+            min=0,
+            metavar="SECONDS",
+            help="Reuse external results younger than this (0: fetch all again).",
+        ),
+    ] = 86400.0,
+    exclude: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--exclude", metavar="REGEX", help="Skip external URLs matching this (repeatable)."
+        ),
+    ] = None,
+    allow_private: Annotated[
+        bool,
+        typer.Option(
+            "--allow-private",
+            help="Fetch private, loopback and link-local addresses too.",
+        ),
+    ] = False,
+    fmt: Annotated[
+        CheckFormat,
+        typer.Option("--format", "-f", help="Output format.", case_sensitive=False),
+    ] = CheckFormat.table,
+    kb: KbOption = None,
+    index: IndexOption = None,
+) -> None:
+    """Find every broken link: pages, files, headings, terms; with --external,
+    web links too. Exit 1 if any is broken (or, with --strict, any warning).
+
+    Examples:
+
+      kzkb check-links
+
+      kzkb check-links --format github
+
+      kzkb check-links --external --exclude 'facebook\\.com' --timeout 5
+    """
+    from kzkb import views
+    from kzkb.check import CheckOptions, check_links
+
+    patterns = list(exclude or [])
+    base = open_kb(kb, index, defer=True)
+    patterns += _config_excludes(base.config)
+    options = CheckOptions(
+        strict=strict,
+        timeout=timeout,
+        cache_ttl=cache_ttl,
+        exclude=patterns,
+        allow_private=allow_private,
+    )
+    _validate(patterns)
+    report = fresh(base, lambda: check_links(base, options))
+    if external:
+        from platformdirs import user_cache_dir
+
+        from kzkb.check import check_external
+
+        options.cache_path = Path(user_cache_dir("kzkb")) / "links.json"
+        bar = ProgressBar("Checking", threshold=1)
+        try:
+            check_external(base, report, options, progress=bar)
+        finally:
+            bar.close()
+    content = base.config.content_dir
+    views.link_report(report, fmt.value, lambda path: _display(content, path))
+    if report.errors or (strict and report.warnings):
+        raise typer.Exit(1)
+
+
+def _display(content: Path, path: str) -> str:
+    """The file as the user reaches it: relative to here when inside, as CI
+    annotations need, else absolute."""
+    full = content / path
+    try:
+        rel = os.path.relpath(full)
+    except ValueError:  # another drive on Windows
+        return str(full)
+    return str(full.resolve()) if rel.startswith("..") else rel
+
+
+def _config_excludes(config: object) -> list[str]:
+    import re
+
+    from kzkb.model import KzkbError
+
+    section = getattr(config, "raw", {}).get("check-links", {})
+    values = section.get("exclude", []) if isinstance(section, dict) else None
+    where = getattr(config, "config_file", None) or "kzkb.toml"
+    if not isinstance(values, list) or not all(isinstance(v, str) for v in values):
+        raise KzkbError(
+            f"{where}: [check-links] exclude must be a list of regular expressions",
+            'write exclude = ["example\\\\.org", "^https://t\\\\.me/"]',
+        )
+    for pattern in values:  # a bad one is reported here, not as an --exclude given
+        try:
+            re.compile(pattern)
+        except re.error as exc:
+            raise KzkbError(
+                f"{where}: [check-links] exclude: invalid pattern {pattern!r}: {exc}",
+                "give a Python regular expression, e.g. 'facebook\\.com'",
+            ) from None
+    return values
+
+
+def _validate(patterns: list[str]) -> None:
+    import re
+
+    from kzkb.model import KzkbError
+
+    for pattern in patterns:
+        try:
+            re.compile(pattern)
+        except re.error as exc:
+            raise KzkbError(
+                f"invalid --exclude pattern {pattern!r}: {exc}",
+                "give a Python regular expression, e.g. 'facebook\\.com'",
+            ) from None
