@@ -2,12 +2,15 @@
 """Benchmark kzkb on synthetic knowledge bases, with ripgrep as the reference.
 
     python bench/run.py [--sizes 1000,10000,100000] [--repeat 5] [--out bench/RESULTS.md]
-                        [--only index,refresh,search,version] [--no-keep]
+                        [--only index,refresh,search,links,version] [--no-keep]
 
 For each size N: generate a KB (bench/generate.py; cached in bench/out/kb-N),
 then time, on those same files, a cold index, a refresh with nothing changed, a
 refresh after one file changed, searches beside `rg -il` over the same folder,
-the peak memory of the cold index and `kzkb --version`. Medians of --repeat runs
+`check-links` beside `rg -c` (its errors checked against the broken links the
+generator wrote), the peak memory of the cold index and `kzkb --version`. Once
+per run, `check-links --external` on a scratch KB of 1,000 links to a local
+server that answers in 50 ms (bench/slow_server.py). Medians of --repeat runs
 after one warm-up run each; warm page cache. Prints a Markdown report and
 writes it to --out. See bench/README.md.
 
@@ -24,6 +27,7 @@ import json
 import os
 import platform
 import re
+import select
 import shutil
 import signal
 import statistics
@@ -32,6 +36,7 @@ import sys
 import tempfile
 import threading
 import time
+import urllib.request
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
@@ -53,12 +58,22 @@ DEFAULT_QUERIES = (
     "Qazaqstan",
     "Медиазона",
 )
-PARTS = ("index", "refresh", "search", "version")
+PARTS = ("index", "refresh", "search", "links", "version")
 LARGE = 100_000  # from this size on, cold index runs at most COLD_REPEAT_LARGE times
 COLD_REPEAT_LARGE = 3
 SAMPLE_INTERVAL = 0.01  # seconds between samples of the process tree's memory
 # Environment that would change what kzkb reads; the harness passes --kb and --index.
 SCRUBBED_ENV = ("KZKB_KB", "KZKB_INDEX", "KZKB_DEBUG")
+# check-links: the reference counts the lines with a root-relative Markdown link.
+LINK_PATTERN = r"\]\(/"
+# What generate.py writes for a broken link (its Generator._link): a source that
+# does not exist. Every other internal link it writes resolves.
+GENERATED_BROKEN = re.compile(r"^/sources/sources/missing_\d+/$")
+EXTERNAL_URLS = 1000  # distinct URLs in the external check's scratch KB
+EXTERNAL_PER_RECORD = 10  # links per scratch record, so 100 records
+EXTERNAL_PORTS = 8  # slow_server.py ports; kzkb allows 16 requests per (host, port)
+EXTERNAL_DELAY = 0.05  # seconds slow_server.py waits before each answer
+SLOW_SERVER = Path(__file__).resolve().parent / "slow_server.py"
 
 SNIPPET = """\
 import json, sys, time
@@ -98,6 +113,7 @@ class Run:
     tree_rss_kib: int = 0  # sampled: peak of the summed RSS of the whole tree
     tree_processes: int = 0  # sampled: the most processes in the tree at once
     timed_out: bool = False
+    cpu_seconds: float = 0.0  # wait4: user + system time of it and its waited-for children
 
     @property
     def ok(self) -> bool:
@@ -285,6 +301,7 @@ def run_process(
             sampler.peak_rss if sampler else 0,
             sampler.processes if sampler else 0,
             timed_out.is_set(),
+            usage.ru_utime + usage.ru_stime,
         )
 
 
@@ -312,6 +329,7 @@ class Measure:
     ref: list[float] = field(default_factory=list)
     error: str | None = None
     ref_error: str | None = None
+    ref_name: str = "rg -il"  # the reference command, for the table's header
     notes: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
 
@@ -346,11 +364,16 @@ def search_target(n: int) -> Target | None:
     return None  # no target was set between 1k and 100k
 
 
+def links_target(n: int) -> Target | None:
+    return Target("kzkb/rg ≤ 1.5", 1.5, "ratio") if n >= LARGE else None
+
+
 COLD_TARGET = Target("≤ 30 s", 30.0)
 MEMORY_TARGET = Target("≤ 500 MB", 500.0)
 REFRESH_TARGET = Target("≤ 0.5 s", 0.5)
 REFRESH_ONE_TARGET = Target("≤ 0.6 s", 0.6)
 VERSION_TARGET = Target("≤ 0.15 s", 0.15)
+EXTERNAL_TARGET = Target("≤ 3 s", 3.0)
 
 
 @dataclass(slots=True)
@@ -360,6 +383,11 @@ class SizeResult:
     kb_note: str = ""
     measures: list[Measure] = field(default_factory=list)
     searches: list[tuple[str, str, str]] = field(default_factory=list)  # query, kzkb, rg
+    title: str = ""  # the report's heading; default: "N records"
+
+    @property
+    def name(self) -> str:
+        return self.title or f"{self.n:,} records"
 
 
 # --- the harness ---------------------------------------------------------------------
@@ -390,11 +418,15 @@ class Harness:
 
     # --- helpers ----------------------------------------------------------------
 
-    def run(self, argv: Sequence[str | Path], sample: bool = False) -> Run:
-        return run_process([str(a) for a in argv], self.env, self.s.timeout, sample)
+    def run(
+        self, argv: Sequence[str | Path], sample: bool = False, env: dict[str, str] | None = None
+    ) -> Run:
+        return run_process([str(a) for a in argv], env or self.env, self.s.timeout, sample)
 
-    def kzkb(self, *args: str | Path, sample: bool = False) -> Run:
-        return self.run([self.s.kzkb, *args], sample)
+    def kzkb(
+        self, *args: str | Path, sample: bool = False, env: dict[str, str] | None = None
+    ) -> Run:
+        return self.run([self.s.kzkb, *args], sample, env)
 
     def repeated(
         self,
@@ -720,6 +752,364 @@ class Harness:
                 files = str(len(out.splitlines()))
         return m, hits, files
 
+    # --- check-links -------------------------------------------------------------
+
+    @staticmethod
+    def links_json(run: Run) -> dict[str, Any]:
+        """check-links' JSON report. Exit 1 means broken links were found: a
+        successful run; kzkb's own errors exit 2 or 70."""
+        if run.timed_out or run.returncode not in (0, 1):
+            raise MeasureFailed(run.failure())
+        try:
+            data = json.loads(run.stdout)
+        except ValueError:
+            raise MeasureFailed(
+                f"`kzkb check-links --format json` printed no JSON (exit {run.returncode}): "
+                f"{run.stdout[:120]!r}"
+            ) from None
+        if (
+            not isinstance(data, dict)
+            or not isinstance(data.get("findings"), list)
+            or not isinstance(data.get("summary"), dict)
+        ):
+            raise MeasureFailed("`kzkb check-links --format json` printed no findings and summary")
+        return data
+
+    @staticmethod
+    def check_exit(measure: Measure, run_no: int, run: Run, data: dict[str, Any]) -> None:
+        errors = sum(f.get("severity") == "error" for f in data["findings"])
+        summary = data["summary"]
+        if summary.get("errors") != errors:
+            measure.warn(f"run {run_no}: summary.errors={summary.get('errors')}, {errors} listed")
+        if (run.returncode == 1) != (errors > 0):
+            measure.warn(f"run {run_no}: exit {run.returncode} with {errors} errors")
+
+    def check_links(self, n: int, kb: Path, db: Path | None, why: str | None) -> Measure:
+        """check-links over the size's KB, internal links only, beside `rg -c`."""
+        m = Measure(
+            "check-links beside `rg -c`, end to end",
+            links_target(n),
+            ref_name="rg -c",
+        )
+        seen: list[dict[str, Any]] = []
+        cpu: list[float] = []
+
+        def once(i: int) -> float:
+            r = self.kzkb("check-links", "--kb", kb, "--index", db, "--format", "json")
+            data = self.links_json(r)
+            self.check_exit(m, i, r, data)
+            if seen and data["summary"] != seen[-1]["summary"]:
+                m.warn(f"run {i}: summary {data['summary']}, run {i - 1}: {seen[-1]['summary']}")
+            seen[:] = [data]
+            if i > 0:
+                cpu.append(r.cpu_seconds)
+            return r.seconds
+
+        log(f"[{n}] check-links")
+        if db is None:
+            m.error = why
+        else:
+            self.repeated(m, self.s.repeat, once, "kzkb check-links")
+        if cpu:
+            median = statistics.median(cpu)
+            m.notes.append(f"kzkb's CPU time (user + system): median {median:.3f} s")
+        if self.s.rg is None:
+            m.ref_error = "rg not found"
+        else:
+            out = self.reference(m, [self.s.rg, "-c", LINK_PATTERN, kb], "rg -c")
+            if not m.ref_error:
+                lines = sum(int(row.rpartition(":")[2] or 0) for row in out.splitlines())
+                m.notes.append(
+                    f"`rg -c` counts {lines:,} lines with a root-relative link "
+                    f"in {len(out.splitlines()):,} files"
+                )
+        if seen:
+            self.judge_findings(m, n, kb, seen[0])
+        return m
+
+    def judge_findings(self, m: Measure, n: int, kb: Path, data: dict[str, Any]) -> None:
+        """Compare check-links' errors with the broken links the generator wrote."""
+        findings: list[dict[str, Any]] = data["findings"]
+        summary: dict[str, Any] = data["summary"]
+        marker = generate.read_marker(kb) or {}
+        expected = marker.get("broken_links")
+        written = marker.get("links")
+        errors = [f for f in findings if f.get("severity") == "error"]
+        warnings = [f for f in findings if f.get("severity") != "error"]
+        hits = [f for f in errors if GENERATED_BROKEN.match(str(f.get("target", "")))]
+        alarms = [f for f in errors if not GENERATED_BROKEN.match(str(f.get("target", "")))]
+
+        def by_reason(rows: list[dict[str, Any]]) -> str:
+            counts: dict[str, int] = {}
+            for f in rows:
+                reason = re.sub(r"^(no such heading in) .*", r"\1 …", str(f.get("reason", "")))
+                counts[reason] = counts.get(reason, 0) + 1
+            return ", ".join(f"{c:,} {r}" for r, c in sorted(counts.items(), key=lambda x: -x[1]))
+
+        def shown(f: dict[str, Any]) -> str:
+            return (
+                f"`{Path(str(f.get('file'))).name}:{f.get('line')}` `{f.get('target')}` "
+                f"({f.get('reason')})"
+            )
+
+        wrote = ""
+        if isinstance(written, int):
+            wrote = f"; the generator wrote {written:,} internal links"
+        m.notes.append(
+            f"summary: {summary.get('records')} records, {summary.get('links')} links, "
+            f"{summary.get('errors')} errors, {summary.get('warnings')} warnings{wrote}"
+        )
+        if summary.get("records") != n:
+            m.warn(f"check-links counted {summary.get('records')} records; the KB has {n} files")
+        if errors:
+            m.notes.append(f"errors by reason: {by_reason(errors)}")
+        if warnings:
+            m.notes.append(f"warnings by reason: {by_reason(warnings)}")
+        if not isinstance(expected, int):
+            m.notes.append(
+                f"{len(errors):,} errors; not checked: the KB's {generate.MARKER} "
+                "has no broken_links count"
+            )
+            return
+        if len(hits) == expected and not alarms:
+            m.notes.append(
+                f"correct: the {len(errors):,} errors are exactly the {expected:,} broken "
+                "links the generator wrote"
+            )
+            return
+        if alarms:
+            sample = "; ".join(shown(f) for f in alarms[:3])
+            m.warn(
+                f"{len(alarms):,} errors on links the generator wrote as valid "
+                f"(false alarms?): {by_reason(alarms)}; e.g. {sample}"
+            )
+        if len(hits) != expected:
+            missed = self.missed_links(kb, hits)
+            sample = "; ".join(missed[:3])
+            m.warn(
+                f"the generator wrote {expected:,} broken links; check-links reports "
+                f"{len(hits):,} of them" + (f"; not reported, e.g. {sample}" if sample else "")
+            )
+
+    def missed_links(self, kb: Path, hits: list[dict[str, Any]]) -> list[str]:
+        """Generated broken links that no finding names: `file:line target`."""
+        if self.s.rg is None:
+            return []
+        pattern = r"\]\((/sources/sources/missing_\d+/)\)"
+        r = self.run([self.s.rg, "-n", "-o", "-r", "$1", pattern, kb])
+        reported = {(Path(str(f.get("file"))).name, f.get("line"), f.get("target")) for f in hits}
+        missed = []
+        for row in r.stdout.splitlines():
+            path, line, target = row.rsplit(":", 2)
+            if (Path(path).name, int(line), target) not in reported:
+                missed.append(f"`{Path(path).name}:{line}` `{target}`")
+        return missed
+
+    # --- external links ------------------------------------------------------------
+
+    @contextmanager
+    def slow_server(self) -> Iterator[tuple[list[int], Callable[[], dict[str, int]]]]:
+        """slow_server.py in a process of its own: (its ports, a function that
+        returns the requests it has answered so far); stopped on exit."""
+        proc = subprocess.Popen(
+            [
+                sys.executable,
+                SLOW_SERVER,
+                "--ports",
+                str(EXTERNAL_PORTS),
+                "--delay",
+                str(EXTERNAL_DELAY),
+            ],
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            start_new_session=True,
+        )
+        try:
+            assert proc.stdout is not None
+            ready, _, _ = select.select([proc.stdout], [], [], 30)
+            line = proc.stdout.readline() if ready else ""
+            try:
+                ports = [int(p) for p in json.loads(line)["ports"]]
+            except (ValueError, KeyError, TypeError):
+                proc.kill()
+                _, err = proc.communicate()
+                raise MeasureFailed(f"slow_server.py did not start: {err.strip()[-300:]}") from None
+
+            def stats() -> dict[str, int]:
+                url = f"http://127.0.0.1:{ports[0]}/_stats"
+                try:
+                    with urllib.request.urlopen(url, timeout=10) as answer:
+                        return dict(json.loads(answer.read()))
+                except (OSError, ValueError) as exc:
+                    raise MeasureFailed(f"slow_server.py does not answer: {exc}") from None
+
+            yield ports, stats
+        finally:
+            if proc.poll() is None:
+                proc.terminate()
+                try:
+                    proc.wait(10)
+                except subprocess.TimeoutExpired:
+                    proc.kill()
+                    proc.wait()
+
+    @staticmethod
+    def write_link_kb(kb: Path, ports: list[int]) -> None:
+        """A KB of EXTERNAL_URLS / EXTERNAL_PER_RECORD documents, each linking
+        to EXTERNAL_PER_RECORD distinct URLs spread over the server's ports.
+        Documents, not sources, so that no record is an orphan; no guides, so
+        none lacks a translation: a correct check finds nothing."""
+        (kb / "documents").mkdir(parents=True)
+        shutil.copyfile(generate.DEFAULT_TEMPLATE, kb / "kzkb.toml")
+        records = -(-EXTERNAL_URLS // EXTERNAL_PER_RECORD)
+        k = 0
+        for i in range(records):
+            lines = [
+                "---",
+                f'title: "Link check test {i}"',
+                "description: >",
+                "  A record of the external link benchmark.",
+                'category: ["ingo"]',
+                "date: 2024-01-01",
+                "---",
+                "",
+                "## Links",
+                "",
+            ]
+            for j in range(EXTERNAL_PER_RECORD):
+                if k == EXTERNAL_URLS:
+                    break
+                port = ports[k % len(ports)]
+                lines.append(f"See [page {j}](http://127.0.0.1:{port}/record-{i}/page-{j}).")
+                k += 1
+            (kb / "documents" / f"link_test_{i:03d}.md").write_text(
+                "\n".join(lines) + "\n", encoding="utf-8"
+            )
+
+    def external(self) -> SizeResult:
+        """check-links --external on a scratch KB linking to a slow local server."""
+        title = (
+            f"External links: {EXTERNAL_URLS:,} URLs on a local server, "
+            f"{EXTERNAL_DELAY * 1000:.0f} ms an answer"
+        )
+        ext = Measure(
+            f"check-links --external, {EXTERNAL_URLS:,} URLs, end to end", EXTERNAL_TARGET
+        )
+        internal = Measure("check-links, internal only, same KB, end to end")
+        result = SizeResult(EXTERNAL_URLS, Path("(temporary)"), title=title)
+        result.measures += [ext, internal]
+        log("[external] check-links --external")
+        with tempfile.TemporaryDirectory(prefix="kzkb-bench-links-") as tmp:
+            kb, db, cache = Path(tmp, "kb"), Path(tmp, "index.sqlite"), Path(tmp, "cache")
+            env = dict(self.env, XDG_CACHE_HOME=str(cache))
+            try:
+                with self.slow_server() as (ports, stats):
+                    self.write_link_kb(kb, ports)
+                    records = len(list(kb.glob("documents/*.md")))
+                    result.kb_note = (
+                        f"a scratch KB in a temporary folder: {records} records, "
+                        f"{EXTERNAL_PER_RECORD} links each to `http://127.0.0.1:PORT/…`, "
+                        f"spread over {len(ports)} ports of `bench/slow_server.py` "
+                        f"(one process, delay {EXTERNAL_DELAY * 1000:.0f} ms)"
+                    )
+                    r = self.kzkb("index", "--kb", kb, "--index", db, "--format", "json", env=env)
+                    indexed = self.index_json(r)
+                    if indexed.get("records") != records:
+                        ext.warn(f"index reports {indexed.get('records')} records, not {records}")
+                    self.external_runs(ext, internal, kb, db, env, stats)
+            except MeasureFailed as exc:
+                for m in result.measures:
+                    if m.error is None and not m.kzkb:
+                        m.error = str(exc)
+                log(f"    FAILED {exc}")
+        return result
+
+    def external_runs(
+        self,
+        ext: Measure,
+        internal: Measure,
+        kb: Path,
+        db: Path,
+        env: dict[str, str],
+        stats: Callable[[], dict[str, int]],
+    ) -> None:
+        requests: list[dict[str, float]] = []  # per timed run: the server's counts and CPU
+        cpu: list[tuple[Measure, list[float]]] = [(ext, []), (internal, [])]  # kzkb's CPU s
+
+        def check(m: Measure, i: int, r: Run, external: int) -> dict[str, Any]:
+            data = self.links_json(r)
+            self.check_exit(m, i, r, data)
+            summary = data["summary"]
+            if r.returncode != 0 or data["findings"]:
+                first = data["findings"][0] if data["findings"] else {}
+                m.warn(
+                    f"run {i}: exit {r.returncode}, {len(data['findings'])} findings "
+                    f"(expected none), e.g. `{first.get('target')}`: {first.get('reason')}"
+                )
+            if summary.get("external") != external:
+                m.warn(f"run {i}: summary.external={summary.get('external')}, expected {external}")
+            return data
+
+        def ext_once(i: int) -> float:
+            before = stats()
+            r = self.kzkb(
+                "check-links",
+                "--external",
+                "--allow-private",
+                "--cache-ttl",
+                "0",
+                "--kb",
+                kb,
+                "--index",
+                db,
+                "--format",
+                "json",
+                env=env,
+            )
+            check(ext, i, r, EXTERNAL_URLS)
+            after = stats()
+            if i > 0:
+                requests.append({k: after[k] - before.get(k, 0) for k in after})
+                cpu[0][1].append(r.cpu_seconds)
+            return r.seconds
+
+        def internal_once(i: int) -> float:
+            r = self.kzkb("check-links", "--kb", kb, "--index", db, "--format", "json", env=env)
+            check(internal, i, r, 0)
+            if i > 0:
+                cpu[1][1].append(r.cpu_seconds)
+            return r.seconds
+
+        self.repeated(ext, self.s.repeat, ext_once, "kzkb check-links --external")
+        self.repeated(internal, self.s.repeat, internal_once, "kzkb check-links (internal)")
+        for m, seconds in cpu:
+            if seconds:
+                m.notes.append(
+                    f"kzkb's CPU time (user + system): median {statistics.median(seconds):.3f} s"
+                )
+        if requests:
+
+            def each(key: str) -> str:
+                return "/".join(f"{v:.0f}" for v in sorted({q.get(key, 0) for q in requests}))
+
+            server_cpu = statistics.median(q.get("cpu", 0.0) for q in requests)
+            ext.notes.append(
+                f"the server answered per run {each('HEAD')} HEAD and {each('GET')} GET "
+                f"requests and used {server_cpu:.3f} s CPU (median); the floor for "
+                f"{EXTERNAL_URLS:,} answers, 64 at a time (kzkb's default limit in all), is "
+                f"{EXTERNAL_URLS / 64 * EXTERNAL_DELAY:.2f} s"
+            )
+            counts = [sum(v for k, v in q.items() if k != "cpu") for q in requests]
+            if any(c != EXTERNAL_URLS for c in counts):
+                ext.warn(f"requests per run: {counts}, expected {EXTERNAL_URLS} each")
+        value, base = ext.value(), internal.value()
+        if value is not None and base is not None:
+            ext.notes.append(
+                f"the external part alone (minus the internal-only median): {value - base:.3f} s"
+            )
+
     def version(self, n: int) -> Measure:
         m = Measure("`kzkb --version`, end to end", VERSION_TARGET)
 
@@ -747,13 +1137,15 @@ class Harness:
         why: str | None = None
         if "index" in parts:
             db = self.cold_index(n, kb, result)
-        if {"refresh", "search"} & set(parts) and db is None:
+        if {"refresh", "search", "links"} & set(parts) and db is None:
             db, why = self.prepare_db(n, kb)  # also when --rebuild failed: try a plain refresh
         if "refresh" in parts:
             result.measures += self.refresh(n, kb, db, why)
         if "search" in parts:
             measures, result.searches = self.search(n, kb, db, why)
             result.measures += measures
+        if "links" in parts:
+            result.measures.append(self.check_links(n, kb, db, why))
         if "version" in parts:
             result.measures.append(self.version(n))
         if not self.s.keep:
@@ -848,12 +1240,28 @@ METHOD = """\
   `ru_maxrss` is the maximum over all children ever, so it cannot attribute a
   peak to one run, and neither it nor `/usr/bin/time` sums processes.
   MB here is 2^20 bytes.
+- **check-links**: `kzkb check-links --kb KB --index DB --format json` (internal
+  links only; it refreshes the index first, nothing changed) beside
+  `rg -c '\\]\\(/' KB`, which only counts the lines with a root-relative link. Exit 1
+  (broken links found) counts as success. Its errors are compared with the broken
+  links the generator wrote (`broken_links` in the KB's `.kzkb-bench.json`, all
+  of them `/sources/sources/missing_N/`); an error on any other link, or a broken
+  link not reported, is listed under the table.
+- **External links**, once per run: a scratch KB of {ext_records} records linking
+  to {ext_urls:,} distinct `http://127.0.0.1:PORT/…` URLs spread over {ext_ports}
+  ports of `bench/slow_server.py` (one process, a thread per connection,
+  {ext_delay:.0f} ms before every answer, all 200). Timed:
+  `kzkb check-links --external --allow-private --cache-ttl 0` with
+  `XDG_CACHE_HOME` in the temporary folder, which must exit 0 with
+  `summary.external` = {ext_urls:,} and no findings; beside it the same KB
+  without `--external`.
 - **Targets**: search ≤ 0.25 s at 1,000 records and no slower than `rg -il` at
   100,000 (none is set in between); refresh ≤ 0.5 s (nothing changed) and ≤ 0.6 s
   (one file changed), cold index ≤ 30 s, peak memory ≤ 500 MB,
   `kzkb --version` ≤ 0.15 s. These are set for 100,000 records and hold as
   ceilings at every size. Both refresh rows (end to end and in-process) are
-  judged against the refresh targets.
+  judged against the refresh targets. check-links: at most 1.5 times `rg -c` at
+  100,000 records (none below); `--external` with {ext_urls:,} URLs ≤ 3 s.
 - **Load.** Other work on the machine skews the numbers; the load average before
   and after the run is shown above."""
 
@@ -875,8 +1283,10 @@ def fmt_ref(m: Measure) -> str:
 
 
 def table(result: SizeResult) -> list[str]:
+    names = {m.ref_name for m in result.measures if m.ref or m.ref_error}
+    ref = names.pop() if len(names) == 1 else "rg"
     lines = [
-        "| measure | kzkb median (s) | rg -il median (s) | ratio kzkb/rg | target | met? |",
+        f"| measure | kzkb median (s) | {ref} median (s) | ratio kzkb/rg | target | met? |",
         "|---|---:|---:|---:|---|:---:|",
     ]
     for m in result.measures:
@@ -928,11 +1338,18 @@ def report(
             cold_large=settings.cold_repeat or COLD_REPEAT_LARGE,
             large=LARGE,
             interval=SAMPLE_INTERVAL * 1000,
+            ext_records=-(-EXTERNAL_URLS // EXTERNAL_PER_RECORD),
+            ext_urls=EXTERNAL_URLS,
+            ext_ports=EXTERNAL_PORTS,
+            ext_delay=EXTERNAL_DELAY * 1000,
         )
     )
     for result in results:
-        out += ["", f"## {result.n:,} records", ""]
-        out.append(f"KB: `{_shown(result.kb)}`, {result.kb_note}.")
+        out += ["", f"## {result.name}", ""]
+        if result.title:
+            out.append(f"KB: {result.kb_note}.")
+        else:
+            out.append(f"KB: `{_shown(result.kb)}`, {result.kb_note}.")
         out.append("")
         out += table(result)
         details = []
@@ -945,8 +1362,8 @@ def report(
         if details:
             out.append("")
             out += [f"- {d}" for d in details]
-    missed = [(r.n, m.label) for r in results for m in r.measures if m.met() is False]
-    failed = [(r.n, m.label) for r in results for m in r.measures if m.error]
+    missed = [(r.name, m.label) for r in results for m in r.measures if m.met() is False]
+    failed = [(r.name, m.label) for r in results for m in r.measures if m.error]
     out += ["", "## Summary", ""]
     out.append(
         f"{sum(len(r.measures) for r in results)} measures; "
@@ -954,10 +1371,10 @@ def report(
     )
     if failed:
         out += ["", "Not measured:", ""]
-        out += [f"- {n:,}: {label}" for n, label in failed]
+        out += [f"- {name}: {label}" for name, label in failed]
     if missed:
         out += ["", "Targets missed:", ""]
-        out += [f"- {n:,}: {label}" for n, label in missed]
+        out += [f"- {name}: {label}" for name, label in missed]
     return "\n".join(out) + "\n"
 
 
@@ -988,7 +1405,13 @@ def parse_sizes(text: str) -> list[int]:
 
 def parse_parts(text: str) -> list[str]:
     parts = [p.strip() for p in text.split(",") if p.strip()]
-    aliases = {"cold": "index", "memory": "index", "startup": "version"}
+    aliases = {
+        "cold": "index",
+        "memory": "index",
+        "startup": "version",
+        "check-links": "links",
+        "external": "links",
+    }
     parts = [aliases.get(p, p) for p in parts]
     unknown = [p for p in parts if p not in PARTS]
     if unknown or not parts:
@@ -1134,6 +1557,11 @@ def main(argv: list[str] | None = None) -> int:
             text = report(settings, info, results, started, loads, time.perf_counter() - clock)
             settings.results.parent.mkdir(parents=True, exist_ok=True)
             settings.results.write_text(text, encoding="utf-8")  # after each size: partial results
+        if "links" in settings.parts:  # once, not per size: its KB is its own
+            results.append(harness.external())
+            loads = (load_before, ", ".join(f"{x:.2f}" for x in os.getloadavg()))
+            text = report(settings, info, results, started, loads, time.perf_counter() - clock)
+            settings.results.write_text(text, encoding="utf-8")
     except KeyboardInterrupt:
         interrupted = True
         done = ", ".join(f"{r.n:,}" for r in results)
