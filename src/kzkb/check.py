@@ -15,8 +15,8 @@ from __future__ import annotations
 import os
 import posixpath
 import re
-from collections.abc import Callable, Sequence
-from dataclasses import asdict, dataclass, field
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote, urlsplit
@@ -45,7 +45,16 @@ class LinkFinding:
     suggestion: str = ""
 
     def as_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        return {
+            "file": self.file,
+            "line": self.line,
+            "column": self.column,
+            "text": self.text,
+            "target": self.target,
+            "severity": self.severity,
+            "reason": self.reason,
+            "suggestion": self.suggestion,
+        }
 
 
 @dataclass(slots=True)
@@ -95,27 +104,15 @@ class _Site:
         config = kb.config
         self.content = config.content_dir
         self.default = config.default_language
-        self.extra: set[str] = {"/"} | {f"/{lang}/" for lang in config.languages[1:]}
         self.taxonomy_urls: dict[str, str] = {}  # "/category/" -> "category"
-        for lang, top, second in kb.index.section_folders():
-            folder = second if top in config.languages[1:] else top
-            if folder:
-                self.extra.add(self.prefix(lang) + "/" + urlize(folder) + "/")
+        fixed = {"/"} | {f"/{lang}/" for lang in config.languages[1:]}
         for singular, plural in config.taxonomies.items():
             self.taxonomy_urls[f"/{urlize(plural)}/"] = singular
             # Hugo makes a taxonomy's list page even when no record uses a term
             for lang in config.languages:
-                self.extra.add(self.prefix(lang) + f"/{urlize(plural)}/")
-        self.terms: dict[str, set[str]] = {}  # taxonomy -> used slugs
-        self.term_pages: dict[tuple[str, str], str] = {}  # (taxonomy, slug) -> a page of it
-        for lang, taxonomy, slug in sorted(kb.index.used_terms()):
-            base = f"/{urlize(config.taxonomies.get(taxonomy, taxonomy))}/"
-            page = normalize_url(self.prefix(lang) + base + slug + "/")
-            self.extra.add(self.prefix(lang) + base)
-            self.extra.add(page)
-            self.terms.setdefault(taxonomy, set()).add(slug)
-            if lang == self.default or (taxonomy, slug) not in self.term_pages:
-                self.term_pages[(taxonomy, slug)] = page
+                fixed.add(self.prefix(lang) + f"/{urlize(plural)}/")
+        self.extra = _Generated(self, fixed)
+        self._used: dict[str, list[str]] = {}
         self.static = [
             folder
             for folder in (self.content / "static", config.root / "static")
@@ -124,6 +121,36 @@ class _Site:
 
     def prefix(self, lang: str) -> str:
         return "" if lang == self.default else f"/{lang}"
+
+    def split_lang(self, url: str) -> tuple[str, str]:
+        """(lang, the URL without its language prefix)."""
+        for lang in self.kb.config.languages[1:]:
+            if url.startswith(f"/{lang}/"):
+                return lang, url[len(lang) + 1 :]
+        return self.default, url
+
+    def term_of(self, url: str) -> tuple[str | None, str]:
+        """(taxonomy, term) of a URL shaped like a term page, /category/foo/."""
+        _, path = self.split_lang(url)
+        for base, taxonomy in self.taxonomy_urls.items():
+            if path.startswith(base):
+                term = path[len(base) :].strip("/")
+                if term and "/" not in term:
+                    return taxonomy, term
+        return None, ""
+
+    def used(self, taxonomy: str) -> list[str]:
+        """The slugs of the taxonomy's terms some record uses."""
+        if taxonomy not in self._used:
+            self._used[taxonomy] = self.kb.index.used_slugs(taxonomy)
+        return self._used[taxonomy]
+
+    def term_page(self, taxonomy: str, slug: str) -> str:
+        """A page the term has: the default language's if it has one."""
+        langs = self.kb.index.term_langs(taxonomy, slug)
+        lang = self.default if self.default in langs else (langs[0] if langs else self.default)
+        plural = self.kb.config.taxonomies.get(taxonomy, taxonomy)
+        return normalize_url(f"{self.prefix(lang)}/{urlize(plural)}/{slug}/")
 
     def file_exists(self, target: str, page_url: str) -> tuple[bool, str]:
         """Whether a link to a file (an image, a PDF) finds one in the KB,
@@ -145,6 +172,45 @@ class _Site:
             if real is not None:
                 return False, "/" + real
         return False, ""
+
+
+class _Generated:
+    """The pages Hugo makes by itself, looked up when a link needs one: home
+    pages, taxonomy list pages, a term's page in each language some record
+    using the term is in, and top-level sections."""
+
+    def __init__(self, site: _Site, fixed: set[str]) -> None:
+        self.site = site
+        self.fixed = fixed
+        self._sections: set[str] | None = None
+        self._terms: dict[str, bool] = {}
+
+    def sections(self) -> set[str]:
+        if self._sections is None:
+            site = self.site
+            languages = site.kb.config.languages
+            self._sections = set()
+            for lang, top, second in site.kb.index.section_folders():
+                folder = second if top in languages[1:] else top
+                if folder:
+                    self._sections.add(site.prefix(lang) + "/" + urlize(folder) + "/")
+        return self._sections
+
+    def __contains__(self, url: object) -> bool:
+        if not isinstance(url, str):
+            return False
+        if url in self.fixed:
+            return True
+        taxonomy, term = self.site.term_of(url)
+        if taxonomy is not None and term:
+            if url not in self._terms:
+                lang, _ = self.site.split_lang(url)
+                self._terms[url] = lang in self.site.kb.index.term_langs(taxonomy, term)
+            return self._terms[url]
+        return url.count("/") <= 3 and url in self.sections()
+
+    def known(self) -> set[str]:
+        return self.fixed | self.sections()
 
 
 def _true_case(base: Path, path: str) -> str | None:
@@ -204,26 +270,58 @@ def _finding(row: Sequence[Any], severity: str, reason: str, suggestion: str = "
 
 
 class _Suggester:
-    """The KB's closest URL to a broken one (rapidfuzz), built on first use."""
+    """The closest existing URL or file to a broken one: in the same folder,
+    the name a typo or two away (for longer names, three), if any.
+
+    Work is bounded: only the broken link's own folder is searched, and at
+    most LIMIT distinct targets a run get a suggestion, so a KB with
+    thousands of broken links is still checked in a moment."""
+
+    LIMIT = 50
 
     def __init__(self, kb: KnowledgeBase, site: _Site) -> None:
         self.kb = kb
         self.site = site
-        self._urls: list[str] | None = None
-        self._paths: list[str] | None = None
+        self._urls: dict[str, _Names] = {}  # folder -> the URLs in it
+        self._all_urls: _Names | None = None
+        self._paths: _Names | None = None
+        self._done: dict[str, str] = {}
+
+    def _budget(self, wanted: str) -> bool:
+        return wanted in self._done or len(self._done) < self.LIMIT
 
     def url(self, wanted: str) -> str:
-        if self._urls is None:
-            self._urls = sorted(set(self.kb.index.all_urls()) | self.site.extra)
-        return _closest(wanted, self._urls)
+        key = "url:" + wanted
+        if not self._budget(key):
+            return ""
+        if key not in self._done:
+            name = wanted.rstrip("/")
+            folder = name.rpartition("/")[0] + "/"
+            if folder not in self._urls:
+                self._urls[folder] = _Names.in_folder(folder, self.kb.index.urls_under(folder))
+            names = self._urls[folder]
+            if not names.folders:  # the folder itself mistyped: /source/sources/x/
+                if self._all_urls is None:
+                    urls = set(self.kb.index.all_urls()) | self.site.extra.known()
+                    self._all_urls = _Names(u.rstrip("/") for u in urls if u != "/")
+                names = self._all_urls
+            near = names.closest(name)
+            self._done[key] = near + "/" if near else ""
+        return self._done[key]
 
     def path(self, wanted: str) -> str:
-        if self._paths is None:
-            self._paths = sorted(self.kb.index.record_ids())
-        return _closest(wanted, self._paths)
+        key = "path:" + wanted
+        if not self._budget(key):
+            return ""
+        if key not in self._done:
+            if self._paths is None:
+                self._paths = _Names(self.kb.index.record_ids())
+            self._done[key] = self._paths.closest(wanted)
+        return self._done[key]
 
 
-def _closest(wanted: str, choices: list[str], cutoff: float = 75) -> str:
+def _closest(wanted: str, choices: Sequence[str], cutoff: float = 75) -> str:
+    """The nearest of a few choices (terms, headings), if near enough."""
     from rapidfuzz import fuzz, process
 
     if not choices:
@@ -232,13 +330,70 @@ def _closest(wanted: str, choices: list[str], cutoff: float = 75) -> str:
     return found[0] if found else ""
 
 
+class _Names:
+    """Names grouped by folder, then by length, compared without case."""
+
+    def __init__(self, names: Iterable[str] = ()) -> None:
+        # lower-cased folder -> length -> (names lower-cased, the same as written)
+        self.folders: dict[str, dict[int, tuple[list[str], list[str]]]] = {}
+        for name in names:
+            folder, _, last = name.rpartition("/")
+            self._add(folder.lower(), last.lower(), name)
+
+    @classmethod
+    def in_folder(cls, folder: str, urls: Iterable[str]) -> _Names:
+        """The URLs of one folder ("/sources/sources/"), lower-cased already."""
+        names = cls()
+        key = folder.rstrip("/")
+        for url in urls:
+            last = url[len(folder) :].rstrip("/")
+            if last and "/" not in last:
+                names._add(key, last, f"{folder}{last}")
+        return names
+
+    def _add(self, folder: str, last: str, written: str) -> None:
+        by_length = self.folders.setdefault(folder, {})
+        lowered, spelled = by_length.setdefault(len(last), ([], []))
+        lowered.append(last)
+        spelled.append(written)
+
+    def closest(self, wanted: str) -> str:
+        from rapidfuzz import fuzz, process
+        from rapidfuzz.distance import Levenshtein
+
+        folder, _, last = wanted.lower().rpartition("/")
+        if folder not in self.folders:  # the folder itself mistyped: /source/...
+            found = process.extractOne(folder, list(self.folders), scorer=fuzz.ratio)
+            if found is None or found[1] < 80:
+                return ""
+            folder = found[0]
+        by_length = self.folders[folder]
+        # a typo or two (three in a long name): only names of a length within
+        # that many letters can be so close
+        edits = max(1, min(3, len(last) // 5))
+        best: tuple[int, str] | None = None
+        for length in range(len(last) - edits, len(last) + edits + 1):
+            lowered, spelled = by_length.get(length, ([], []))
+            found = process.extractOne(
+                last, lowered, scorer=Levenshtein.distance, score_cutoff=edits
+            )
+            if found is not None and (best is None or found[1] < best[0]):
+                best = (found[1], spelled[found[2]])
+        return best[1] if best is not None else ""
+
+
 def _broken_targets(
     kb: KnowledgeBase, site: _Site, refs: set[tuple[str, str]]
 ) -> list[LinkFinding]:
     out: list[LinkFinding] = []
     suggest = _Suggester(kb, site)
     records: dict[str, tuple[int, str, str, str]] | None = None
-    for row in kb.index.unresolved_links(sorted(site.extra)):
+    keys = [
+        key
+        for key in kb.index.unresolved_keys()
+        if key.startswith(("ref:", "path:")) or key not in site.extra
+    ]
+    for row in kb.index.links_with_keys(keys):
         path, page_url, key, _fragment, target, _text, _line, _col, kind = row
         if kind == "ref" or key.startswith("ref:"):
             if records is None:
@@ -298,12 +453,12 @@ def _broken_targets(
                 )
             )
             continue
-        taxonomy, term = _term_of(key, site)
+        taxonomy, term = site.term_of(key)
         if taxonomy is not None and term:
-            near = _closest(term, sorted(site.terms.get(taxonomy, ())))
+            near = _closest(term, site.used(taxonomy))
             hint = ""
             if near == term:  # used, but only in another language
-                hint = f"did you mean {site.term_pages[(taxonomy, term)]}?"
+                hint = f"did you mean {site.term_page(taxonomy, term)}?"
             elif near:
                 hint = f"did you mean {key[: len(key) - len(term) - 1]}{near}/?"
             out.append(_finding(row, ERROR, f"unknown {taxonomy} term {term!r}", hint))
@@ -311,19 +466,6 @@ def _broken_targets(
         near = suggest.url(key)
         out.append(_finding(row, ERROR, "no such page", f"did you mean {near}?" if near else ""))
     return out
-
-
-def _term_of(key: str, site: _Site) -> tuple[str | None, str]:
-    """(taxonomy, term) of a URL shaped like a term page, /category/foo/."""
-    path = key
-    for lang in site.kb.config.languages[1:]:
-        path = path.removeprefix(f"/{lang}")
-    for base, taxonomy in site.taxonomy_urls.items():
-        if path.startswith(base):
-            term = path[len(base) :].strip("/")
-            if term and "/" not in term:
-                return taxonomy, term
-    return None, ""
 
 
 def _relative_md(source: str, target: str) -> str:
@@ -461,37 +603,40 @@ def _missing_translations(kb: KnowledgeBase) -> list[LinkFinding]:
         return []
     from kzkb.loader import locate
 
-    out = []
-    records = kb.index.record_ids()
-    urls = set(kb.index.all_urls())
-    # Hugo pairs translations by content path less the language (guides/a.md,
-    # guides/a.kk.md, kk/guides/a.md), whatever URL a slug gives each
-    languages: dict[str, set[str]] = {}
-    for path, (_rid, _url, lang, _kind) in records.items():
-        languages.setdefault("/".join(locate(path, config)[0]), set()).add(lang)
-    for path, (_rid, url, lang, kind) in sorted(records.items()):
-        if kind != "guide":
-            continue
-        have = languages.get("/".join(locate(path, config)[0]), set())
+    # (path, url, lang, translation paths, language, translation URL)
+    wanted: list[tuple[str, str, str, list[str], str, str]] = []
+    for path, url, lang in kb.index.of_kind("guide"):
+        # Hugo pairs translations by content path less the language
+        # (guides/a.md, guides/a.kk.md, kk/guides/a.md), whatever their URLs
+        logical = "/".join(locate(path, config)[0])
+        ext = path.rpartition(".")[2]
         own = url if lang == config.default_language else url.removeprefix(f"/{lang}")
         for other in config.languages:
-            if other == lang or other in have:
+            if other == lang:
                 continue
+            paths = [f"{logical}.{other}.{ext}", f"{other}/{logical}.{ext}"]
+            if other == config.default_language:
+                paths.append(f"{logical}.{ext}")
             prefix = "" if other == config.default_language else f"/{other}"
-            if normalize_url(prefix + own) in urls:
-                continue
-            out.append(
-                LinkFinding(
-                    path,
-                    1,
-                    1,
-                    "",
-                    url,
-                    WARNING,
-                    f"guide has no {other!r} translation",
-                    f"add {_translation_path(path, lang, other, config.default_language)}",
-                )
+            wanted.append((path, url, lang, paths, other, normalize_url(prefix + own)))
+    have_paths = kb.index.existing("path", [p for w in wanted for p in w[3]])
+    have_urls = kb.index.existing("url", [w[5] for w in wanted])
+    out = []
+    for path, url, lang, paths, other, translated in wanted:
+        if translated in have_urls or any(p in have_paths for p in paths):
+            continue
+        out.append(
+            LinkFinding(
+                path,
+                1,
+                1,
+                "",
+                url,
+                WARNING,
+                f"guide has no {other!r} translation",
+                f"add {_translation_path(path, lang, other, config.default_language)}",
             )
+        )
     return out
 
 

@@ -28,7 +28,7 @@ from kzkb.config import Config
 from kzkb.model import Heading, KzkbError, Link, Record, Skipped
 from kzkb.scan import fingerprint, scan
 
-SCHEMA_VERSION = 5
+SCHEMA_VERSION = 9
 
 # Stamped in the SQLite header (PRAGMA application_id, bytes 68-71): the
 # mark that a file is a kzkb index, which kzkb may replace when it is stale
@@ -61,21 +61,24 @@ CREATE TABLE records (
   url TEXT NOT NULL,
   lang TEXT NOT NULL,
   kind TEXT NOT NULL,
+  title TEXT NOT NULL,
   title_key TEXT NOT NULL,
   title_fold TEXT NOT NULL,
-  date TEXT,
-  data TEXT NOT NULL
+  date TEXT
 );
+-- the whole record, apart: scans of records then read a few MB, not the bodies
+CREATE TABLE record_data (id INTEGER PRIMARY KEY, data TEXT NOT NULL);
 CREATE INDEX records_by_kind ON records(kind);
 CREATE INDEX records_by_lang ON records(lang);
 CREATE TABLE record_terms (
   record_id INTEGER NOT NULL,
   taxonomy TEXT NOT NULL,
   slug TEXT NOT NULL,
-  label TEXT NOT NULL
+  label TEXT NOT NULL,
+  lang TEXT NOT NULL
 );
 CREATE INDEX record_terms_by_record ON record_terms(record_id);
-CREATE INDEX record_terms_by_term ON record_terms(taxonomy, slug);
+CREATE INDEX record_terms_by_term ON record_terms(taxonomy, slug, lang);
 CREATE TABLE urls (url TEXT NOT NULL, record_id INTEGER NOT NULL, is_alias INTEGER NOT NULL);
 CREATE INDEX urls_by_url ON urls(url);
 CREATE INDEX urls_by_record ON urls(record_id);
@@ -87,9 +90,10 @@ CREATE TABLE links (
   text TEXT NOT NULL,
   line INTEGER NOT NULL,
   col INTEGER NOT NULL,
-  kind TEXT NOT NULL
+  kind TEXT NOT NULL,
+  self INTEGER NOT NULL  -- 1: to the record itself (its URL, an alias, its file)
 );
-CREATE INDEX links_by_key ON links(key);
+CREATE INDEX links_by_key ON links(key, self);
 CREATE INDEX links_by_record ON links(record_id);
 CREATE INDEX links_with_fragment ON links(record_id) WHERE fragment <> '';
 CREATE TABLE anchors (
@@ -102,6 +106,8 @@ CREATE VIRTUAL TABLE fts_vocab USING fts5vocab(fts, 'row');
 """
 
 RECORD_TABLES = ("record_terms", "urls", "links", "anchors")
+
+_DATA = "SELECT d.data FROM records JOIN record_data d ON d.id = records.id"
 
 
 @dataclass(slots=True)
@@ -188,9 +194,10 @@ class Prepared:
     hash: bytes
     skipped: Skipped | None = None
     row: tuple[Any, ...] | None = None  # records row without id
+    data: str = ""  # the record as JSON
     terms: list[tuple[str, str, str]] | None = None
     urls: list[tuple[str, int]] | None = None
-    links: list[tuple[str | None, str, str, str, int, int, str]] | None = None
+    links: list[tuple[str | None, str, str, str, int, int, str, bool]] | None = None
     anchors: list[str] | None = None
     fts: tuple[str, str, str, str] | None = None
 
@@ -226,20 +233,23 @@ def _prepare(job: tuple[str, str]) -> Prepared:
         record.url,
         record.lang,
         record.kind,
+        record.title,
         record.title.casefold(),
         fold(record.title),
         record.date.isoformat() if record.date else None,
-        record_to_json(record),
     )
+    prepared.data = record_to_json(record)
     prepared.terms = [
-        (taxonomy, slug, label)
+        (taxonomy, slug, label, record.lang)
         for taxonomy, slugs in record.terms.items()
         for slug, label in zip(slugs, record.term_labels[taxonomy], strict=True)
     ]
     prepared.urls = [(record.url, 0)] + [(alias, 1) for alias in record.aliases]
+    own = {record.url, *record.aliases, "path:" + record.path}
     prepared.links = [
-        (link_key(x, record), fragment_of(x.target), x.target, x.text, x.line, x.column, x.kind)
+        (key, fragment_of(x.target), x.target, x.text, x.line, x.column, x.kind, key in own)
         for x in record.links
+        for key in (link_key(x, record),)
     ]
     prepared.anchors = sorted({h.id for h in record.headings} | set(record.anchors))
     prepared.fts = fts_columns(record)
@@ -272,7 +282,7 @@ class _Batch:
             self.flush()
 
     def flush(self) -> None:
-        files, records, terms, urls, links, anchors, fts = [], [], [], [], [], [], []
+        files, records, data, terms, urls, links, anchors, fts = [], [], [], [], [], [], [], []
         for p in self.items:
             skipped = p.skipped
             files.append(
@@ -284,6 +294,7 @@ class _Batch:
             rid = self.next_id
             self.next_id += 1
             records.append((rid, *p.row))
+            data.append((rid, p.data))
             terms += [(rid, *t) for t in p.terms or ()]
             urls += [(u, rid, a) for u, a in p.urls or ()]
             links += [(rid, *x) for x in p.links or ()]
@@ -293,13 +304,14 @@ class _Batch:
         db = self.db
         db.executemany("INSERT INTO files VALUES (?, ?, ?, ?, ?, ?)", files)
         db.executemany(
-            "INSERT INTO records(id, path, url, lang, kind, title_key, title_fold, date, data)"
+            "INSERT INTO records(id, path, url, lang, kind, title, title_key, title_fold, date)"
             " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
             records,
         )
-        db.executemany("INSERT INTO record_terms VALUES (?, ?, ?, ?)", terms)
+        db.executemany("INSERT INTO record_data VALUES (?, ?)", data)
+        db.executemany("INSERT INTO record_terms VALUES (?, ?, ?, ?, ?)", terms)
         db.executemany("INSERT INTO urls VALUES (?, ?, ?)", urls)
-        db.executemany("INSERT INTO links VALUES (?, ?, ?, ?, ?, ?, ?, ?)", links)
+        db.executemany("INSERT INTO links VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", links)
         db.executemany("INSERT INTO anchors VALUES (?, ?)", anchors)
         db.executemany(
             "INSERT INTO fts(rowid, title, terms, description, body) VALUES (?, ?, ?, ?, ?)", fts
@@ -529,7 +541,7 @@ class Index:
         self.db.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", (key, value))
 
     def _clear(self) -> None:
-        for table in ("files", "records", *RECORD_TABLES):
+        for table in ("files", "records", "record_data", *RECORD_TABLES):
             self.db.execute(f"DELETE FROM {table}")
         self.db.execute("DELETE FROM fts")
 
@@ -543,6 +555,7 @@ class Index:
         for table in RECORD_TABLES:
             db.execute(f"DELETE FROM {table} WHERE record_id = ?", (rid,))
         db.execute("DELETE FROM fts WHERE rowid = ?", (rid,))
+        db.execute("DELETE FROM record_data WHERE id = ?", (rid,))
         db.execute("DELETE FROM records WHERE id = ?", (rid,))
 
     # --- reading -----------------------------------------------------------------------
@@ -597,27 +610,24 @@ class Index:
         }[order]
         clause = f"WHERE {' AND '.join(where)}" if where else ""
         tail = f" LIMIT {int(limit)}" if limit else ""
-        return self._records(f"SELECT data FROM records {clause} ORDER BY {order_by}{tail}", params)
+        return self._records(f"{_DATA} {clause} ORDER BY {order_by}{tail}", params)
 
     def by_url(self, url: str) -> list[Record]:
         return self._records(
-            "SELECT data FROM records WHERE id IN (SELECT record_id FROM urls WHERE url = ?)"
-            " ORDER BY path",
+            f"{_DATA} WHERE records.id IN (SELECT record_id FROM urls WHERE url = ?) ORDER BY path",
             (url,),
         )
 
     def by_path(self, path: str) -> list[Record]:
-        return self._records("SELECT data FROM records WHERE path = ?", (path,))
+        return self._records(f"{_DATA} WHERE path = ?", (path,))
 
     def by_title(self, title: str) -> list[Record]:
-        return self._records(
-            "SELECT data FROM records WHERE title_key = ? ORDER BY path", (title.casefold(),)
-        )
+        return self._records(f"{_DATA} WHERE title_key = ? ORDER BY path", (title.casefold(),))
 
     def by_slug(self, slug: str) -> list[Record]:
         pattern = f"%/{slug.casefold()}/"
         return self._records(
-            "SELECT data FROM records WHERE id IN (SELECT record_id FROM urls WHERE url LIKE ?)"
+            f"{_DATA} WHERE records.id IN (SELECT record_id FROM urls WHERE url LIKE ?)"
             " ORDER BY path",
             (pattern,),
         )
@@ -626,15 +636,14 @@ class Index:
         """(title, url, path) of every record and alias, for suggestions."""
         return list(
             self.db.execute(
-                "SELECT json_extract(r.data, '$.title'), u.url, r.path"
-                " FROM urls u JOIN records r ON r.id = u.record_id"
+                "SELECT r.title, u.url, r.path FROM urls u JOIN records r ON r.id = u.record_id"
             )
         )
 
     def linking_to(self, keys: Sequence[str]) -> list[Record]:
         marks = ",".join("?" * len(keys))
         return self._records(
-            f"SELECT data FROM records WHERE id IN"
+            f"{_DATA} WHERE records.id IN"
             f" (SELECT record_id FROM links WHERE key IN ({marks})) ORDER BY path",
             list(keys),
         )
@@ -646,28 +655,22 @@ class Index:
     def link_count(self) -> int:
         return self.db.execute("SELECT count(*) FROM links WHERE key IS NOT NULL").fetchone()[0]
 
-    def unresolved_links(self, extra: Sequence[str]) -> list[tuple[Any, ...]]:
-        """Internal links whose key is no record's URL, alias or path, nor one
-        of `extra` (the pages Hugo makes by itself): LINK_COLUMNS rows.
-
-        Distinct keys are looked up, not links: a KB's links share targets."""
-        db = self.db
-        db.execute("CREATE TEMP TABLE IF NOT EXISTS extra_urls (url TEXT PRIMARY KEY)")
-        db.execute("DELETE FROM extra_urls")
-        db.executemany("INSERT OR IGNORE INTO extra_urls VALUES (?)", [(u,) for u in extra])
-        keys = [
+    def unresolved_keys(self) -> list[str]:
+        """Distinct keys of internal links that are no record's URL, alias or
+        Markdown path: the candidates for a broken link (or a page Hugo makes
+        by itself, or a file). Keys are looked up, not links: links share them."""
+        return [
             row[0]
-            for row in db.execute(
+            for row in self.db.execute(
                 "SELECT k.key FROM (SELECT DISTINCT key FROM links WHERE key IS NOT NULL) k"
                 " WHERE NOT EXISTS (SELECT 1 FROM urls u WHERE u.url = k.key)"
-                " AND NOT EXISTS (SELECT 1 FROM extra_urls e WHERE e.url = k.key)"
                 " AND NOT (k.key LIKE 'path:%'"
                 "  AND EXISTS (SELECT 1 FROM records t WHERE t.path = substr(k.key, 6)))"
             )
         ]
-        return self._links_with_keys(keys)
 
-    def _links_with_keys(self, keys: Sequence[str]) -> list[tuple[Any, ...]]:
+    def links_with_keys(self, keys: Sequence[str]) -> list[tuple[Any, ...]]:
+        """LINK_COLUMNS rows of the links with these keys."""
         out: list[tuple[Any, ...]] = []
         for i in range(0, len(keys), 500):
             chunk = keys[i : i + 500]
@@ -678,6 +681,30 @@ class Index:
                 chunk,
             ).fetchall()
         return out
+
+    def term_langs(self, taxonomy: str, slug: str) -> list[str]:
+        """Languages of the records that use a term, default order."""
+        rows = self.db.execute(
+            "SELECT DISTINCT lang FROM record_terms WHERE taxonomy = ? AND slug = ? ORDER BY lang",
+            (taxonomy, slug),
+        )
+        return [row[0] for row in rows]
+
+    def used_slugs(self, taxonomy: str) -> list[str]:
+        rows = self.db.execute(
+            "SELECT DISTINCT slug FROM record_terms WHERE taxonomy = ? ORDER BY slug", (taxonomy,)
+        )
+        return [row[0] for row in rows]
+
+    def of_kind(self, kind: str) -> list[tuple[str, str, str]]:
+        """(path, url, lang) of the records of a kind."""
+        return self.db.execute(
+            "SELECT path, url, lang FROM records WHERE kind = ? ORDER BY path", (kind,)
+        ).fetchall()
+
+    def has_path(self, path: str) -> bool:
+        row = self.db.execute("SELECT 1 FROM records WHERE path = ?", (path,)).fetchone()
+        return row is not None
 
     def missing_anchors(self) -> list[tuple[Any, ...]]:
         """Links with a #fragment to a record that has no such heading or id:
@@ -713,16 +740,38 @@ class Index:
         ).fetchall()
 
     def unlinked(self, kind: str) -> list[tuple[int, str, str]]:
-        """(id, path, url) of records of this kind no other record links to."""
+        """(id, path, url) of records of this kind no other record links to
+        (by URL, alias or Markdown path; refs are the caller's to add)."""
         return self.db.execute(
             "SELECT r.id, r.path, r.url FROM records r WHERE r.kind = ?"
-            " AND NOT EXISTS (SELECT 1 FROM urls u JOIN links l ON l.key = u.url"
-            "  WHERE u.record_id = r.id AND l.record_id <> r.id)"
+            " AND NOT EXISTS (SELECT 1 FROM urls u JOIN links l ON l.key = u.url AND l.self = 0"
+            "  WHERE u.record_id = r.id)"
             " AND NOT EXISTS (SELECT 1 FROM links l WHERE l.key = 'path:' || r.path"
-            "  AND l.record_id <> r.id)"
+            "  AND l.self = 0)"
             " ORDER BY r.path",
             (kind,),
         ).fetchall()
+
+    def existing(self, column: str, values: Sequence[str]) -> set[str]:
+        """Which of these paths (column "path") or URLs ("url") the KB has."""
+        table = {"path": "records", "url": "urls"}[column]
+        found: set[str] = set()
+        for i in range(0, len(values), 500):
+            chunk = list(values[i : i + 500])
+            marks = ",".join("?" * len(chunk))
+            rows = self.db.execute(
+                f"SELECT DISTINCT {column} FROM {table} WHERE {column} IN ({marks})", chunk
+            )
+            found.update(row[0] for row in rows)
+        return found
+
+    def urls_under(self, folder: str) -> list[str]:
+        """URLs and aliases that start with `folder` (which ends with "/")."""
+        rows = self.db.execute(
+            "SELECT DISTINCT url FROM urls WHERE url >= ? AND url < ?",
+            (folder, folder + "\U0010ffff"),
+        )
+        return [row[0] for row in rows]
 
     def record_ids(self) -> dict[str, tuple[int, str, str, str]]:
         """path -> (id, url, lang, kind) of every record."""
@@ -819,7 +868,7 @@ class Index:
         marks = ",".join("?" * len(ranked))
         data = dict(
             self.db.execute(
-                f"SELECT id, data FROM records WHERE id IN ({marks})", [r for r, _ in ranked]
+                f"SELECT id, data FROM record_data WHERE id IN ({marks})", [r for r, _ in ranked]
             )
         )
         return [(-rank, record_from_json(data[rid])) for rid, rank in ranked]

@@ -101,19 +101,37 @@ def check_links_cmd(
         finally:
             bar.close()
     content = base.config.content_dir
-    views.link_report(report, fmt.value, lambda path: _display(content, path))
+    base = _display_base(content)
+
+    def display(path: str) -> str:
+        if base is None:  # working inside the KB: each file on its own
+            return _display(content, path)
+        return path if base == "." else os.path.join(base, path)
+
+    views.link_report(report, fmt.value, display)
     if report.errors or (strict and report.warnings):
         raise typer.Exit(1)
 
 
-def _display(content: Path, path: str) -> str:
-    """The file as the user reaches it: relative to here when inside, as CI
-    annotations need, else absolute."""
-    full = content / path
+def _display_base(content: Path) -> str | None:
+    """Where the KB's files are shown from: relative to here when the KB is
+    below the working directory, absolute when it is elsewhere; None when the
+    working directory is inside the KB. Worked out once: with thousands of
+    findings, a path computation for each costs a second."""
     try:
-        rel = os.path.relpath(full)
+        rel = os.path.relpath(content)
     except ValueError:  # another drive on Windows
-        return str(full)
+        return str(content)
+    if not rel.startswith(".."):
+        return rel
+    here = os.path.relpath(os.getcwd(), content.resolve())
+    return None if not here.startswith("..") else str(content.resolve())
+
+
+def _display(content: Path, path: str) -> str:
+    """One file, relative to here when inside it, else absolute."""
+    full = content / path
+    rel = os.path.relpath(full)
     return str(full.resolve()) if rel.startswith("..") else rel
 
 
