@@ -101,12 +101,12 @@ _STEMMERS: dict[str, Any] = {}
 
 def _stem(word: str) -> str:
     """English or Russian stem of a query word, by its script."""
-    import snowballstemmer
+    import Stemmer  # PyStemmer: Snowball in C, one language loaded at a time
 
     language = "russian" if re.search("[а-яё]", word.lower()) else "english"
     stemmer = _STEMMERS.get(language)
     if stemmer is None:
-        stemmer = _STEMMERS[language] = snowballstemmer.stemmer(language)
+        stemmer = _STEMMERS[language] = Stemmer.Stemmer(language)
     return stemmer.stemWord(word.lower())
 
 

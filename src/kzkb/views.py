@@ -1,7 +1,8 @@
 """Everything kzkb prints: Rich tables on a terminal, JSON/JSONL/CSV for programs.
 
 Rich leaves out colour when stdout is not a terminal and honours NO_COLOR,
-so a pipe gets plain text.
+so a pipe gets plain text. Rich is imported where it is used: a command
+writing JSON or CSV never loads it (50 ms of start-up).
 """
 
 from __future__ import annotations
@@ -14,16 +15,14 @@ import sys
 from collections.abc import Callable, Iterable, Sequence
 from typing import TYPE_CHECKING, Any
 
-from rich import box
-from rich.console import Console
-from rich.table import Table
-from rich.text import Text
-
 from kzkb.config import Config
 from kzkb.kb import Hit
 from kzkb.model import Record, Skipped, Term
 
 if TYPE_CHECKING:
+    from rich.console import Console
+    from rich.text import Text
+
     from kzkb.check import LinkFinding, LinkReport
 
 _out: Console | None = None
@@ -31,6 +30,8 @@ _err: Console | None = None
 
 
 def out() -> Console:
+    from rich.console import Console
+
     global _out
     if _out is None:
         # A pipe has no width: keep rows whole rather than wrap at 80 columns.
@@ -40,6 +41,8 @@ def out() -> Console:
 
 
 def err() -> Console:
+    from rich.console import Console
+
     global _err
     if _err is None:
         # soft_wrap: an error is one line, whatever the terminal's width
@@ -54,14 +57,20 @@ def reset() -> None:
 
 
 def error(message: str) -> None:
+    from rich.text import Text
+
     err().print(Text("kzkb: error: ", style="bold red") + Text(message))
 
 
 def warn(message: str) -> None:
+    from rich.text import Text
+
     err().print(Text("kzkb: warning: ", style="yellow") + Text(message))
 
 
 def note(message: str) -> None:
+    from rich.text import Text
+
     err().print(Text(message, style="dim"))
 
 
@@ -144,6 +153,8 @@ def _terms(record: Record, taxonomy: str) -> str:
 
 def highlight(snippet: str) -> Text:
     """A snippet with \x02...\x03 marks as Rich text with the matches in bold."""
+    from rich.text import Text
+
     text = Text()
     parts = snippet.replace("\n", " ").split("\x02")
     text.append(parts[0])
@@ -171,6 +182,9 @@ def _title_width(console_width: int, fixed: Sequence[int], ideal: int) -> int:
 
 
 def search_table(hits: Sequence[Hit]) -> None:
+    from rich import box
+    from rich.table import Table
+
     console = out()
     records = [h.record for h in hits]
     cats = [_terms(r, "category") for r in records]
@@ -205,6 +219,9 @@ def search_table(hits: Sequence[Hit]) -> None:
 
 
 def records_table(records: Sequence[Record]) -> None:
+    from rich import box
+    from rich.table import Table
+
     console = out()
     cats = [_terms(r, "category") for r in records]
     countries = [_terms(r, "country") for r in records]
@@ -232,6 +249,9 @@ def records_table(records: Sequence[Record]) -> None:
 
 
 def terms_table(terms: Sequence[Term], taxonomy: str) -> None:
+    from rich import box
+    from rich.table import Table
+
     table = Table(box=box.SIMPLE_HEAD, pad_edge=False, title=f"{taxonomy} terms")
     table.add_column("Slug", style="cyan", no_wrap=True)
     table.add_column("Label")
@@ -245,6 +265,10 @@ def terms_table(terms: Sequence[Term], taxonomy: str) -> None:
 def record_detail(
     record: Record, config: Config, backlinks: Sequence[Record], translations: Sequence[Record]
 ) -> None:
+    from rich import box
+    from rich.table import Table
+    from rich.text import Text
+
     console = out()
     console.print(Text(record.title, style="bold"))
     fields = Table(box=box.SIMPLE, show_header=False, pad_edge=False)
@@ -309,6 +333,10 @@ def index_summary(
     refresh: dict[str, Any] | None = None,
     index_path: str = "",
 ) -> None:
+    from rich import box
+    from rich.table import Table
+    from rich.text import Text
+
     skipped = list(skipped)
     refresh = refresh or {}
     if fmt != "table":
@@ -374,6 +402,9 @@ def _finding_message(f: LinkFinding) -> str:
 def link_report(report: LinkReport, fmt: str, display: Callable[[str], str]) -> None:
     """Findings as a table grouped by file, JSON, or GitHub annotations;
     `display` turns a record's KB path into the path to show."""
+    from rich.table import Table
+    from rich.text import Text
+
     findings = report.findings
     if fmt == "json":
         # one finding a line: readable, and each line goes through json's C
