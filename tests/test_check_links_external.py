@@ -360,3 +360,21 @@ def test_github_annotations_in_a_real_process(cli, make_kb, tmp_path: Path, serv
     assert line.startswith("::error file=kb/notes/l.md,line=4,col=5,title=")
     assert "404" in line and server.url("/missing") in line
     assert "1 external URL" in result.stderr
+
+
+def test_a_records_website_in_front_matter_is_checked(check: Check, server: Server) -> None:
+    """The portal links each organisation's `url:`; a dead one is reported on
+    the line that names it."""
+    missing, ok = server.url("/missing"), server.url("/ok/site")
+    dead = f'---\ntitle: "Dead"\ncategory: [ingo]\nurl: "{missing}"\n---\nText.\n'
+    alive = f"---\ntitle: Alive\nurl: {ok}\n---\nText.\n"
+    relative = '---\ntitle: Page\nurl: "/somewhere/"\n---\nText.\n'  # the page's own URL
+    code, data, _ = check(
+        {"notes/dead.md": dead, "notes/alive.md": alive, "notes/page.md": relative},
+        "--allow-private",
+    )
+    assert code == 1
+    assert where(data) == {missing: ("kb/notes/dead.md", 4, len('url: "') + 1, "error")}
+    assert data["findings"][0]["text"] == "website"
+    assert data["summary"]["external"] == 2
+    assert server.seen("/ok/site") == 1

@@ -251,6 +251,31 @@ def check_links(kb: KnowledgeBase, options: CheckOptions | None = None) -> LinkR
     return report
 
 
+def _website_rows(kb: KnowledgeBase) -> list[tuple[Any, ...]]:
+    """Front-matter `url` fields as link rows (LINK_COLUMNS), placed on the
+    line that names them."""
+    rows = []
+    for path, page_url, website in kb.index.websites():
+        line, column = _field_position(kb.config.content_dir / path, "url", website)
+        rows.append((path, page_url, None, "", website, "website", line, column, "website"))
+    return rows
+
+
+def _field_position(file: Path, name: str, value: str) -> tuple[int, int]:
+    """(line, column) of a front-matter field's value; (1, 1) if not found."""
+    field = re.compile(rf"""^\s*["']?{re.escape(name)}["']?\s*[:=]""")
+    try:
+        with file.open(encoding="utf-8-sig", errors="replace") as handle:
+            for number, line in enumerate(handle, 1):
+                if number > 500:
+                    break
+                if field.match(line) and value in line:
+                    return number, line.index(value) + 1
+    except OSError:
+        pass
+    return 1, 1
+
+
 def check_external(
     kb: KnowledgeBase,
     report: LinkReport,
@@ -661,7 +686,11 @@ def _external(
     from kzkb.external import check_urls
 
     patterns = [re.compile(p) for p in options.exclude]
-    rows = [r for r in kb.index.web_links() if not any(p.search(r[4]) for p in patterns)]
+    rows = [
+        r
+        for r in [*kb.index.web_links(), *_website_rows(kb)]
+        if not any(p.search(r[4]) for p in patterns)
+    ]
     if not rows:
         return [], 0
     results = check_urls(

@@ -739,6 +739,15 @@ class Index:
             " OR l.target LIKE '//%') ORDER BY r.path, l.line, l.col"
         ).fetchall()
 
+    def websites(self) -> list[tuple[str, str, str]]:
+        """(path, page URL, website) of records whose front-matter `url` is an
+        http(s) address: the organisation's site, which the portal links to."""
+        field = "json_extract(d.data, '$.fields.url')"
+        return self.db.execute(
+            f"SELECT r.path, r.url, {field} FROM records r JOIN record_data d ON d.id = r.id"
+            f" WHERE {field} LIKE 'http://%' OR {field} LIKE 'https://%' ORDER BY r.path"
+        ).fetchall()
+
     def unlinked(self, kind: str) -> list[tuple[int, str, str]]:
         """(id, path, url) of records of this kind no other record links to
         (by URL, alias or Markdown path; refs are the caller's to add)."""
