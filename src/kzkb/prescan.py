@@ -142,6 +142,11 @@ def _child(root: str, read_end: int, write_end: int) -> None:
         # Ctrl-C ends the child quietly; the parent reports the interrupt
         signal.signal(signal.SIGINT, signal.SIG_DFL)
         os.close(read_end)
+        # the child never prints, and must not hold the parent's stdout open:
+        # `kzkb list | head`, or a caller reading to end of file, would wait for it
+        devnull = os.open(os.devnull, os.O_RDWR)
+        for fd in (0, 1, 2):
+            os.dup2(devnull, fd)
         from kzkb.scan import fingerprint, scan
 
         files = scan(Path(root))
