@@ -437,7 +437,9 @@ class Index:
                 known: dict[str, tuple[int, int]] = {}
             else:
                 known = self._known()
-            candidates = [p for p, ms in on_disk.items() if known.get(p) != ms]
+            # in path order: records get ids in the order export and list read
+            # them, so those reads are sequential on disk
+            candidates = sorted(p for p, ms in on_disk.items() if known.get(p) != ms)
             gone = [p for p in known if p not in on_disk]
             stats.unchanged = len(on_disk) - len(candidates)
             for path in gone:
@@ -611,6 +613,26 @@ class Index:
         clause = f"WHERE {' AND '.join(where)}" if where else ""
         tail = f" LIMIT {int(limit)}" if limit else ""
         return self._records(f"{_DATA} {clause} ORDER BY {order_by}{tail}", params)
+
+    def iter_records(
+        self,
+        terms: dict[str, list[str]] | None = None,
+        kinds: Sequence[str] = (),
+        langs: Sequence[str] = (),
+        ids: Sequence[int] | None = None,
+    ) -> Iterator[Record]:
+        """Records in path order, decoded one at a time: export streams them.
+        A separate cursor, so other queries may run meanwhile."""
+        where, params = self.where(terms, kinds, langs)
+        if ids is not None:
+            where.append("records.id IN (SELECT value FROM json_each(?))")
+            params.append(json.dumps(list(ids)))
+        clause = f"WHERE {' AND '.join(where)}" if where else ""
+        cursor = self.db.cursor()
+        cursor.execute(f"{_DATA} {clause} ORDER BY path", params)
+        while rows := cursor.fetchmany(256):
+            for (data,) in rows:
+                yield record_from_json(data)
 
     def by_url(self, url: str) -> list[Record]:
         return self._records(

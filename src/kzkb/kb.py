@@ -6,6 +6,7 @@ The CLI is a thin shell over this module; it never touches SQLite or files.
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -240,6 +241,16 @@ class KnowledgeBase:
 
         ranked = sorted(pool, key=lambda item: (tier(item[1]), -item[0]))[:limit]
         return [Hit(r, score, snippet(r, p), matched_fields(r, p)) for score, r in ranked]
+
+    def records(self, query: str = "", filters: Filters | None = None) -> Iterator[Record]:
+        """What export writes: every record matching the filters and, if
+        given, the query (as `search` matches it), in path order."""
+        f = filters or Filters()
+        if not query.strip():
+            yield from self.index.iter_records(f.terms, f.kinds, f.langs)
+            return
+        hits = self.search(query, f, limit=max(self.index.count(), 1))
+        yield from sorted((h.record for h in hits), key=lambda r: r.path)
 
     def find(self, ref: str) -> Record:
         """One record by path, URL or alias, slug, or title."""

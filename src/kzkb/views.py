@@ -8,7 +8,6 @@ writing JSON or CSV never loads it (50 ms of start-up).
 from __future__ import annotations
 
 import csv
-import datetime as dt
 import json
 import os
 import sys
@@ -77,32 +76,17 @@ def note(message: str) -> None:
 # --- data shapes ---------------------------------------------------------------
 
 
-def _jsonable(value: Any) -> Any:
-    if isinstance(value, dt.date):
-        return value.isoformat()
-    if isinstance(value, dict):
-        return {str(k): _jsonable(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [_jsonable(v) for v in value]
-    return value
-
-
 def record_dict(record: Record, config: Config) -> dict[str, Any]:
     """A record as programs see it (README: "JSON output")."""
-    data: dict[str, Any] = {
-        "path": record.path,
-        "url": record.url,
-        "lang": record.lang,
-        "kind": record.kind,
-        "title": record.title,
-        "description": record.description,
-    }
-    for singular, plural in config.taxonomies.items():
-        data[plural] = list(record.term_labels.get(singular, []))
-    data["website"] = record.website
-    data["date"] = _jsonable(record.date)
-    data["created"] = _jsonable(record.created)
-    return data
+    from kzkb.export import record_dict as as_dict
+
+    return as_dict(record, config)
+
+
+def _jsonable(value: Any) -> Any:
+    from kzkb.export import jsonable
+
+    return jsonable(value)
 
 
 def hit_dict(rank: int, hit: Hit, config: Config) -> dict[str, Any]:

@@ -1,0 +1,97 @@
+"""kzkb export"""
+
+from __future__ import annotations
+
+import sys
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from kzkb.cli.app import IndexOption, KbOption, app, open_kb
+from kzkb.cli.filters import (
+    CategoryOption,
+    CountryOption,
+    KindOption,
+    LangOption,
+    LanguageOption,
+    TagOption,
+    build_filters,
+)
+
+
+class ExportFormat(StrEnum):
+    json = "json"
+    jsonl = "jsonl"
+    csv = "csv"
+    toml = "toml"
+    markdown = "markdown"
+    sqlite = "sqlite"
+
+
+@app.command("export")
+def export_cmd(
+    query: Annotated[
+        str | None, typer.Argument(help="Only records this search query matches.")
+    ] = None,
+    fmt: Annotated[
+        ExportFormat | None,
+        typer.Option("--format", "-f", help="Default: from -o's extension.", case_sensitive=False),
+    ] = None,
+    output: Annotated[
+        Path | None,
+        typer.Option("--output", "-o", metavar="FILE", help="Write here (default: stdout)."),
+    ] = None,
+    force: Annotated[bool, typer.Option("--force", help="Replace an existing -o file.")] = False,
+    fields: Annotated[
+        str | None,
+        typer.Option("--fields", metavar="A,B,C", help="Only these fields, in this order."),
+    ] = None,
+    no_body: Annotated[bool, typer.Option("--no-body", help="Leave the bodies out.")] = False,
+    excel: Annotated[
+        bool, typer.Option("--excel", help="CSV with a byte-order mark, for spreadsheets.")
+    ] = False,
+    category: CategoryOption = None,
+    country: CountryOption = None,
+    tag: TagOption = None,
+    language: LanguageOption = None,
+    kind: KindOption = None,
+    lang: LangOption = None,
+    kb: KbOption = None,
+    index: IndexOption = None,
+) -> None:
+    """Write the records (all, or those the filters and query choose) as JSON,
+    JSONL, CSV, TOML, a Markdown catalogue or a SQLite database.
+
+    Examples:
+
+      kzkb export -o kb.json
+
+      kzkb export --category local-ngo --format csv --excel -o ngos.csv
+
+      kzkb export feminist --fields path,title,url --format jsonl
+    """
+    from kzkb import export as core
+    from kzkb.model import KzkbError
+
+    chosen = fmt.value if fmt is not None else None
+    if chosen is None:
+        chosen = core.format_for(output) if output is not None else "json"
+    if chosen == "sqlite" and output is None:
+        raise KzkbError("SQLite output needs a file", "add -o kb.sqlite")
+    wanted = [f.strip() for f in fields.split(",") if f.strip()] if fields else None
+    base = open_kb(kb, index)
+    filters = build_filters(base, category, country, tag, language, kind, lang)
+    records = base.records(query or "", filters)
+    core.export(
+        records,
+        base.config,
+        chosen,
+        out=sys.stdout if output is None else None,
+        target=output,
+        force=force,
+        fields=wanted,
+        body=not no_body,
+        excel=excel,
+    )
