@@ -636,3 +636,33 @@ def test_installed_command_writes_utf8_to_a_pipe_in_the_c_locale(cli, messy, tmp
     assert written.returncode == 0, written.stderr
     assert target.read_text(encoding="utf-8") == result.stdout
     assert sorted(p.name for p in tmp_path.iterdir()) == ["kb", "kb.jsonl"]
+
+
+@pytest.mark.parametrize(
+    "options",
+    [
+        ["-f", "json"],
+        ["-f", "jsonl"],
+        ["-f", "csv"],
+        ["-f", "csv", "--excel"],
+        ["-f", "toml"],
+        ["-f", "jsonl", "--fields", "title,path", "--no-body"],
+        ["-f", "json", "--category", "local-ngo"],
+    ],
+)
+def test_parallel_export_writes_what_the_serial_one_does(run, any_kb, monkeypatch, options):
+    """A large export is encoded by worker processes, slice by slice; the
+    bytes must be those of the one-process export, in the same order."""
+    import kzkb.export
+
+    serial = out(run("export", "--kb", str(any_kb), *options))
+    monkeypatch.setattr(kzkb.export, "PARALLEL_FROM", 1)
+    monkeypatch.setattr(kzkb.export, "SLICE", 3)  # many slices, some partial
+    calls = []
+    original = kzkb.export._parallel
+    monkeypatch.setattr(
+        kzkb.export, "_parallel", lambda *a, **k: calls.append(1) or original(*a, **k)
+    )
+    parallel = out(run("export", "--kb", str(any_kb), *options))
+    assert calls, "the parallel path was not taken"
+    assert parallel == serial

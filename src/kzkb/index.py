@@ -634,6 +634,28 @@ class Index:
             for (data,) in rows:
                 yield record_from_json(data)
 
+    def ids_in_order(
+        self,
+        terms: dict[str, list[str]] | None = None,
+        kinds: Sequence[str] = (),
+        langs: Sequence[str] = (),
+    ) -> list[int]:
+        """Ids of the records the filters choose, in path order."""
+        where, params = self.where(terms, kinds, langs)
+        clause = f"WHERE {' AND '.join(where)}" if where else ""
+        return [
+            row[0]
+            for row in self.db.execute(f"SELECT id FROM records {clause} ORDER BY path", params)
+        ]
+
+    def data_of(self, ids: Sequence[int]) -> list[str]:
+        """The stored JSON of these records, in the order given."""
+        marks = ",".join("?" * len(ids))
+        found = dict(
+            self.db.execute(f"SELECT id, data FROM record_data WHERE id IN ({marks})", list(ids))
+        )
+        return [found[i] for i in ids if i in found]
+
     def by_url(self, url: str) -> list[Record]:
         return self._records(
             f"{_DATA} WHERE records.id IN (SELECT record_id FROM urls WHERE url = ?) ORDER BY path",

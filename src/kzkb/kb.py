@@ -9,6 +9,7 @@ import os
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from kzkb.config import Config, open_config
 from kzkb.index import Index, Progress, RefreshStats, default_index_path
@@ -247,10 +248,20 @@ class KnowledgeBase:
         given, the query (as `search` matches it), in path order."""
         f = filters or Filters()
         if not query.strip():
-            yield from self.index.iter_records(f.terms, f.kinds, f.langs)
+            from kzkb.export import Stored
+
+            yield from Stored(self.index, self.index.ids_in_order(f.terms, f.kinds, f.langs))
             return
         hits = self.search(query, f, limit=max(self.index.count(), 1))
         yield from sorted((h.record for h in hits), key=lambda r: r.path)
+
+    def stored(self, filters: Filters | None = None) -> Any:
+        """The records the filters choose, by id in the index (export.Stored),
+        which export can read in parallel."""
+        from kzkb.export import Stored
+
+        f = filters or Filters()
+        return Stored(self.index, self.index.ids_in_order(f.terms, f.kinds, f.langs))
 
     def find(self, ref: str) -> Record:
         """One record by path, URL or alias, slug, or title."""

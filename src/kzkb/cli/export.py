@@ -83,7 +83,7 @@ def export_cmd(
     wanted = [f.strip() for f in fields.split(",") if f.strip()] if fields else None
     base = open_kb(kb, index)
     filters = build_filters(base, category, country, tag, language, kind, lang)
-    records = base.records(query or "", filters)
+    records = base.records(query or "", filters) if query else base.stored(filters)
     core.export(
         records,
         base.config,
