@@ -2,15 +2,16 @@
 """Benchmark kzkb on synthetic knowledge bases, with ripgrep as the reference.
 
     python bench/run.py [--sizes 1000,10000,100000] [--repeat 5] [--out bench/RESULTS.md]
-                        [--only index,refresh,search,links,version] [--no-keep]
+                        [--only index,refresh,search,links,export,version] [--no-keep]
 
 For each size N: generate a KB (bench/generate.py; cached in bench/out/kb-N),
 then time, on those same files, a cold index, a refresh with nothing changed, a
 refresh after one file changed, searches beside `rg -il` over the same folder,
 `check-links` beside `rg -c` (its errors checked against the broken links the
-generator wrote), the peak memory of the cold index and `kzkb --version`. Once
-per run, `check-links --external` on a scratch KB of 1,000 links to a local
-server that answers in 50 ms (bench/slow_server.py). Medians of --repeat runs
+generator wrote), `export` to JSONL and CSV (its output checked: one line, or
+one CSV row, per record), the peak memory of the cold index and `kzkb
+--version`. Once per run, `check-links --external` on a scratch KB of 1,000
+links to a local server that answers in 50 ms (bench/slow_server.py). Medians of --repeat runs
 after one warm-up run each; warm page cache. Prints a Markdown report and
 writes it to --out. See bench/README.md.
 
@@ -22,6 +23,7 @@ status: 0 when every measure ran, 1 when any failed, 2 on a usage error.
 from __future__ import annotations
 
 import argparse
+import csv
 import datetime as dt
 import json
 import os
@@ -58,7 +60,7 @@ DEFAULT_QUERIES = (
     "Qazaqstan",
     "Медиазона",
 )
-PARTS = ("index", "refresh", "search", "links", "version")
+PARTS = ("index", "refresh", "search", "links", "export", "version")
 LARGE = 100_000  # from this size on, cold index runs at most COLD_REPEAT_LARGE times
 COLD_REPEAT_LARGE = 3
 SAMPLE_INTERVAL = 0.01  # seconds between samples of the process tree's memory
@@ -74,6 +76,7 @@ EXTERNAL_PER_RECORD = 10  # links per scratch record, so 100 records
 EXTERNAL_PORTS = 8  # slow_server.py ports; kzkb allows 16 requests per (host, port)
 EXTERNAL_DELAY = 0.05  # seconds slow_server.py waits before each answer
 SLOW_SERVER = Path(__file__).resolve().parent / "slow_server.py"
+EXPORT_FORMATS = ("jsonl", "csv")  # the export part times each, to a file
 
 SNIPPET = """\
 import json, sys, time
@@ -366,6 +369,10 @@ def search_target(n: int) -> Target | None:
 
 def links_target(n: int) -> Target | None:
     return Target("kzkb/rg ≤ 1.5", 1.5, "ratio") if n >= LARGE else None
+
+
+def export_target(n: int) -> Target | None:
+    return Target("≤ 10 s", 10.0) if n >= LARGE else None
 
 
 COLD_TARGET = Target("≤ 30 s", 30.0)
@@ -1110,6 +1117,138 @@ class Harness:
                 f"the external part alone (minus the internal-only median): {value - base:.3f} s"
             )
 
+    # --- export ------------------------------------------------------------------
+
+    def export(self, n: int, kb: Path, db: Path | None, why: str | None) -> list[Measure]:
+        """`kzkb export` of every record to a file, once per EXPORT_FORMATS, index warm."""
+        measures = [
+            Measure(f"export `--format {fmt}` to a file, end to end", export_target(n))
+            for fmt in EXPORT_FORMATS
+        ]
+        log(f"[{n}] export")
+        if db is None:
+            for m in measures:
+                m.error = why
+            return measures
+        # Untimed: the index is up to date, and its count is what the output must hold.
+        try:
+            data = self.index_json(
+                self.kzkb("index", "--kb", kb, "--index", db, "--format", "json")
+            )
+            records = data.get("records")
+            if not isinstance(records, int) or records < 1:
+                raise MeasureFailed(f"it reports {records!r} records")
+        except MeasureFailed as exc:
+            for m in measures:
+                m.error = f"`kzkb index` before the export: {exc}"
+            log(f"    FAILED {measures[0].error}")
+            return measures
+        if records != n:
+            for m in measures:
+                m.warn(f"index reports {records} records; the KB has {n} files")
+        with tempfile.TemporaryDirectory(prefix="kzkb-bench-export-") as tmp:
+            for fmt, m in zip(EXPORT_FORMATS, measures, strict=True):
+                self.export_one(m, fmt, kb, db, Path(tmp, f"export.{fmt}"), records)
+        return measures
+
+    def export_one(self, m: Measure, fmt: str, kb: Path, db: Path, out: Path, records: int) -> None:
+        runs: list[Run] = []
+        sizes: list[int] = []
+
+        def once(i: int) -> float:
+            r = self.kzkb(
+                "export",
+                "--kb",
+                kb,
+                "--index",
+                db,
+                "--format",
+                fmt,
+                "-o",
+                out,
+                "--force",
+                sample=True,
+            )
+            if not r.ok:
+                raise MeasureFailed(r.failure())
+            try:
+                size = out.stat().st_size
+            except OSError:
+                raise MeasureFailed(f"exit 0, but it wrote no {out.name}") from None
+            if i == 0:  # the full check, once: the warm-up run's output
+                self.check_export(m, fmt, out, records)
+            elif size != sizes[0]:
+                m.warn(f"run {i} wrote {size:,} bytes, the warm-up run {sizes[0]:,}")
+            sizes.append(size)
+            if i > 0:
+                runs.append(r)
+            return r.seconds
+
+        self.repeated(m, self.s.repeat, once, f"kzkb export --format {fmt}")
+        out.unlink(missing_ok=True)
+        value = m.value()
+        if value is None or not runs:
+            return
+        m.notes.append(
+            f"output {sizes[-1] / 2**20:.1f} MB; {records / value:,.0f} records/s "
+            f"({records:,} records over the median time)"
+        )
+        m.notes.append(
+            f"kzkb's CPU time (user + system, with the workers it waited for): median "
+            f"{statistics.median(r.cpu_seconds for r in runs):.3f} s"
+        )
+        largest = max(r.maxrss_kib for r in runs) / 1024
+        pss = max(r.tree_pss_kib for r in runs) / 1024
+        processes = max(r.tree_processes for r in runs)
+        m.notes.append(
+            f"peak memory, max of {plural(len(runs), 'run')}: largest single process "
+            f"(wait4 ru_maxrss) {largest:.0f} MB; process tree (up to {processes} "
+            f"processes at once), sampled every {SAMPLE_INTERVAL * 1000:.0f} ms: "
+            f"peak summed PSS {pss:.0f} MB"
+        )
+
+    @staticmethod
+    def check_export(m: Measure, fmt: str, out: Path, records: int) -> None:
+        """Warn unless the output holds `records` records with distinct paths: JSONL
+        one JSON object a line, CSV a header and one row each (bodies span lines)."""
+        paths: set[str] = set()
+        count = 0
+        try:
+            if fmt == "jsonl":
+                with open(out, "rb") as fh:
+                    for count, line in enumerate(fh, 1):
+                        try:
+                            row = json.loads(line)
+                        except ValueError as exc:
+                            raise ValueError(f"line {count}: {exc}") from None
+                        if not isinstance(row, dict):
+                            raise ValueError(f"line {count} is not a JSON object")
+                        paths.add(str(row.get("path")))
+                what = f"{count:,} lines, each a JSON object"
+            else:
+                csv.field_size_limit(2**31 - 1)
+                with open(out, newline="", encoding="utf-8") as fh:
+                    reader = csv.reader(fh, strict=True)
+                    header = next(reader, [])
+                    column = header.index("path") if "path" in header else 0
+                    for count, row in enumerate(reader, 1):
+                        if len(row) != len(header):
+                            raise ValueError(
+                                f"row {count} has {len(row)} fields, the header {len(header)}"
+                            )
+                        paths.add(row[column])
+                what = f"a header of {len(header)} columns and {count:,} rows"
+        except (ValueError, UnicodeDecodeError, csv.Error) as exc:
+            m.warn(f"the output does not parse: {exc}")
+            return
+        if count != records or len(paths) != records:
+            m.warn(
+                f"the output has {what} with {len(paths):,} distinct paths; "
+                f"the index holds {records:,} records"
+            )
+        else:
+            m.notes.append(f"correct: {what}, {len(paths):,} distinct paths, as indexed")
+
     def version(self, n: int) -> Measure:
         m = Measure("`kzkb --version`, end to end", VERSION_TARGET)
 
@@ -1137,7 +1276,7 @@ class Harness:
         why: str | None = None
         if "index" in parts:
             db = self.cold_index(n, kb, result)
-        if {"refresh", "search", "links"} & set(parts) and db is None:
+        if {"refresh", "search", "links", "export"} & set(parts) and db is None:
             db, why = self.prepare_db(n, kb)  # also when --rebuild failed: try a plain refresh
         if "refresh" in parts:
             result.measures += self.refresh(n, kb, db, why)
@@ -1146,6 +1285,8 @@ class Harness:
             result.measures += measures
         if "links" in parts:
             result.measures.append(self.check_links(n, kb, db, why))
+        if "export" in parts:
+            result.measures += self.export(n, kb, db, why)
         if "version" in parts:
             result.measures.append(self.version(n))
         if not self.s.keep:
@@ -1247,6 +1388,16 @@ METHOD = """\
   links the generator wrote (`broken_links` in the KB's `.kzkb-bench.json`, all
   of them `/sources/sources/missing_N/`); an error on any other link, or a broken
   link not reported, is listed under the table.
+- **Export**: `kzkb export --kb KB --index DB --format jsonl -o OUT --force`, and
+  the same with `--format csv`, OUT in a temporary folder deleted afterwards;
+  the index is brought up to date first, untimed, so each run's own refresh
+  finds nothing changed. No reference command. The warm-up run's output is
+  checked: JSONL must be as many lines (each a JSON object) and CSV, read with
+  Python's `csv` module, a header and as many rows as the index has records,
+  with distinct paths; each timed run must write as many bytes. The notes give
+  the output size, records per second, CPU time and peak memory (wait4
+  `ru_maxrss` of the largest single process, and the process tree's summed PSS
+  sampled as for the cold index), which should not grow with N.
 - **External links**, once per run: a scratch KB of {ext_records} records linking
   to {ext_urls:,} distinct `http://127.0.0.1:PORT/…` URLs spread over {ext_ports}
   ports of `bench/slow_server.py` (one process, a thread per connection,
@@ -1262,6 +1413,7 @@ METHOD = """\
   ceilings at every size. Both refresh rows (end to end and in-process) are
   judged against the refresh targets. check-links: at most 1.5 times `rg -c` at
   100,000 records (none below); `--external` with {ext_urls:,} URLs ≤ 3 s.
+  Export: ≤ 10 s for each of JSONL and CSV at 100,000 records (none below).
 - **Load.** Other work on the machine skews the numbers; the load average before
   and after the run is shown above."""
 
