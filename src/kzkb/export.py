@@ -219,7 +219,7 @@ def write_csv(rows: Rows, out: IO[str], header: dict[str, Any], excel: bool = Fa
         if not count:
             columns = list(row)
             writer.writerow(columns)
-        writer.writerow([_cell(row.get(c)) for c in columns])
+        writer.writerow([v if type(v) is str else _cell(v) for v in map(row.get, columns)])
         count += 1
     return count
 
@@ -442,7 +442,7 @@ def _encode_slice(ids: list[int]) -> tuple[bytes, int]:
         writer = csv.writer(buffer, lineterminator="\r\n" if job["excel"] else "\n")
         columns = job["columns"]
         for row in rows:
-            writer.writerow([_cell(row.get(c)) for c in columns])
+            writer.writerow([v if type(v) is str else _cell(v) for v in map(row.get, columns)])
         return buffer.getvalue().encode("utf-8"), len(rows)
     return "".join("\n" + _toml_record(row) for row in rows).encode("utf-8"), len(rows)
 
