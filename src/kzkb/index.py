@@ -614,26 +614,6 @@ class Index:
         tail = f" LIMIT {int(limit)}" if limit else ""
         return self._records(f"{_DATA} {clause} ORDER BY {order_by}{tail}", params)
 
-    def iter_records(
-        self,
-        terms: dict[str, list[str]] | None = None,
-        kinds: Sequence[str] = (),
-        langs: Sequence[str] = (),
-        ids: Sequence[int] | None = None,
-    ) -> Iterator[Record]:
-        """Records in path order, decoded one at a time: export streams them.
-        A separate cursor, so other queries may run meanwhile."""
-        where, params = self.where(terms, kinds, langs)
-        if ids is not None:
-            where.append("records.id IN (SELECT value FROM json_each(?))")
-            params.append(json.dumps(list(ids)))
-        clause = f"WHERE {' AND '.join(where)}" if where else ""
-        cursor = self.db.cursor()
-        cursor.execute(f"{_DATA} {clause} ORDER BY path", params)
-        while rows := cursor.fetchmany(256):
-            for (data,) in rows:
-                yield record_from_json(data)
-
     def ids_in_order(
         self,
         terms: dict[str, list[str]] | None = None,
@@ -746,10 +726,6 @@ class Index:
             "SELECT path, url, lang FROM records WHERE kind = ? ORDER BY path", (kind,)
         ).fetchall()
 
-    def has_path(self, path: str) -> bool:
-        row = self.db.execute("SELECT 1 FROM records WHERE path = ?", (path,)).fetchone()
-        return row is not None
-
     def missing_anchors(self) -> list[tuple[Any, ...]]:
         """Links with a #fragment to a record that has no such heading or id:
         LINK_COLUMNS rows plus the target record's id."""
@@ -839,13 +815,6 @@ class Index:
             f" CASE WHEN instr({rest}, '/') > 0"
             f"  THEN substr({rest}, 1, instr({rest}, '/') - 1) ELSE '' END"
             " FROM records WHERE instr(path, '/') > 0"
-        ).fetchall()
-
-    def used_terms(self) -> list[tuple[str, str, str]]:
-        """(lang, taxonomy, slug) of every term some record uses."""
-        return self.db.execute(
-            "SELECT DISTINCT r.lang, t.taxonomy, t.slug FROM record_terms t"
-            " JOIN records r ON r.id = t.record_id"
         ).fetchall()
 
     def has_url(self, url: str) -> bool:

@@ -248,9 +248,7 @@ class KnowledgeBase:
         given, the query (as `search` matches it), in path order."""
         f = filters or Filters()
         if not query.strip():
-            from kzkb.export import Stored
-
-            yield from Stored(self.index, self.index.ids_in_order(f.terms, f.kinds, f.langs))
+            yield from self.stored(f)
             return
         hits = self.search(query, f, limit=max(self.index.count(), 1))
         yield from sorted((h.record for h in hits), key=lambda r: r.path)

@@ -22,9 +22,7 @@ from pathlib import Path
 from typing import BinaryIO
 
 # commands that open a KB, and so refresh its index first
-KB_COMMANDS = frozenset(
-    {"search", "list", "show", "terms", "index", "stats", "check-links", "export"}
-)
+KB_COMMANDS = frozenset({"search", "list", "show", "terms", "index", "check-links", "export"})
 
 
 class Pending:
