@@ -146,6 +146,13 @@ def parse_config(root: Path, data: dict[str, Any], file: Path) -> Config:
     kinds = _want(data, "kinds", dict, file)
     if kinds is not None:
         cfg.kinds = {str(k): str(v) for k, v in kinds.items()}
+    index = _want(data, "index", dict, file) or {}
+    watch = index.get("watch", "auto")
+    if not isinstance(watch, bool) and watch not in ("auto", "on", "off"):
+        raise KzkbError(
+            f"{file}: [index] watch = {watch!r} is not a setting",
+            'write watch = true, false or "auto"',
+        )
     terms = _want(data, "terms", dict, file) or {}
     for taxonomy, entries in terms.items():
         singular = cfg.taxonomy_for(taxonomy)

@@ -28,7 +28,7 @@ from kzkb.config import Config
 from kzkb.model import Heading, KzkbError, Link, Record, Skipped
 from kzkb.scan import fingerprint, scan
 
-SCHEMA_VERSION = 9
+SCHEMA_VERSION = 10
 
 # Stamped in the SQLite header (PRAGMA application_id, bytes 68-71): the
 # mark that a file is a kzkb index, which kzkb may replace when it is stale
@@ -43,6 +43,8 @@ FTS_WEIGHTS = (10.0, 5.0, 3.0, 1.0)
 # cost of starting workers exceeds what they save.
 PARALLEL_FROM = 400
 PARALLEL_SLICE = 4096
+# From this many changed files on, link_keys is counted again as a whole.
+RECOUNT_FROM = 2000
 
 SCHEMA = """
 CREATE TABLE meta (key TEXT PRIMARY KEY, value NOT NULL);
@@ -96,6 +98,14 @@ CREATE TABLE links (
 CREATE INDEX links_by_key ON links(key, self);
 CREATE INDEX links_by_record ON links(record_id);
 CREATE INDEX links_with_fragment ON links(record_id) WHERE fragment <> '';
+-- each distinct link key with its number of links, and of links from another
+-- record: kept current at refresh, so that finding broken links and orphans
+-- reads a row per key instead of one per link
+CREATE TABLE link_keys (
+  key TEXT PRIMARY KEY,
+  links INTEGER NOT NULL,
+  inbound INTEGER NOT NULL
+) WITHOUT ROWID;
 CREATE TABLE anchors (
   record_id INTEGER NOT NULL,
   anchor TEXT NOT NULL,
@@ -119,6 +129,8 @@ class RefreshStats:
     skipped: int = 0
     rebuilt: bool = False
     seconds: float = 0.0
+    files: int = 0  # Markdown files in the KB
+    scanned_by: str = "scan"  # or "watcher": see kzkb.watch
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -129,6 +141,8 @@ class RefreshStats:
             "skipped": self.skipped,
             "rebuilt": self.rebuilt,
             "seconds": round(self.seconds, 4),
+            "files": self.files,
+            "scanned_by": self.scanned_by,
         }
 
 
@@ -265,6 +279,21 @@ def _connect(path: str) -> sqlite3.Connection:
     return db
 
 
+def _journal(db: sqlite3.Connection, mode: str) -> bool:
+    """Switch the journal mode if no other connection is in the way; True if
+    it is `mode` now. A change needs the database to itself, so this asks
+    once, briefly, rather than wait as queries do."""
+    if db.execute("PRAGMA journal_mode").fetchone()[0] == mode:
+        return True
+    db.execute("PRAGMA busy_timeout = 100")
+    try:
+        return db.execute(f"PRAGMA journal_mode = {mode}").fetchone()[0] == mode
+    except sqlite3.OperationalError:
+        return False  # busy: another process has it open; it stays as it is
+    finally:
+        db.execute("PRAGMA busy_timeout = 60000")
+
+
 class _Batch:
     """Rows of many prepared files, written with one executemany per table:
     the writer's time goes to SQLite, not to a Python call per row."""
@@ -275,6 +304,7 @@ class _Batch:
         self.db = db
         self.items: list[Prepared] = []
         self.next_id: int = db.execute("SELECT coalesce(max(id), 0) + 1 FROM records").fetchone()[0]
+        self.count_keys = True  # False when link_keys is recounted at the end
 
     def add(self, prepared: Prepared) -> None:
         self.items.append(prepared)
@@ -312,6 +342,21 @@ class _Batch:
         db.executemany("INSERT INTO record_terms VALUES (?, ?, ?, ?, ?)", terms)
         db.executemany("INSERT INTO urls VALUES (?, ?, ?)", urls)
         db.executemany("INSERT INTO links VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", links)
+        if self.count_keys:
+            counts: dict[str, list[int]] = {}
+            for row in links:
+                key = row[1]
+                if key is not None:
+                    count = counts.get(key)
+                    if count is None:
+                        count = counts[key] = [0, 0]
+                    count[0] += 1
+                    count[1] += not row[8]
+            db.executemany(
+                "INSERT INTO link_keys VALUES (?, ?, ?) ON CONFLICT(key) DO UPDATE"
+                " SET links = links + excluded.links, inbound = inbound + excluded.inbound",
+                [(key, n, inbound) for key, (n, inbound) in counts.items()],
+            )
         db.executemany("INSERT INTO anchors VALUES (?, ?)", anchors)
         db.executemany(
             "INSERT INTO fts(rowid, title, terms, description, body) VALUES (?, ?, ?, ?, ?)", fts
@@ -324,6 +369,7 @@ class Index:
     def __init__(self, db: sqlite3.Connection, path: str) -> None:
         self.db = db
         self.path = path
+        self._count_keys = True  # keep link_keys current on every delete
 
     @classmethod
     def open(cls, path: str | os.PathLike[str] = ":memory:", *, owned: bool = False) -> Index:
@@ -342,7 +388,9 @@ class Index:
             version = db.execute("PRAGMA user_version").fetchone()[0]
             if version == SCHEMA_VERSION:
                 if name != ":memory:":
-                    db.execute("PRAGMA journal_mode = WAL")
+                    # while a first fill runs in rollback mode (see refresh),
+                    # this fails; the filler switches to WAL when it is done
+                    _journal(db, "wal")
                 db.execute("PRAGMA synchronous = NORMAL")
                 db.execute("SELECT count(*) FROM files").fetchone()
                 return cls(db, name)
@@ -404,12 +452,18 @@ class Index:
         content = str(config.content_dir)
         on_disk: dict[str, tuple[int, int]] | None = None
         pending = prescan.take(config.content_dir)
+        if pending is None and not rebuild:
+            from kzkb import watch
+
+            pending = watch.connect(config.content_dir, config)
         header = pending.header() if pending is not None else None
         if header is not None:
             stamp, count = header
+            stats.scanned_by = getattr(pending, "source", "scan")
         else:
             on_disk = scan(config.content_dir)
             stamp, count = fingerprint(on_disk), len(on_disk)
+        stats.files = count
         if (
             not rebuild
             and self._meta("content_dir") == content
@@ -422,26 +476,58 @@ class Index:
             stats.skipped = int(self._meta("skipped") or 0)
             stats.seconds = time.perf_counter() - started
             return stats
-        if on_disk is None:
-            on_disk = pending.files() if pending is not None else None
-            if on_disk is None:
-                on_disk = scan(config.content_dir)
-                stamp = fingerprint(on_disk)
+        # a watcher tells what changed since the listing the index holds
+        base = self._meta("fingerprint")
+        changes = None
+        if on_disk is None and pending is not None and not rebuild and base:
+            since = getattr(pending, "changes_since", None)
+            changes = since(base) if since is not None else None
         db = self.db
+        # The first fill of a new index file: with a rollback journal, SQLite
+        # writes each page once, where WAL writes it to the log and again at
+        # the checkpoint (1.4 GB twice at 100,000 records). There is no
+        # earlier index to keep whole, and the journal still makes the fill
+        # all or nothing. Back to WAL afterwards, for readers beside a writer.
+        first_fill = (
+            self.path != ":memory:"
+            and base is None
+            and db.execute("SELECT 1 FROM files LIMIT 1").fetchone() is None
+            and _journal(db, "delete")
+        )
         db.execute("BEGIN IMMEDIATE")  # one writer at a time; readers go on
         try:
             # read under the lock: another process may have refreshed meanwhile
+            if changes is not None and self._meta("fingerprint") != base:
+                changes = None
+            if changes is None and on_disk is None:
+                on_disk = pending.files() if pending is not None else None
+                if on_disk is None:
+                    on_disk = scan(config.content_dir)
+                    stamp = fingerprint(on_disk)
+                    stats.scanned_by = "scan"
+                stats.files = count = len(on_disk)
             if rebuild or self._meta("content_dir") != content:
                 self._clear()
                 stats.rebuilt = True
                 known: dict[str, tuple[int, int]] = {}
+            elif changes is not None:
+                known = self._known_of(list(changes))
             else:
                 known = self._known()
             # in path order: records get ids in the order export and list read
             # them, so those reads are sequential on disk
-            candidates = sorted(p for p, ms in on_disk.items() if known.get(p) != ms)
-            gone = [p for p in known if p not in on_disk]
-            stats.unchanged = len(on_disk) - len(candidates)
+            if changes is not None:
+                candidates = sorted(
+                    p for p, ms in changes.items() if ms is not None and known.get(p) != ms
+                )
+                gone = [p for p, ms in changes.items() if ms is None and p in known]
+            else:
+                assert on_disk is not None
+                candidates = sorted(p for p, ms in on_disk.items() if known.get(p) != ms)
+                gone = [p for p in known if p not in on_disk]
+            stats.unchanged = count - len(candidates)
+            recount = stats.rebuilt or len(candidates) + len(gone) > RECOUNT_FROM
+            self._count_keys = not recount
             for path in gone:
                 self._delete(path)
                 del known[path]
@@ -450,7 +536,11 @@ class Index:
             global _CONFIG
             _CONFIG = config
             jobs = [(os.path.join(content, p), p) for p in candidates]
+            if len(jobs) > RECOUNT_FROM:
+                # B-trees of a million rows: keep their inner pages in memory
+                db.execute("PRAGMA cache_size = -65536")
             batch = _Batch(db)
+            batch.count_keys = not recount
             for i, prepared in enumerate(self._prepare_all(jobs), 1):
                 path = prepared.path
                 old = hashes.get(path)
@@ -472,9 +562,21 @@ class Index:
                 if progress is not None:
                     progress(i, len(jobs))
             batch.flush()
+            self._count_keys = True
+            if recount:
+                db.execute("DELETE FROM link_keys")
+                db.execute(
+                    "INSERT INTO link_keys SELECT key, count(*), count(*) - sum(self) FROM links"
+                    " WHERE key IS NOT NULL GROUP BY key"
+                )
             self._set_meta("content_dir", content)
             self._set_meta("fingerprint", stamp)
-            self._set_meta("known", marshal.dumps(known))
+            if changes is None:
+                # the whole listing, for the next refresh that has to compare
+                # all of it; after a watcher's changes it is stale, and
+                # known_for tells so
+                self._set_meta("known", marshal.dumps(known))
+                self._set_meta("known_for", stamp)
             stats.skipped = db.execute(
                 "SELECT count(*) FROM files WHERE skipped_reason IS NOT NULL"
             ).fetchone()[0]
@@ -484,8 +586,16 @@ class Index:
         except BaseException:
             db.execute("ROLLBACK")
             raise
+        finally:
+            if first_fill:
+                _journal(db, "wal")
         stats.seconds = time.perf_counter() - started
         return stats
+
+    def stamp(self) -> str | None:
+        """The fingerprint of the files the index was last refreshed from: it
+        changes with every refresh that changes the index."""
+        return self._meta("fingerprint")
 
     def filled(self, config: Config) -> bool:
         """Whether a refresh of this KB's folder has completed here before."""
@@ -511,15 +621,30 @@ class Index:
 
     def _known(self) -> dict[str, tuple[int, int]]:
         """{path: (mtime_ns, size)} as the files table holds them, from the
-        copy kept in meta by the last refresh: one read instead of a row per file."""
+        copy kept in meta by the last refresh that compared every file: one read
+        instead of a row per file."""
         row = self.db.execute("SELECT value FROM meta WHERE key = 'known'").fetchone()
-        if row is not None and isinstance(row[0], bytes):
+        current = row is not None and self._meta("known_for") == self._meta("fingerprint")
+        if current and isinstance(row[0], bytes):
             with contextlib.suppress(ValueError, EOFError, TypeError):
                 known = marshal.loads(row[0])
                 if isinstance(known, dict):
                     return known
         rows = self.db.execute("SELECT path, mtime_ns, size FROM files")
         return {path: (m, s) for path, m, s in rows}
+
+    def _known_of(self, paths: list[str]) -> dict[str, tuple[int, int]]:
+        """_known() for these paths only."""
+        if len(paths) > 500:
+            wanted = set(paths)
+            return {p: ms for p, ms in self._known().items() if p in wanted}
+        query = "SELECT mtime_ns, size FROM files WHERE path = ?"
+        out = {}
+        for path in paths:
+            row = self.db.execute(query, (path,)).fetchone()
+            if row is not None:
+                out[path] = (row[0], row[1])
+        return out
 
     def _hashes(self, paths: list[str]) -> dict[str, bytes]:
         """Content hashes of these indexed files, to tell an edit from a touch."""
@@ -543,7 +668,7 @@ class Index:
         self.db.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", (key, value))
 
     def _clear(self) -> None:
-        for table in ("files", "records", "record_data", *RECORD_TABLES):
+        for table in ("files", "records", "record_data", "link_keys", *RECORD_TABLES):
             self.db.execute(f"DELETE FROM {table}")
         self.db.execute("DELETE FROM fts")
 
@@ -554,6 +679,19 @@ class Index:
         if row is None:
             return
         rid = row[0]
+        if self._count_keys:
+            counts = db.execute(
+                "SELECT key, count(*), count(*) - sum(self) FROM links"
+                " WHERE record_id = ? AND key IS NOT NULL GROUP BY key",
+                (rid,),
+            ).fetchall()
+            db.executemany(
+                "UPDATE link_keys SET links = links - ?, inbound = inbound - ? WHERE key = ?",
+                [(n, inbound, key) for key, n, inbound in counts],
+            )
+            db.executemany(
+                "DELETE FROM link_keys WHERE key = ? AND links <= 0", [(c[0],) for c in counts]
+            )
         for table in RECORD_TABLES:
             db.execute(f"DELETE FROM {table} WHERE record_id = ?", (rid,))
         db.execute("DELETE FROM fts WHERE rowid = ?", (rid,))
@@ -677,7 +815,7 @@ class Index:
     LINK_COLUMNS = "r.path, r.url, l.key, l.fragment, l.target, l.text, l.line, l.col, l.kind"
 
     def link_count(self) -> int:
-        return self.db.execute("SELECT count(*) FROM links WHERE key IS NOT NULL").fetchone()[0]
+        return self.db.execute("SELECT coalesce(sum(links), 0) FROM link_keys").fetchone()[0]
 
     def unresolved_keys(self) -> list[str]:
         """Distinct keys of internal links that are no record's URL, alias or
@@ -686,7 +824,7 @@ class Index:
         return [
             row[0]
             for row in self.db.execute(
-                "SELECT k.key FROM (SELECT DISTINCT key FROM links WHERE key IS NOT NULL) k"
+                "SELECT k.key FROM link_keys k"
                 " WHERE NOT EXISTS (SELECT 1 FROM urls u WHERE u.url = k.key)"
                 " AND NOT (k.key LIKE 'path:%'"
                 "  AND EXISTS (SELECT 1 FROM records t WHERE t.path = substr(k.key, 6)))"
@@ -713,6 +851,14 @@ class Index:
             (taxonomy, slug),
         )
         return [row[0] for row in rows]
+
+    def has_term(self, taxonomy: str, slug: str, lang: str) -> bool:
+        """Whether a record in this language uses the term."""
+        row = self.db.execute(
+            "SELECT 1 FROM record_terms WHERE taxonomy = ? AND slug = ? AND lang = ? LIMIT 1",
+            (taxonomy, slug, lang),
+        ).fetchone()
+        return row is not None
 
     def used_slugs(self, taxonomy: str) -> list[str]:
         rows = self.db.execute(
@@ -773,10 +919,10 @@ class Index:
         (by URL, alias or Markdown path; refs are the caller's to add)."""
         return self.db.execute(
             "SELECT r.id, r.path, r.url FROM records r WHERE r.kind = ?"
-            " AND NOT EXISTS (SELECT 1 FROM urls u JOIN links l ON l.key = u.url AND l.self = 0"
-            "  WHERE u.record_id = r.id)"
-            " AND NOT EXISTS (SELECT 1 FROM links l WHERE l.key = 'path:' || r.path"
-            "  AND l.self = 0)"
+            " AND NOT EXISTS (SELECT 1 FROM urls u JOIN link_keys k ON k.key = u.url"
+            "  WHERE u.record_id = r.id AND k.inbound > 0)"
+            " AND NOT EXISTS (SELECT 1 FROM link_keys k WHERE k.key = 'path:' || r.path"
+            "  AND k.inbound > 0)"
             " ORDER BY r.path",
             (kind,),
         ).fetchall()
@@ -930,7 +1076,7 @@ def _worker_init() -> None:
 
 
 def _remove_db(name: str) -> None:
-    for suffix in ("", "-wal", "-shm"):
+    for suffix in ("", "-journal", "-wal", "-shm"):
         with contextlib.suppress(FileNotFoundError):
             os.unlink(name + suffix)
 

@@ -72,6 +72,7 @@ class KnowledgeBase:
         self._last_refresh = last_refresh
         self._progress = progress
         self._fresh: bool | None = None if last_refresh is None else True
+        self._stamp: str | None = None
 
     @classmethod
     def open(
@@ -106,7 +107,11 @@ class KnowledgeBase:
                 "pass --index PATH (or set KZKB_INDEX) to a writable place",
             ) from None
         if defer and not rebuild and prescan.running(config.content_dir) and index.filled(config):
-            return cls(config, index, None, progress)
+            base = cls(config, index, None, progress)
+            # read before any query: should another process refresh the index
+            # meanwhile, a query may read the old state, and settle() must know
+            base._stamp = index.stamp()
+            return base
         stats = index.refresh(config, rebuild=rebuild, progress=progress)
         return cls(config, index, stats)
 
@@ -116,7 +121,9 @@ class KnowledgeBase:
         if self._fresh is None:
             stats = self.index.refresh(self.config, progress=progress or self._progress)
             self._last_refresh = stats
-            self._fresh = not (stats.added or stats.changed or stats.removed or stats.rebuilt)
+            changed = stats.added or stats.changed or stats.removed or stats.rebuilt
+            # another process may have refreshed it between our queries and now
+            self._fresh = not changed and self.index.stamp() == self._stamp
         return self._fresh
 
     @property

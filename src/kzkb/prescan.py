@@ -8,8 +8,10 @@ needs it (Index.refresh). The child sends a header line, the fingerprint and
 the number of files, then the listing itself, which is read only when the
 fingerprint shows a change.
 
-Only POSIX systems fork; elsewhere, and whenever anything is unusual (no KB
-found, an error in the child), the index simply scans by itself.
+Where a watcher keeps the KB's listing (kzkb.watch), its answer is taken
+instead, and nothing is scanned. Only POSIX systems fork; elsewhere, and
+whenever anything is unusual (no KB found, an error in the child), the index
+simply scans by itself.
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ import marshal
 import os
 import sys
 from pathlib import Path
-from typing import BinaryIO
+from typing import Any, BinaryIO
 
 # commands that open a KB, and so refresh its index first
 KB_COMMANDS = frozenset({"search", "list", "show", "terms", "index", "check-links", "export"})
@@ -65,7 +67,7 @@ class Pending:
             os.waitpid(self.pid, os.WNOHANG)
 
 
-_pending: Pending | None = None
+_pending: Any = None  # a Pending, or a kzkb.watch.Answer (the same methods)
 
 
 def running(content_dir: Path) -> bool:
@@ -73,7 +75,7 @@ def running(content_dir: Path) -> bool:
     return _pending is not None and _pending.root == str(content_dir)
 
 
-def take(content_dir: Path) -> Pending | None:
+def take(content_dir: Path) -> Any:
     """The scan started for this folder, if any; each scan is taken once."""
     global _pending
     pending, _pending = _pending, None
@@ -119,9 +121,17 @@ def start(argv: list[str] | None = None) -> None:
     try:
         from kzkb.config import open_config
 
-        root = str(open_config(kb).content_dir)
+        config = open_config(kb)
+        root = str(config.content_dir)
     except Exception:
         return  # the command itself will say what is wrong
+    if "--rebuild" not in args:
+        from kzkb import watch
+
+        answer = watch.connect(root, config)
+        if answer is not None:
+            _pending = answer  # a watcher keeps the listing: no scan at all
+            return
     read_end, write_end = os.pipe()
     try:
         pid = os.fork()

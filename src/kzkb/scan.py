@@ -22,12 +22,13 @@ MARKDOWN_SUFFIXES = (".md", ".markdown")
 PARALLEL_SCAN_FROM = 20_000
 
 
-def scan(root: Path) -> dict[str, tuple[int, int]]:
+def scan(root: Path | str, symlinks: list[str] | None = None) -> dict[str, tuple[int, int]]:
     """{relative path: (mtime_ns, size)} of the KB's Markdown files.
 
     Hidden entries are skipped; symbolic links are followed only to files
     inside the KB, so a link loop or a link out of the KB cannot pull in
-    foreign files.
+    foreign files. The paths of all links to Markdown files, followed or not,
+    are added to `symlinks`.
     """
     root_str = str(root)
     folders: list[str] = []
@@ -69,6 +70,8 @@ def scan(root: Path) -> dict[str, tuple[int, int]]:
     if linked:
         root_real = os.path.realpath(root_str)
         for full, rel in linked:
+            if symlinks is not None:
+                symlinks.append(rel)
             real = os.path.realpath(full)
             if real.startswith(root_real + os.sep) and os.path.isfile(real):
                 with contextlib.suppress(OSError):

@@ -10,6 +10,7 @@ from kzkb.cli import (  # noqa: F401 - registers commands
     search,
     show,
     terms,
+    watcher,
 )
 from kzkb.cli.app import app
 

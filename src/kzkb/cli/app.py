@@ -174,7 +174,23 @@ def open_kb(
         bar.close()
     if not defer:
         _warn_skipped(base)
+        keep_watching(base)
     return base
+
+
+def keep_watching(base: Any) -> None:
+    """Start the KB's watcher if it is large enough and none answered this
+    refresh (see kzkb.watch); the next command then need not scan."""
+    stats = base.last_refresh
+    if stats.scanned_by == "watcher":
+        return
+    import contextlib
+
+    from kzkb import watch
+
+    # the command's answer stands without it; the next one scans by itself
+    with contextlib.suppress(OSError):
+        watch.start(base.config, stats.files)
 
 
 def fresh(base: Any, compute: Callable[[], T]) -> T:
@@ -197,6 +213,7 @@ def _settle(base: Any) -> bool:
     finally:
         bar.close()
     _warn_skipped(base)
+    keep_watching(base)
     return bool(up_to_date)
 
 

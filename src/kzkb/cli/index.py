@@ -6,7 +6,7 @@ from typing import Annotated
 
 import typer
 
-from kzkb.cli.app import IndexOption, KbOption, app, open_kb
+from kzkb.cli.app import IndexOption, KbOption, app, keep_watching, open_kb
 
 
 @app.command("index")
@@ -49,4 +49,6 @@ def _quiet(kb: str | None, index: str | None, rebuild: bool) -> object:
     """Machine output: skipped files are in the JSON, not repeated on stderr."""
     from kzkb.kb import KnowledgeBase
 
-    return KnowledgeBase.open(kb, index_path=index, rebuild=rebuild)
+    base = KnowledgeBase.open(kb, index_path=index, rebuild=rebuild)
+    keep_watching(base)
+    return base

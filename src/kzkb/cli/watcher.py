@@ -1,0 +1,69 @@
+"""kzkb watcher"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import Annotated
+
+import typer
+
+from kzkb.cli.app import KbOption, app
+
+
+class Action(StrEnum):
+    status = "status"
+    start = "start"
+    stop = "stop"
+
+
+@app.command("watcher")
+def watcher_cmd(
+    action: Annotated[Action, typer.Argument(help="status, start or stop.")] = Action.status,
+    fmt: Annotated[str, typer.Option("--format", "-f", help="table or json.")] = "table",
+    kb: KbOption = None,
+) -> None:
+    """Show, start or stop the KB's watcher: a background process that keeps
+    the list of the KB's files current from the kernel's change events
+    (Linux), so that commands on a large KB need not check every file first.
+
+    It starts by itself after a command on a KB of 20,000 files or more, and
+    leaves after 30 minutes without a question. Turn it off with
+    `[index] watch = false` in kzkb.toml or KZKB_WATCH=off; `watch = true`
+    watches a KB of any size.
+
+    Examples:
+
+      kzkb watcher
+
+      kzkb watcher stop --kb ~/portal/content
+    """
+    import sys
+    import time
+
+    from kzkb import views, watch
+    from kzkb.config import open_config
+    from kzkb.model import KzkbError
+
+    if fmt not in ("table", "json"):
+        raise KzkbError(f"unknown format {fmt!r}", "use table or json")
+    config = open_config(kb)
+    if action is Action.stop:
+        was = watch.stop(config)
+        views.note("watcher stopped" if was else "no watcher was running")
+    elif action is Action.start:
+        if not sys.platform.startswith("linux"):
+            raise KzkbError("the watcher needs Linux (inotify)", "commands scan the KB instead")
+        if watch.setting(config) == "off":
+            raise KzkbError(
+                "watching this KB is turned off",
+                "unset KZKB_WATCH, or remove `watch = false` from kzkb.toml's [index]",
+            )
+        if not watch.running(config):
+            watch.start(config, watch.WATCH_FROM, force=True)
+            # wait for its first scan, so that `status` right after tells the truth
+            deadline = time.monotonic() + 60
+            while not watch.running(config):
+                if time.monotonic() > deadline or watch.refused(config):
+                    break
+                time.sleep(0.05)
+    views.watcher_status(watch.status(config), fmt)
