@@ -882,3 +882,73 @@ def test_every_seed_guide_link_resolves_in_the_bundled_kb(run, tmp_path: Path) -
     # every seed link was checked as an internal link
     assert after["summary"]["links"] == before["summary"]["links"] + len(links)
     assert after["summary"]["errors"] == 0
+
+
+# --- the index keeps link state across edits -------------------------------------------------
+
+
+def test_findings_follow_edits_to_one_persistent_index(
+    run, make_kb, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The index counts each link key's links as records change, instead of
+    recounting them all; each check must equal what a fresh index finds."""
+    import os
+    import sqlite3
+
+    monkeypatch.chdir(tmp_path)
+    root = make_kb(
+        {
+            "sources/s.md": record("S", "[me](/sources/s/)"),
+            "sources/t.md": record("T"),
+            "guides/g.md": record("G", "[s](/sources/s/) [gone](/sources/missing/)"),
+        },
+        ONE_LANGUAGE,
+    )
+    db = tmp_path / "kept.sqlite"
+
+    def findings(index: Path) -> list[tuple[str, str, str]]:
+        result = run("check-links", "--kb", str(root), "--index", str(index), "-f", "json")
+        data = json.loads(result.stdout)
+        return sorted((f["file"], f["target"], f["severity"]) for f in data["findings"])
+
+    def edit(path: str, text: str | None) -> None:
+        file = root / path
+        if text is None:
+            file.unlink()
+            return
+        file.write_text(text, encoding="utf-8")
+        st = file.stat()  # a later mtime, as an edit a moment later has
+        os.utime(file, ns=(st.st_atime_ns, st.st_mtime_ns + 2_000_000_000))
+
+    def same_as_fresh() -> list[tuple[str, str, str]]:
+        kept = findings(db)
+        fresh = tmp_path / f"fresh-{len(list(tmp_path.glob('fresh-*')))}.sqlite"
+        assert kept == findings(fresh)
+        with sqlite3.connect(db) as con:
+            counted = con.execute("SELECT key, links, inbound FROM link_keys ORDER BY key")
+            recount = con.execute(
+                "SELECT key, count(*), count(*) - sum(self) FROM links"
+                " WHERE key IS NOT NULL GROUP BY key ORDER BY key"
+            )
+            assert counted.fetchall() == recount.fetchall()
+        return kept
+
+    t_orphan = ("kb/sources/t.md", "/sources/t/", "warning")
+    assert same_as_fresh() == [("kb/guides/g.md", "/sources/missing/", "error"), t_orphan]
+    # the guide's only link to s goes: s is an orphan (its self-link does not count)
+    edit("guides/g.md", record("G", "[t](/sources/t/) [t again](/sources/t/)"))
+    assert same_as_fresh() == [("kb/sources/s.md", "/sources/s/", "warning")]
+    # one of two links to t goes: t keeps a link
+    edit("guides/g.md", record("G", "[t](/sources/t/) [s](../sources/s.md)"))
+    assert same_as_fresh() == []
+    # a new record links to a page that is missing, then the page appears
+    edit("guides/h.md", record("H", "[x](/sources/x/)"))
+    assert same_as_fresh() == [("kb/guides/h.md", "/sources/x/", "error")]
+    edit("sources/x.md", record("X"))
+    assert same_as_fresh() == []
+    # the guide goes: s and t lose their only inbound links
+    edit("guides/g.md", None)
+    assert same_as_fresh() == [
+        ("kb/sources/s.md", "/sources/s/", "warning"),
+        t_orphan,
+    ]

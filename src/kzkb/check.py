@@ -12,6 +12,7 @@ Most of the work is a few SQL lookups over the index's links table, so a
 
 from __future__ import annotations
 
+import itertools
 import os
 import posixpath
 import re
@@ -205,7 +206,7 @@ class _Generated:
         if taxonomy is not None and term:
             if url not in self._terms:
                 lang, _ = self.site.split_lang(url)
-                self._terms[url] = lang in self.site.kb.index.term_langs(taxonomy, term)
+                self._terms[url] = self.site.kb.index.has_term(taxonomy, term, lang)
             return self._terms[url]
         return url.count("/") <= 3 and url in self.sections()
 
@@ -369,11 +370,15 @@ class _Names:
     def in_folder(cls, folder: str, urls: Iterable[str]) -> _Names:
         """The URLs of one folder ("/sources/sources/"), lower-cased already."""
         names = cls()
-        key = folder.rstrip("/")
-        for url in urls:
-            last = url[len(folder) :].rstrip("/")
-            if last and "/" not in last:
-                names._add(key, last, f"{folder}{last}")
+        start = len(folder)
+        lasts = [last for url in urls if (last := url[start:].rstrip("/")) and "/" not in last]
+        if lasts:
+            # grouped by length in C: a folder may hold 100,000 pages
+            lasts.sort(key=len)  # stable: each group keeps the given order
+            by_length = names.folders[folder.rstrip("/")] = {}
+            for length, group in itertools.groupby(lasts, key=len):
+                lowered = list(group)
+                by_length[length] = (lowered, [folder + last for last in lowered])
         return names
 
     def _add(self, folder: str, last: str, written: str) -> None:

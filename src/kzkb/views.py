@@ -361,6 +361,26 @@ def index_summary(
         console.print(Text("No files skipped.", style="dim"))
 
 
+def watcher_status(status: dict[str, Any], fmt: str) -> None:
+    if fmt == "json":
+        json.dump(status, sys.stdout, ensure_ascii=False, indent=2)
+        sys.stdout.write("\n")
+        return
+    from rich import box
+    from rich.table import Table
+
+    table = Table(box=box.SIMPLE_HEAD, pad_edge=False, show_header=False)
+    table.add_column("", style="bold")
+    table.add_column("")
+    state = "running" if status.get("running") else "not running"
+    table.add_row("watcher", state)
+    for key in ("kb", "setting", "pid", "files", "folders", "since", "questions", "events",
+                "rescans", "refused", "socket"):  # fmt: skip
+        if key in status:
+            table.add_row(key, str(status[key]))
+    out().print(table)
+
+
 def skipped_warnings(skipped: Iterable[Skipped]) -> None:
     """Each unusable file once, on stderr, so stdout stays clean for pipes."""
     for s in skipped:
@@ -386,17 +406,12 @@ def _finding_message(f: LinkFinding) -> str:
 def link_report(report: LinkReport, fmt: str, display: Callable[[str], str]) -> None:
     """Findings as a table grouped by file, JSON, or GitHub annotations;
     `display` turns a record's KB path into the path to show."""
-    from rich.table import Table
-    from rich.text import Text
-
     findings = report.findings
     if fmt == "json":
         # one finding a line: readable, and each line goes through json's C
         # encoder (indent= would switch to the pure-Python one: seconds at 10,000)
-        rows = [
-            "    " + json.dumps({**f.as_dict(), "file": display(f.file)}, ensure_ascii=False)
-            for f in findings
-        ]
+        encode = json.JSONEncoder(ensure_ascii=False).encode
+        rows = ["    " + encode({**f.as_dict(), "file": display(f.file)}) for f in findings]
         body = "[\n" + ",\n".join(rows) + "\n  ]" if rows else "[]"
         summary = json.dumps(report.summary())
         sys.stdout.write(f'{{\n  "findings": {body},\n  "summary": {summary}\n}}\n')
@@ -414,6 +429,9 @@ def link_report(report: LinkReport, fmt: str, display: Callable[[str], str]) -> 
             sys.stdout.write(f"::{f.severity} {props}::{_github_escape(_finding_message(f))}\n")
         err().print(_link_summary(report))
         return
+    from rich.table import Table
+    from rich.text import Text
+
     console = out()
     current = None
     table: Table | None = None
