@@ -65,7 +65,11 @@ LARGE = 100_000  # from this size on, cold index runs at most COLD_REPEAT_LARGE 
 COLD_REPEAT_LARGE = 3
 SAMPLE_INTERVAL = 0.01  # seconds between samples of the process tree's memory
 # Environment that would change what kzkb reads; the harness passes --kb and --index.
-SCRUBBED_ENV = ("KZKB_KB", "KZKB_INDEX", "KZKB_DEBUG")
+SCRUBBED_ENV = ("KZKB_KB", "KZKB_INDEX", "KZKB_DEBUG", "KZKB_WATCH", "KZKB_WATCH_IDLE")
+# kzkb watches a KB of this many files or more by default (kzkb.watch.WATCH_FROM): the
+# bench measures that default, and the same commands without a watcher beside it
+WATCH_FROM = 20_000
+UNWATCHED = "no watcher (`KZKB_WATCH=off`)"
 # check-links: the reference counts the lines with a root-relative Markdown link.
 LINK_PATTERN = r"\]\(/"
 # What generate.py writes for a broken link (its Generator._link): a source that
@@ -88,7 +92,7 @@ t2 = time.perf_counter()
 r = base.last_refresh
 print(json.dumps({
     "added": r.added, "changed": r.changed, "removed": r.removed, "unchanged": r.unchanged,
-    "seconds": r.seconds, "import": t1 - t0, "open": t2 - t1,
+    "seconds": r.seconds, "import": t1 - t0, "open": t2 - t1, "scanned_by": r.scanned_by,
 }))
 """
 
@@ -422,6 +426,7 @@ class Harness:
         self.s = settings
         self.env = {k: v for k, v in os.environ.items() if k not in SCRUBBED_ENV}
         self.env["NO_COLOR"] = "1"
+        self.unwatched = dict(self.env, KZKB_WATCH="off")
 
     # --- helpers ----------------------------------------------------------------
 
@@ -568,9 +573,11 @@ class Harness:
         def once(i: int) -> float:
             db = main if i == count else folder / f"cold-{i}.sqlite"
             self.remove_db(db)
+            # no watcher: it would start after the first run and share the cores
             r = self.kzkb(
-                "index", "--kb", kb, "--index", db, "--rebuild", "--format", "json", sample=True
-            )
+                "index", "--kb", kb, "--index", db, "--rebuild", "--format", "json",
+                sample=True, env=self.unwatched,
+            )  # fmt: skip
             data = self.index_json(r)
             self.check_index(cold, data, n)
             self.check_counts(cold, i, data.get("refresh"), {"added": n}, "index --rebuild")
@@ -598,6 +605,19 @@ class Harness:
         else:
             memory.error = "no successful cold index run to measure"
         return main if cold.error is None else None
+
+    def start_watcher(self, n: int, kb: Path) -> bool:
+        """Start the KB's watcher, as kzkb's first command on a KB this large does,
+        and wait until it answers (untimed): the measures are of the steady state."""
+        log(f"[{n}] starting the watcher (untimed)")
+        r = self.kzkb("watcher", "start", "--kb", kb, "--format", "json")
+        try:
+            running = bool(json.loads(r.stdout).get("running"))
+        except ValueError:
+            running = False
+        if not running:
+            log(f"    the watcher did not start: {r.stdout.strip()} {r.stderr.strip()}")
+        return running
 
     def prepare_db(self, n: int, kb: Path) -> tuple[Path | None, str | None]:
         """The index the refresh and search measures use: brought up to date, untimed."""
@@ -630,6 +650,11 @@ class Harness:
             "refresh, 1 file changed: in-process `last_refresh.seconds`", REFRESH_ONE_TARGET
         )
         measures = [cli, lib, cli1, lib1]
+        watched = n >= WATCH_FROM
+        if watched:  # the same without a watcher: what a first command after a boot costs
+            cli_off = Measure(f"refresh, nothing changed: `index`, end to end, {UNWATCHED}")
+            cli1_off = Measure(f"refresh, 1 file changed: `index`, end to end, {UNWATCHED}")
+            measures += [cli_off, cli1_off]
         if db is None:
             for m in measures:
                 m.error = why
@@ -637,12 +662,20 @@ class Harness:
         unchanged = {"added": 0, "changed": 0, "removed": 0, "unchanged": n}
         one = {"added": 0, "changed": 1, "removed": 0}
         opens: list[float] = []
+        scanned_by: dict[int, list[str]] = {}  # id(measure) -> who listed the files, each run
 
-        def cli_once(expected: dict[str, int], measure: Measure) -> Callable[[int], float]:
+        def answered(measure: Measure, i: int, data: dict[str, Any]) -> None:
+            if i > 0:
+                scanned_by.setdefault(id(measure), []).append(str(data.get("scanned_by")))
+
+        def cli_once(
+            expected: dict[str, int], measure: Measure, env: dict[str, str] | None = None
+        ) -> Callable[[int], float]:
             def once(i: int) -> float:
-                r = self.kzkb("index", "--kb", kb, "--index", db, "--format", "json")
+                r = self.kzkb("index", "--kb", kb, "--index", db, "--format", "json", env=env)
                 data = self.index_json(r)
                 self.check_counts(measure, i, data.get("refresh"), expected, "`kzkb index`")
+                answered(measure, i, data.get("refresh") or {})
                 return r.seconds
 
             return once
@@ -651,6 +684,7 @@ class Harness:
             def once(i: int) -> float:
                 data = self.in_process(kb, db)
                 self.check_counts(measure, i, data, expected, "last_refresh")
+                answered(measure, i, data)
                 if i > 0:
                     opens.append(float(data.get("open", 0.0)))
                 return float(data["seconds"])
@@ -678,10 +712,24 @@ class Harness:
 
             self.repeated(cli1, self.s.repeat, changed(cli_once(one, cli1)), "CLI")
             self.repeated(lib1, self.s.repeat, changed(lib_once(one, lib1)), "in-process")
+            if watched:
+                log(f"[{n}] refresh, {UNWATCHED}")
+                self.repeated(
+                    cli1_off, self.s.repeat, changed(cli_once(one, cli1_off, self.unwatched)), "CLI"
+                )
+        if watched:
+            self.repeated(
+                cli_off, self.s.repeat, cli_once(unchanged, cli_off, self.unwatched), "CLI"
+            )
         if opens:
             lib1.notes.append(
                 f"KnowledgeBase.open() as a whole: median {statistics.median(opens):.3f} s"
             )
+        for m in measures:
+            who = scanned_by.get(id(m))
+            if who:
+                counts = ", ".join(f"{v} {who.count(v)} of {len(who)}" for v in sorted(set(who)))
+                m.notes.append(f"the file list came from (`scanned_by`): {counts} timed runs")
         return measures
 
     @contextmanager
@@ -722,17 +770,32 @@ class Harness:
             m, hits, files = self.search_one(n, kb, db, why, query)
             measures.append(m)
             rows.append((query, hits, files))
+        if n >= WATCH_FROM and self.s.queries:
+            query = self.s.queries[0]
+            m, _, _ = self.search_one(n, kb, db, why, query, self.unwatched)
+            measures.append(m)
         return measures, rows
 
     def search_one(
-        self, n: int, kb: Path, db: Path | None, why: str | None, query: str
+        self,
+        n: int,
+        kb: Path,
+        db: Path | None,
+        why: str | None,
+        query: str,
+        env: dict[str, str] | None = None,
     ) -> tuple[Measure, str, str]:
-        m = Measure(f"search `{query}`, end to end", search_target(n))
+        if env is None:
+            m = Measure(f"search `{query}`, end to end", search_target(n))
+        else:
+            m = Measure(f"search `{query}`, end to end, {UNWATCHED}", ref_name="rg -il")
         hits = "—"
 
         def once(i: int) -> float:
             nonlocal hits
-            r = self.kzkb("search", "--kb", kb, "--index", db, "--format", "json", "--", query)
+            r = self.kzkb(
+                "search", "--kb", kb, "--index", db, "--format", "json", "--", query, env=env
+            )
             if r.returncode not in (0, 1) or r.timed_out:
                 raise MeasureFailed(r.failure())
             try:
@@ -791,18 +854,24 @@ class Harness:
         if (run.returncode == 1) != (errors > 0):
             measure.warn(f"run {run_no}: exit {run.returncode} with {errors} errors")
 
-    def check_links(self, n: int, kb: Path, db: Path | None, why: str | None) -> Measure:
+    def check_links(
+        self,
+        n: int,
+        kb: Path,
+        db: Path | None,
+        why: str | None,
+        env: dict[str, str] | None = None,
+    ) -> Measure:
         """check-links over the size's KB, internal links only, beside `rg -c`."""
-        m = Measure(
-            "check-links beside `rg -c`, end to end",
-            links_target(n),
-            ref_name="rg -c",
-        )
+        if env is None:
+            m = Measure("check-links beside `rg -c`, end to end", links_target(n), ref_name="rg -c")
+        else:
+            m = Measure(f"check-links beside `rg -c`, end to end, {UNWATCHED}", ref_name="rg -c")
         seen: list[dict[str, Any]] = []
         cpu: list[float] = []
 
         def once(i: int) -> float:
-            r = self.kzkb("check-links", "--kb", kb, "--index", db, "--format", "json")
+            r = self.kzkb("check-links", "--kb", kb, "--index", db, "--format", "json", env=env)
             data = self.links_json(r)
             self.check_exit(m, i, r, data)
             if seen and data["summary"] != seen[-1]["summary"]:
@@ -1278,6 +1347,7 @@ class Harness:
             db = self.cold_index(n, kb, result)
         if {"refresh", "search", "links", "export"} & set(parts) and db is None:
             db, why = self.prepare_db(n, kb)  # also when --rebuild failed: try a plain refresh
+        watched = n >= WATCH_FROM and db is not None and self.start_watcher(n, kb)
         if "refresh" in parts:
             result.measures += self.refresh(n, kb, db, why)
         if "search" in parts:
@@ -1285,10 +1355,14 @@ class Harness:
             result.measures += measures
         if "links" in parts:
             result.measures.append(self.check_links(n, kb, db, why))
+            if watched:
+                result.measures.append(self.check_links(n, kb, db, why, self.unwatched))
         if "export" in parts:
             result.measures += self.export(n, kb, db, why)
         if "version" in parts:
             result.measures.append(self.version(n))
+        if watched:
+            self.kzkb("watcher", "stop", "--kb", kb)
         if not self.s.keep:
             shutil.rmtree(kb, ignore_errors=True)
             shutil.rmtree(self.s.out_dir / f"idx-{n}", ignore_errors=True)
@@ -1359,6 +1433,15 @@ METHOD = """\
 - **Warm page cache.** OS caches are not dropped (that needs root): the warm-up
   run reads the KB into the page cache, so every timed run, kzkb's and rg's, reads
   from memory. Cold-disk times would be higher for both.
+- **The watcher.** From 20,000 files on, kzkb by default leaves a watcher process
+  after a command (kzkb.watch: the KB's file list kept current from inotify
+  events), and later commands ask it instead of stat'ing every file. The bench
+  measures that default: after the cold index it runs `kzkb watcher start`
+  (untimed; it returns once the watcher answers), and stops it at the end of the
+  size. The notes say which runs the watcher answered (`scanned_by`). Rows marked
+  "no watcher" run the same command with `KZKB_WATCH=off`, which scans: what the
+  first command after a reboot, or a KB on a network file system, costs. The cold
+  index runs with `KZKB_WATCH=off` too, so that no watcher shares the cores.
 - **Cold index**: `kzkb index --kb KB --index DB --rebuild --format json`, a fresh DB
   path each run. **Refresh, nothing changed**: `kzkb index --kb KB --index DB`
   on an up-to-date index. **Refresh, 1 file changed**: before each run one more
