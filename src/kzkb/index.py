@@ -28,7 +28,7 @@ from kzkb.config import Config
 from kzkb.model import Heading, KzkbError, Link, Record, Skipped
 from kzkb.scan import fingerprint, scan
 
-SCHEMA_VERSION = 10
+SCHEMA_VERSION = 11
 
 # Stamped in the SQLite header (PRAGMA application_id, bytes 68-71): the
 # mark that a file is a kzkb index, which kzkb may replace when it is stale
@@ -178,7 +178,6 @@ def record_to_json(record: Record) -> str:
         "aliases": record.aliases,
         "body": record.body,
         "body_line": record.body_line,
-        "text": record.text,
         "links": [[x.target, x.text, x.line, x.column, x.kind] for x in record.links],
         "headings": [[h.level, h.text, h.id, h.line] for h in record.headings],
         "anchors": record.anchors,
@@ -541,26 +540,29 @@ class Index:
                 db.execute("PRAGMA cache_size = -65536")
             batch = _Batch(db)
             batch.count_keys = not recount
-            for i, prepared in enumerate(self._prepare_all(jobs), 1):
-                path = prepared.path
-                old = hashes.get(path)
-                if old is not None and old == prepared.hash:
-                    # touched, not changed: remember the new mtime and size only
-                    db.execute(
-                        "UPDATE files SET mtime_ns = ?, size = ? WHERE path = ?",
-                        (prepared.mtime_ns, prepared.size, path),
-                    )
-                    stats.unchanged += 1
-                else:
-                    if path in known:
-                        self._delete(path)
-                        stats.changed += 1
+            # closed here, not when collected: on Ctrl-C its worker pool is
+            # ended at once rather than at exit, where it can hang
+            with contextlib.closing(self._prepare_all(jobs)) as prepared_all:
+                for i, prepared in enumerate(prepared_all, 1):
+                    path = prepared.path
+                    old = hashes.get(path)
+                    if old is not None and old == prepared.hash:
+                        # touched, not changed: remember the new mtime and size only
+                        db.execute(
+                            "UPDATE files SET mtime_ns = ?, size = ? WHERE path = ?",
+                            (prepared.mtime_ns, prepared.size, path),
+                        )
+                        stats.unchanged += 1
                     else:
-                        stats.added += 1
-                    batch.add(prepared)
-                known[path] = (prepared.mtime_ns, prepared.size)
-                if progress is not None:
-                    progress(i, len(jobs))
+                        if path in known:
+                            self._delete(path)
+                            stats.changed += 1
+                        else:
+                            stats.added += 1
+                        batch.add(prepared)
+                    known[path] = (prepared.mtime_ns, prepared.size)
+                    if progress is not None:
+                        progress(i, len(jobs))
             batch.flush()
             self._count_keys = True
             if recount:

@@ -248,6 +248,11 @@ class KnowledgeBase:
             return 2
 
         ranked = sorted(pool, key=lambda item: (tier(item[1]), -item[0]))[:limit]
+        from kzkb.loader import plain_text
+
+        for _, record in ranked:  # the index keeps the body, not its plain text
+            if not record.text and record.body:
+                record.text = plain_text(record.body)
         return [Hit(r, score, snippet(r, p), matched_fields(r, p)) for score, r in ranked]
 
     def records(self, query: str = "", filters: Filters | None = None) -> Iterator[Record]:
