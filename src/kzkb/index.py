@@ -28,7 +28,7 @@ from kzkb.config import Config
 from kzkb.model import Heading, KzkbError, Link, Record, Skipped
 from kzkb.scan import fingerprint, scan
 
-SCHEMA_VERSION = 11
+SCHEMA_VERSION = 12
 
 # Stamped in the SQLite header (PRAGMA application_id, bytes 68-71): the
 # mark that a file is a kzkb index, which kzkb may replace when it is stale
@@ -66,7 +66,8 @@ CREATE TABLE records (
   title TEXT NOT NULL,
   title_key TEXT NOT NULL,
   title_fold TEXT NOT NULL,
-  date TEXT
+  date TEXT,
+  created TEXT
 );
 -- the whole record, apart: scans of records then read a few MB, not the bodies
 CREATE TABLE record_data (id INTEGER PRIMARY KEY, data TEXT NOT NULL);
@@ -250,6 +251,7 @@ def _prepare(job: tuple[str, str]) -> Prepared:
         record.title.casefold(),
         fold(record.title),
         record.date.isoformat() if record.date else None,
+        record.created.isoformat() if record.created else None,
     )
     prepared.data = record_to_json(record)
     prepared.terms = [
@@ -333,8 +335,8 @@ class _Batch:
         db = self.db
         db.executemany("INSERT INTO files VALUES (?, ?, ?, ?, ?, ?)", files)
         db.executemany(
-            "INSERT INTO records(id, path, url, lang, kind, title, title_key, title_fold, date)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            "INSERT INTO records(id, path, url, lang, kind, title, title_key, title_fold, date,"
+            " created) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             records,
         )
         db.executemany("INSERT INTO record_data VALUES (?, ?)", data)
@@ -988,6 +990,13 @@ class Index:
         if column not in ("kind", "lang"):
             raise ValueError(column)
         rows = self.db.execute(f"SELECT {column}, count(*) FROM records GROUP BY {column}")
+        return dict(rows.fetchall())
+
+    def per_year(self) -> dict[str, int]:
+        """Records by the year of their `created` date ("" for none)."""
+        rows = self.db.execute(
+            "SELECT coalesce(substr(created, 1, 4), ''), count(*) FROM records GROUP BY 1"
+        )
         return dict(rows.fetchall())
 
     # --- full text -----------------------------------------------------------------------

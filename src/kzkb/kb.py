@@ -356,3 +356,26 @@ class KnowledgeBase:
 
     def summary(self) -> dict[str, dict[str, int]]:
         return {"kind": self.index.counts("kind"), "lang": self.index.counts("lang")}
+
+    def stats(self) -> dict[str, Any]:
+        """Coverage at a glance: records per term of every taxonomy (as most
+        records spell it), per kind and language, and per year created."""
+        taxonomies: dict[str, dict[str, int]] = {}
+        for singular, plural in self.config.taxonomies.items():
+            used = self.index.term_counts(singular)
+            vocab = self.config.vocabulary.get(singular, {})
+            counts = {
+                (vocab[slug].label if slug in vocab else spelled): n
+                for slug, (n, spelled) in used.items()
+            }
+            taxonomies[plural] = dict(sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])))
+        years = self.index.per_year()
+        undated = years.pop("", 0)
+        return {
+            "records": self.index.count(),
+            "taxonomies": taxonomies,
+            "kind": self.index.counts("kind"),
+            "lang": self.index.counts("lang"),
+            "created": dict(sorted(years.items())),
+            "created_unknown": undated,
+        }

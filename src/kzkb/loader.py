@@ -136,9 +136,24 @@ def split_front_matter(text: str) -> tuple[dict[str, Any], str, int]:
 
 
 try:  # the C loader is several times faster on large KBs
-    _SafeLoader: type = yaml.CSafeLoader
+    _Base: type = yaml.CSafeLoader
 except AttributeError:  # pragma: no cover - PyYAML built without libyaml
-    _SafeLoader = yaml.SafeLoader
+    _Base = yaml.SafeLoader
+
+
+class _SafeLoader(_Base):  # type: ignore[misc, valid-type]
+    """The safe loader, but a date that is no date (2023-13-45) stays the
+    text it is, for lint to report, instead of failing the whole file."""
+
+
+def _timestamp_or_text(loader: Any, node: Any) -> Any:
+    try:
+        return loader.construct_yaml_timestamp(node)
+    except (ValueError, OverflowError):
+        return loader.construct_scalar(node)
+
+
+_SafeLoader.add_constructor("tag:yaml.org,2002:timestamp", _timestamp_or_text)
 
 
 # --- normalisation -----------------------------------------------------------

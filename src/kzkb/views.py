@@ -381,6 +381,51 @@ def watcher_status(status: dict[str, Any], fmt: str) -> None:
     out().print(table)
 
 
+def stats(data: dict[str, Any], fmt: str, top: int = 15) -> None:
+    if fmt == "json":
+        json.dump(data, sys.stdout, ensure_ascii=False, indent=2)
+        sys.stdout.write("\n")
+        return
+    from rich.text import Text
+
+    console = out()
+    console.print(Text(f"{data['records']} records", style="bold"))
+    charts: list[tuple[str, dict[str, int]]] = [
+        *data["taxonomies"].items(),
+        ("kind", data["kind"]),
+        ("lang", data["lang"]),
+    ]
+    years = dict(data["created"])
+    for title, counts in charts:
+        _bar_chart(title, dict(sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))), top)
+    if data.get("created_unknown"):
+        years["unknown"] = data["created_unknown"]
+    _bar_chart("added per year (created)", years, len(years) or 1)
+
+
+def _bar_chart(title: str, counts: dict[str, int], top: int, keep_order: bool = False) -> None:
+    """Counts as a table of bars, the largest `top` of them, the rest summed."""
+    from rich import box
+    from rich.table import Table
+    from rich.text import Text
+
+    items = list(counts.items())
+    shown, rest = items[:top], items[top:]
+    if rest:
+        shown.append((f"{len(rest)} more", sum(n for _, n in rest)))
+    table = Table(title=title, title_justify="left", title_style="bold", box=box.SIMPLE_HEAD)
+    table.add_column(title.split(" ")[0].capitalize(), overflow="fold", max_width=40)
+    table.add_column("Records", justify="right")
+    table.add_column("", no_wrap=True)
+    most = max((n for _, n in shown), default=0) or 1
+    for name, n in shown:
+        bar = "█" * max(1, round(30 * n / most)) if n else ""
+        table.add_row(name or "—", str(n), Text(bar, style="cyan"))
+    if not shown:
+        table.add_row("—", "0", "")
+    out().print(table)
+
+
 def skipped_warnings(skipped: Iterable[Skipped]) -> None:
     """Each unusable file once, on stderr, so stdout stays clean for pipes."""
     for s in skipped:
@@ -459,6 +504,78 @@ def link_report(report: LinkReport, fmt: str, display: Callable[[str], str]) -> 
         console.print(table)
         console.print()
     err().print(Text(_link_summary(report), style="bold" if report.errors else ""))
+
+
+def lint_report(report: Any, fmt: str, display: Callable[[str], str]) -> None:
+    """lint findings as a table grouped by file, JSON, or GitHub annotations."""
+    findings = report.findings
+    if fmt == "json":
+        encode = json.JSONEncoder(ensure_ascii=False).encode
+        rows = ["    " + encode({**f.as_dict(), "file": display(f.file)}) for f in findings]
+        body = "[\n" + ",\n".join(rows) + "\n  ]" if rows else "[]"
+        summary = json.dumps(report.summary())
+        sys.stdout.write(f'{{\n  "findings": {body},\n  "summary": {summary}\n}}\n')
+        return
+    if fmt == "github":
+        for f in findings:
+            props = f"file={_github_escape(display(f.file), prop=True)},line={f.line}"
+            props += f",title={_github_escape('kzkb lint ' + f.rule, prop=True)}"
+            message = f"{f.message} ({f.fix})" if f.fix else f.message
+            sys.stdout.write(f"::{f.severity} {props}::{_github_escape(message)}\n")
+        err().print(_lint_summary(report))
+        return
+    from rich.table import Table
+    from rich.text import Text
+
+    console = out()
+    current = None
+    table: Table | None = None
+    for f in findings:
+        if f.file != current:
+            if table is not None:
+                console.print(table)
+            current = f.file
+            console.print(Text(display(f.file), style="bold magenta"))
+            table = Table(box=None, show_header=False, pad_edge=False, padding=(0, 1))
+            table.add_column("line", style="dim", no_wrap=True, justify="right")
+            table.add_column("severity", no_wrap=True)
+            table.add_column("rule", style="cyan", no_wrap=True)
+            table.add_column("what", overflow="fold")
+        style = "bold red" if f.severity == "error" else "yellow"
+        what = Text(f.message)
+        if f.fix:
+            what += Text(f"\n  → {f.fix}", style="green")
+        assert table is not None
+        table.add_row(str(f.line), Text(f.severity, style=style), f.rule, what)
+    if table is not None:
+        console.print(table)
+        console.print()
+    err().print(Text(_lint_summary(report), style="bold" if report.errors else ""))
+
+
+def _lint_summary(report: Any) -> str:
+    files = f"{report.files} file" + ("" if report.files == 1 else "s")
+    if not report.findings:
+        return f"No defects: {files} checked."
+    errors = f"{report.errors} error" + ("" if report.errors == 1 else "s")
+    warnings = f"{report.warnings} warning" + ("" if report.warnings == 1 else "s")
+    fixable = sum(f.fixable for f in report.findings)
+    tail = f"; {fixable} repairable with --fix" if fixable else ""
+    return f"{errors}, {warnings}: {files} checked{tail}."
+
+
+def lint_diff(changes: dict[str, tuple[str, str, list[str]]]) -> None:
+    """What --fix would change, as a unified diff."""
+    import difflib
+
+    for path, (old, new, rules) in sorted(changes.items()):
+        sys.stdout.write(f"# {path}: {', '.join(rules)}\n")
+        sys.stdout.writelines(
+            difflib.unified_diff(
+                old.splitlines(keepends=True), new.splitlines(keepends=True),
+                fromfile=f"a/{path}", tofile=f"b/{path}",
+            )
+        )  # fmt: skip
 
 
 def _link_summary(report: LinkReport) -> str:

@@ -6,9 +6,12 @@ from kzkb.cli import (  # noqa: F401 - registers commands
     check_links,
     export,
     index,
+    lint,
     list,
+    new,
     search,
     show,
+    stats,
     terms,
     watcher,
 )

@@ -1,0 +1,115 @@
+"""kzkb lint"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from kzkb.cli.app import KbOption, app
+
+
+class LintFormat(StrEnum):
+    table = "table"
+    json = "json"
+    github = "github"
+
+
+@app.command("lint")
+def lint_cmd(
+    paths: Annotated[
+        list[Path] | None,
+        typer.Argument(
+            help="Files or folders to check (default: the whole KB).", show_default=False
+        ),
+    ] = None,
+    fix: Annotated[
+        bool, typer.Option("--fix", help="Repair what is safe to repair, in place.")
+    ] = False,
+    dry_run: Annotated[
+        bool,
+        typer.Option("--dry-run", help="With --fix: show the repairs as a diff, write nothing."),
+    ] = False,
+    strict: Annotated[bool, typer.Option("--strict", help="Warnings fail too.")] = False,
+    fmt: Annotated[
+        LintFormat, typer.Option("--format", "-f", help="Output format.", case_sensitive=False)
+    ] = LintFormat.table,
+    kb: KbOption = None,
+) -> None:
+    """Check every record for the defects hand-edited KBs collect: escaped or
+    broken front matter, fields of the wrong shape, bad dates and web
+    addresses, unknown or inconsistently spelled terms, near-duplicates,
+    empty records. Exit 1 on errors (with --strict, on warnings too).
+
+    Examples:
+
+      kzkb lint
+
+      kzkb lint --fix --dry-run sources/
+
+      kzkb lint --format github
+    """
+    import os
+    import sys
+
+    from kzkb import lint, views
+    from kzkb.config import open_config
+    from kzkb.model import KzkbError
+    from kzkb.scan import scan
+
+    if dry_run and not fix:
+        raise KzkbError("--dry-run shows what --fix would do", "add --fix")
+    config = open_config(kb)
+    options = lint.LintOptions.from_config(config)
+    content = config.content_dir
+    every = sorted(scan(content))
+    chosen = every
+    if paths:
+        wanted: list[str] = []
+        for given in paths:
+            full = given.resolve()
+            try:
+                rel = full.relative_to(content.resolve()).as_posix()
+            except ValueError:
+                raise KzkbError(
+                    f"{given} is not in the KB ({content})", "give paths inside it"
+                ) from None
+            if not full.exists():
+                raise KzkbError(f"no such file or folder: {given}", "check the path")
+            prefix = "" if rel == "." else rel
+            wanted += [
+                p
+                for p in every
+                if p == prefix or p.startswith(prefix.rstrip("/") + "/") or not prefix
+            ]
+        chosen = sorted(set(wanted))
+    base = _display_base(content)
+
+    def display(path: str) -> str:
+        return os.path.join(base, path) if base not in (".", "") else path
+
+    if fix:
+        # terms are spelled alike across the whole KB, so every file informs the repair
+        changes = lint.fix(config, every, options, write=not dry_run)
+        changes = {p: c for p, c in changes.items() if p in set(chosen)}
+        if dry_run:
+            views.lint_diff({display(p): c for p, c in changes.items()})
+            raise typer.Exit(1 if changes else 0)
+        if changes:
+            repaired = sum(len(c[2]) for c in changes.values())
+            views.note(f"repaired {repaired} defect(s) in {len(changes)} file(s)")
+    report = lint.lint(config, every, options)
+    report.findings = [f for f in report.findings if f.file in set(chosen)]
+    report.files = len(chosen)
+    views.lint_report(report, fmt.value, display)
+    if report.errors or (strict and report.warnings):
+        sys.exit(1)
+
+
+def _display_base(content: Path) -> str:
+    import os
+
+    rel = os.path.relpath(content)
+    return rel if not rel.startswith("..") else str(content)

@@ -1,0 +1,86 @@
+"""kzkb new"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from kzkb.cli.app import IndexOption, KbOption, app, open_kb
+
+
+@app.command("new")
+def new_cmd(
+    title: Annotated[str | None, typer.Option("--title", help="The record's title.")] = None,
+    kind: Annotated[str, typer.Option("--kind", help="source, guide, document ...")] = "source",
+    category: Annotated[
+        list[str] | None, typer.Option("--category", metavar="TERM", help="Repeatable.")
+    ] = None,
+    country: Annotated[
+        list[str] | None, typer.Option("--country", metavar="TERM", help="Repeatable.")
+    ] = None,
+    tag: Annotated[
+        list[str] | None, typer.Option("--tag", metavar="TERM", help="Repeatable.")
+    ] = None,
+    description: Annotated[
+        str | None, typer.Option("--description", help="One or two sentences.")
+    ] = None,
+    url: Annotated[str, typer.Option("--url", help="The organisation's web address.")] = "",
+    lang: Annotated[
+        str | None, typer.Option("--lang", help="Language of the text (default: the KB's first).")
+    ] = None,
+    slug: Annotated[
+        str | None, typer.Option("--slug", help="File name (default: from the title).")
+    ] = None,
+    kb: KbOption = None,
+    index: IndexOption = None,
+) -> None:
+    """Write a new record from a template, at the path records of its kind
+    use, with a slug file name; terms are checked against kzkb.toml. Missing
+    values are asked for on a terminal. Never overwrites a file.
+
+    Examples:
+
+      kzkb new --title "Kazakhstan Feminist Initiative" --category local-ngo --country Kazakhstan
+
+      kzkb new --kind guide --title "Денсаулық" --lang kk
+    """
+    import sys
+
+    from kzkb import new, views
+    from kzkb.model import KzkbError
+
+    base = open_kb(kb, index)
+    config = base.config
+    asking = sys.stdin.isatty()
+    if not title:
+        if not asking:
+            raise KzkbError("no title", 'give --title "…"')
+        title = typer.prompt("Title").strip()
+    if description is None:
+        description = typer.prompt("Description", default="").strip() if asking else ""
+    if not category and asking and config.vocabulary.get("category"):
+        choices = ", ".join(sorted(config.vocabulary["category"]))
+        answer = typer.prompt(f"Category ({choices})", default="").strip()
+        category = [answer] if answer else []
+    lang = lang or config.default_language
+    if lang not in config.languages:
+        raise KzkbError(
+            f"{lang!r} is not a language of this KB", f"use {', '.join(config.languages)}"
+        )
+    given = {"category": category or [], "country": country or [], "tag": tag or []}
+    terms: dict[str, list[str]] = {}
+    for name, values in given.items():
+        taxonomy = config.taxonomy_for(name)
+        if taxonomy is not None:
+            terms[taxonomy] = new.canonical_terms(config, taxonomy, values)
+    paths = [p for p, _, _ in base.index.of_kind(kind)]
+    folder = new.folder_for(config, kind, paths)
+    # named as its neighbours are (feminita_kz.md or feminita-kz.md); a
+    # translation sits beside the original, with .<lang> before .md (Hugo)
+    sep = new.separator([p.rsplit("/", 1)[-1] for p in paths if p.startswith(folder + "/")])
+    rel = f"{folder}/{new.file_name(title, lang, config, slug, sep)}"
+    text = new.render(config, title, description=description, terms=terms, url=url)
+    new.write_new(config.content_dir / rel, text)
+    views.note(f"created {rel}")
+    print(config.content_dir / rel)

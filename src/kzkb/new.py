@@ -1,0 +1,115 @@
+"""new: a valid record from a template, at the path the KB's own records use."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections import Counter
+from pathlib import Path
+
+from kzkb.config import Config
+from kzkb.model import KzkbError
+from kzkb.urls import term_slug
+
+BODY = "Write here what the source is, who runs it and why researchers cite it.\n"
+
+
+def folder_for(config: Config, kind: str, paths_of_kind: list[str]) -> str:
+    """Where records of this kind live: the folder most of them are in (for
+    the default language), else the folder kzkb.toml's [kinds] names."""
+    folders = Counter(p.rsplit("/", 1)[0] for p in paths_of_kind if "/" in p)
+    languages = set(config.languages[1:])
+    for folder, _ in folders.most_common():
+        if folder.split("/", 1)[0] not in languages:
+            return folder
+    for folder, name in config.kinds.items():
+        if name == kind:
+            return folder
+    raise KzkbError(
+        f"unknown kind {kind!r}",
+        f"use one of {', '.join(sorted(set(config.kinds.values())))}, or add it to [kinds]",
+    )
+
+
+def separator(names: list[str]) -> str:
+    """ "_" if the folder's file names mostly join words with it, else "-"."""
+    under = sum("_" in n for n in names)
+    dash = sum("-" in n for n in names)
+    return "_" if under > dash else "-"
+
+
+def file_name(
+    title: str, lang: str, config: Config, slug: str | None = None, sep: str = "-"
+) -> str:
+    stem = term_slug(slug or title).replace("-", sep)
+    if not stem:
+        raise KzkbError(f"cannot make a file name of {title!r}", "give one with --slug")
+    return f"{stem}.md" if lang == config.default_language else f"{stem}.{lang}.md"
+
+
+def canonical_terms(config: Config, taxonomy: str, values: list[str]) -> list[str]:
+    """The values as the vocabulary writes them (its slug); an unknown term
+    of a taxonomy with a vocabulary is an error naming the nearest."""
+    vocab = config.vocabulary.get(taxonomy)
+    out: list[str] = []
+    for value in values:
+        value = value.strip()
+        if not value:
+            continue
+        if not vocab:
+            out.append(value)
+            continue
+        slug = term_slug(value)
+        by_label = {term_slug(t.label): t.slug for t in vocab.values()}
+        found = slug if slug in vocab else by_label.get(slug)
+        if found is None:
+            from kzkb.lint import _nearest
+
+            near = _nearest(slug, list(vocab))
+            plural = config.taxonomies[taxonomy]
+            raise KzkbError(
+                f"{value!r} is not a {taxonomy} of kzkb.toml",
+                f"did you mean {near!r}?" if near else
+                f"use one of {', '.join(sorted(vocab))}, or add [[terms.{plural}]]",
+            )  # fmt: skip
+        out.append(found)
+    return out
+
+
+def render(
+    config: Config,
+    title: str,
+    *,
+    description: str = "",
+    terms: dict[str, list[str]] | None = None,
+    url: str = "",
+    today: dt.date | None = None,
+) -> str:
+    """The record's text: front matter in the order the KB's records use,
+    strings as JSON-style double-quoted YAML, then a body to fill in."""
+    today = today or dt.date.today()
+    terms = terms or {}
+
+    def quoted(text: str) -> str:
+        return json.dumps(text, ensure_ascii=False)
+
+    lines = ["---", f"title: {quoted(title)}", f"description: {quoted(description)}"]
+    for singular, plural in config.taxonomies.items():
+        values = terms.get(singular, [])
+        if values or singular == "category":
+            lines.append(f"{plural}: [{', '.join(quoted(v) for v in values)}]")
+    if url:
+        lines.append(f"url: {quoted(url)}")
+    lines += [f"created: {today.isoformat()}", f"date: {today.isoformat()}", "---", "", BODY]
+    return "\n".join(lines)
+
+
+def write_new(target: Path, text: str) -> None:
+    """Write a new file atomically; an existing one is never replaced."""
+    from kzkb.export import atomic_path
+
+    if target.exists() or target.is_symlink():
+        raise KzkbError(f"{target} exists", "kzkb new never overwrites: choose another --slug")
+    target.parent.mkdir(parents=True, exist_ok=True)
+    with atomic_path(target, force=False) as temp:
+        Path(temp).write_text(text, encoding="utf-8")
