@@ -64,7 +64,6 @@ DEFAULT_DUPLICATE_THRESHOLD = 90
 # a boundary line a converter escaped: \-\--\ , \--- , \-\-\-
 _ESCAPED_BOUNDARY = re.compile(r"^(?=.*\\)[\\-]*-[\\-]*-[\\-]*-[\\-]*$")
 _BACKSLASH_ESCAPE = re.compile(r"\\([!-/:-@\[-`{-~])")
-_SLUG_NAME = re.compile(r"^[a-z0-9][a-z0-9_-]*(\.[a-z]{2,3})?\.(md|markdown)$")
 _CURLY = "\u201c\u201d\u201e\u2018\u2019"
 # a value quoted with curly quotes: after "key:", "[" or "," and before ",", "]" or the end
 _CURLY_VALUE = re.compile(
@@ -193,6 +192,9 @@ class _File:
     fields: dict[str, _Field] = field(default_factory=dict)
     body: str = ""
     body_line: int = 1
+    # line breaks YAML sees and a line split does not (a lone CR, U+2028):
+    # field lines are then approximate, and no line is edited
+    odd: bool = False
 
 
 def _read(full: Path, rel: str) -> tuple[bytes, str] | LintFinding:
@@ -234,6 +236,7 @@ def _parse(rel: str, text: str) -> tuple[_File, LintFinding | None]:
     f.body = "\n".join(lines[f.fm_end + 1 :])
     f.body_line = f.fm_end + 2
     source = "\n".join(lines[1 : f.fm_end])
+    f.odd = any(c in source for c in "\r\u2028\u2029\x85")
     try:
         node = yaml.compose(source, Loader=_SafeLoader)
         data = yaml.load(source, Loader=_SafeLoader)
@@ -252,13 +255,14 @@ def _parse(rel: str, text: str) -> tuple[_File, LintFinding | None]:
             rel, 2, "front-matter-syntax", ERROR, "the front matter is not a mapping of fields",
             "write one `field: value` a line",
         )  # fmt: skip
+    last = max(f.fm_end, 2)
     for key_node, value_node in node.value:
         key = str(key_node.value)
         if key in data:
             f.fields[key] = _Field(
                 key,
-                key_node.start_mark.line + 2,
-                value_node.end_mark.line + 2 - (value_node.end_mark.column == 0),
+                min(key_node.start_mark.line + 2, last),
+                min(value_node.end_mark.line + 2 - (value_node.end_mark.column == 0), last),
                 data[key],
             )
     return f, None
@@ -283,10 +287,10 @@ def check_file(
     if text.startswith("\ufeff"):
         add(1, "bom", "the file starts with a byte-order mark", "remove it (--fix)", True)
     name = rel.rsplit("/", 1)[-1]
-    if not _SLUG_NAME.match(name) and name not in ("_index.md", "index.md"):
+    if not _is_slug_name(name, config) and name not in ("_index.md", "index.md"):
         add(
             1, "file-name", f"file name {name!r} is not a slug",
-            f"rename it {_slug_name(name)!r} (lower case, dashes; aliases keep old links)",
+            f"rename it {_slug_name(name, config)!r} (lower case, dashes; aliases keep old links)",
         )  # fmt: skip
     f, syntax = _parse(rel, text)
     if f.fm_start < 0 and _escaped(f):
@@ -323,7 +327,9 @@ def check_file(
     for key, fld in f.fields.items():
         kind = options.types.get(key)
         if kind is not None:
-            _check_type(fld, kind, add)
+            # offered as --fix exactly when --fix would make the repair
+            can_fix = not f.odd and _reshape(f.lines, fld, kind) is not None
+            _check_type(fld, kind, add, can_fix)
     if not f.body.strip():
         add(f.body_line if f.fm_end >= 0 else 1, "empty-body", "the record has no text",
             "write what the source is and why it matters below the front matter")  # fmt: skip
@@ -339,23 +345,23 @@ def _empty(value: Any) -> bool:
     )
 
 
-def _check_type(fld: _Field, kind: str, add: Any) -> None:
+def _check_type(fld: _Field, kind: str, add: Any, can_fix: bool) -> None:
     value = fld.value
+    tail = " (--fix)" if can_fix else ""
     if kind in ("string", "date", "url") and isinstance(value, list):
         one = len(value) == 1 and not isinstance(value[0], (list, dict))
         add(
             fld.line, "field-type",
             f"{fld.key} is a list of {len(value)}; it takes one value",
-            f"write {fld.key}: {_shown(value[0])}" + (" (--fix)" if one else "") if value else
-            f"write one {fld.key}",
-            one,
+            f"write {fld.key}: {_shown(value[0])}{tail}" if value else f"write one {fld.key}",
+            can_fix,
         )  # fmt: skip
         if not one:
             return
         value = value[0]
     if kind == "list" and isinstance(value, str):
         add(fld.line, "field-type", f"{fld.key} is one value; it takes a list",
-            f'write {fld.key}: ["{value}"] (--fix)', True)  # fmt: skip
+            f'write {fld.key}: ["{value}"]{tail}', can_fix)  # fmt: skip
         return
     if kind == "date" and value not in (None, "") and not isinstance(value, dt.date):
         add(fld.line, "invalid-date", f"{fld.key} {str(value)!r} is not a date",
@@ -376,11 +382,24 @@ def _shown(value: Any) -> str:
     return '"' + str(value).replace('"', '\\"') + '"'
 
 
-def _slug_name(name: str) -> str:
+def _split_name(name: str, config: Config) -> tuple[str, str, str]:
+    """(stem, ".lang" or "", extension) of a record's file name."""
     stem, _, ext = name.rpartition(".")
-    lang = ""
-    if re.search(r"\.[a-z]{2}$", stem):
-        stem, lang = stem[:-3], stem[-3:]
+    head, dot, lang = stem.rpartition(".")
+    if dot and lang in config.languages:
+        return head, "." + lang, ext
+    return stem, "", ext
+
+
+def _is_slug_name(name: str, config: Config) -> bool:
+    """A file name as Hugo would make it of the title (Cyrillic letters too),
+    with a lower-case extension: what `kzkb new` writes."""
+    stem, _, ext = _split_name(name, config)
+    return ext in ("md", "markdown") and bool(stem) and term_slug(stem) == stem
+
+
+def _slug_name(name: str, config: Config) -> str:
+    stem, lang, ext = _split_name(name, config)
     return (term_slug(stem) or "record") + lang + "." + (ext.lower() or "md")
 
 
@@ -480,7 +499,7 @@ def check_duplicates(files: list[_File], config: Config, options: LintOptions) -
     blocks: dict[tuple[str, str], list[tuple[str, _File]]] = defaultdict(list)
     for f in files:
         name = f.path.rsplit("/", 1)[-1]
-        if _translation(f.path) or name in ("_index.md", "index.md"):
+        if _split_name(name, config)[1] or name in ("_index.md", "index.md"):
             continue  # translations and section pages share titles by design
         # a report and the organisation that wrote it share a site: compare
         # records of one kind (sources with sources)
@@ -503,10 +522,6 @@ def check_duplicates(files: list[_File], config: Config, options: LintOptions) -
                 if score >= options.duplicate_threshold:
                     pair(a, b, f"titles {score:.0f}% alike")
     return out
-
-
-def _translation(path: str) -> bool:
-    return bool(re.search(r"\.[a-z]{2}\.(md|markdown)$", path))
 
 
 def _site(value: Any) -> str:
@@ -557,40 +572,44 @@ def fixed_text(
     rel: str, text: str, config: Config, options: LintOptions, canonical: dict[tuple[str, str], str]
 ) -> tuple[str, list[str]]:
     """The file's text with every safe repair made, and the rules repaired.
-    `canonical`: (taxonomy field, slug) -> the spelling to write."""
+    `canonical`: (taxonomy field, slug) -> the spelling to write.
+
+    Lines are edited one by one, each keeping its own ending (a file may mix
+    CRLF and LF); the body is never touched."""
     done: list[str] = []
     if text.startswith("\ufeff") and options.severity["bom"] != OFF:
-        text = text.lstrip("\ufeff")
+        text = text[1:]
         done.append("bom")
-    newline = "\r\n" if "\r\n" in text else "\n"
-    lines = text.replace("\r\n", "\n").split("\n")
     f, _ = _parse(rel, text)
     if f.fm_start < 0 and _escaped(f) and options.severity["escaped-front-matter"] != OFF:
-        lines = _unescape(lines)
+        text = "\n".join(_unescape(text.split("\n")))
         done.append("escaped-front-matter")
-        text = newline.join(lines)
         f, _ = _parse(rel, text)
-        if f.fm_start < 0:
-            return text, done
-    if f.fm_start < 0 or f.fm_end < 0:
-        return newline.join(lines), done
-    lines = f.lines
+    if f.fm_start < 0 or f.fm_end < 0 or f.odd:
+        return text, done
+    raw = text.split("\n")  # as _parse's lines, but each with its "\r", if any
+
+    def put(start: int, end: int, new: list[str]) -> None:
+        ending = "\r" if raw[start].endswith("\r") else ""
+        raw[start : end + 1] = [line + ending for line in new]
+
     if options.severity["curly-quotes"] != OFF:
         for i in range(f.fm_start + 1, f.fm_end):
-            new = _CURLY_VALUE.sub(lambda m: f'{m["lead"]}"{m["inner"]}"', lines[i])
-            if new != lines[i]:
-                lines[i] = new
+            new = _CURLY_VALUE.sub(_straight, f.lines[i])
+            if new != f.lines[i]:
+                put(i, i, [new])
                 if "curly-quotes" not in done:
                     done.append("curly-quotes")
-        f, _ = _parse(rel, "\n".join(lines))
-        lines = f.lines
+        f, _ = _parse(rel, "\n".join(raw))
+        if f.fm_end < 0 or f.odd:
+            return "\n".join(raw), done
+    lines = f.lines
     edits: dict[int, tuple[int, list[str]]] = {}  # first line index -> (last index, new lines)
     if options.severity["field-type"] != OFF:
         for key, fld in f.fields.items():
-            kind = options.types.get(key)
-            new = _reshape(lines, fld, kind)
-            if new is not None:
-                edits[fld.line - 1] = (fld.end - 1, new)
+            reshaped = _reshape(lines, fld, options.types.get(key))
+            if reshaped is not None:
+                edits[fld.line - 1] = (fld.end - 1, reshaped)
                 if "field-type" not in done:
                     done.append("field-type")
     if options.severity["term-spelling"] != OFF:
@@ -600,7 +619,6 @@ def fixed_text(
                 continue
             start, end = fld.line - 1, fld.end - 1
             block = lines[start : end + 1]
-            changed = False
             values = fld.value if isinstance(fld.value, list) else [fld.value]
             for value in values:
                 if not isinstance(value, str):
@@ -608,24 +626,28 @@ def fixed_text(
                 want = canonical.get((plural, term_slug(value)))
                 if want and want != value.strip():
                     block = [_replace_value(line, value.strip(), want) for line in block]
-                    changed = True
-            if changed and block != lines[start : end + 1]:
+            if block != lines[start : end + 1]:
                 edits[start] = (end, block)
                 if "term-spelling" not in done:
                     done.append("term-spelling")
     for start in sorted(edits, reverse=True):
         end, new = edits[start]
-        lines[start : end + 1] = new
-    return newline.join(lines), done
+        put(start, end, new)
+    return "\n".join(raw), done
+
+
+def _straight(m: re.Match[str]) -> str:
+    """A curly-quoted value as a YAML double-quoted one: backslashes escaped."""
+    return m["lead"] + '"' + m["inner"].replace("\\", "\\\\") + '"'
 
 
 def _unescape(lines: list[str]) -> list[str]:
     out = list(lines)
     first = next(i for i, line in enumerate(out) if line.strip())
-    out[first] = "---"
+    out[first] = "---" + ("\r" if out[first].endswith("\r") else "")
     for i in range(first + 1, len(out)):
         if _ESCAPED_BOUNDARY.match(out[i].strip()) or out[i].strip() == "---":
-            out[i] = "---"
+            out[i] = "---" + ("\r" if out[i].endswith("\r") else "")
             break
         out[i] = _BACKSLASH_ESCAPE.sub(r"\1", out[i])
     return out[first:] if first else out
@@ -636,6 +658,8 @@ def _reshape(lines: list[str], fld: _Field, kind: str | None) -> list[str] | Non
     a one-item list where one value belongs, or one value where a list does."""
     value = fld.value
     start, end = fld.line - 1, fld.end - 1
+    if kind is None or end >= len(lines) or start > end:
+        return None
     head = _KEY_LINE.match(lines[start])
     if head is None or head["key"] != fld.key:
         return None
@@ -648,13 +672,13 @@ def _reshape(lines: list[str], fld: _Field, kind: str | None) -> list[str] | Non
             inner = rest[1:-1].strip().rstrip(",").strip()  # the item as written, quotes and all
             return [f"{fld.key}: {inner}{_comment(head['rest'])}"]
         if start < end and not rest:  # a block list: key, then "- item"
-            items = [
-                ln
-                for ln in lines[start + 1 : end + 1]
-                if ln.strip() and not ln.strip().startswith("#")
-            ]
+            block = lines[start + 1 : end + 1]
+            items = [ln for ln in block if ln.strip() and not ln.strip().startswith("#")]
             if len(items) == 1 and items[0].strip().startswith("- "):
-                return [f"{fld.key}: {items[0].strip()[2:].strip()}"]
+                # the key line's comment stays on it; comment lines stay below
+                comments = [ln for ln in block if ln.strip().startswith("#")]
+                item = items[0].strip()[2:].strip()
+                return [f"{fld.key}: {item}{_comment(head['rest'])}", *comments]
         return None
     if kind == "list" and isinstance(value, str) and start == end and rest:
         if rest[0] in "[{|>":
@@ -670,7 +694,14 @@ def _comment(rest: str) -> str:
 
 
 def _replace_value(line: str, old: str, new: str) -> str:
-    """`old`, as a whole quoted or bare list item or value, replaced by `new`."""
+    """`old`, as a whole quoted or bare list item or value, replaced by `new`;
+    a trailing comment is left as it is."""
+    comment = _comment(line)
+    value = _replace_in_value(line[: len(line) - len(comment)], old, new)
+    return value + comment
+
+
+def _replace_in_value(line: str, old: str, new: str) -> str:
     quoted = '"' + new.replace("\\", "\\\\").replace('"', '\\"') + '"'
     for pattern in (f'"{re.escape(old)}"', f"'{re.escape(old)}'"):
         line, count = re.subn(pattern, lambda _: quoted, line)
@@ -684,10 +715,18 @@ def _replace_value(line: str, old: str, new: str) -> str:
 
 
 def fix(
-    config: Config, paths: list[str], options: LintOptions | None = None, *, write: bool = True
+    config: Config,
+    paths: list[str],
+    options: LintOptions | None = None,
+    *,
+    write: bool = True,
+    only: set[str] | None = None,
 ) -> dict[str, tuple[str, str, list[str]]]:
     """Repair what is safe to repair; {path: (old text, new text, rules)} of
-    every file that changes. With write, each is replaced atomically."""
+    every file that changes. With write, each is replaced atomically.
+
+    All `paths` decide how a term is spelled; only those in `only` (if
+    given) are repaired."""
     options = options or LintOptions.from_config(config)
     texts: dict[str, str] = {}
     parsed: list[_File] = []
@@ -715,6 +754,8 @@ def fix(
                 )
     changes: dict[str, tuple[str, str, list[str]]] = {}
     for rel, text in texts.items():
+        if only is not None and rel not in only:
+            continue
         # a repair can make another possible (a term is respelled once its
         # field is a list): repeat until nothing changes, so that a second
         # --fix has nothing left to do

@@ -92,8 +92,7 @@ def lint_cmd(
 
     if fix:
         # terms are spelled alike across the whole KB, so every file informs the repair
-        changes = lint.fix(config, every, options, write=not dry_run)
-        changes = {p: c for p, c in changes.items() if p in set(chosen)}
+        changes = lint.fix(config, every, options, write=not dry_run, only=set(chosen))
         if dry_run:
             views.lint_diff({display(p): c for p, c in changes.items()})
             raise typer.Exit(1 if changes else 0)
@@ -101,6 +100,8 @@ def lint_cmd(
             repaired = sum(len(c[2]) for c in changes.values())
             views.note(f"repaired {repaired} defect(s) in {len(changes)} file(s)")
     report = lint.lint(config, every, options)
+    if fix:
+        report.fixed = {path: rules for path, (_, _, rules) in changes.items()}
     report.findings = [f for f in report.findings if f.file in set(chosen)]
     report.files = len(chosen)
     views.lint_report(report, fmt.value, display)
