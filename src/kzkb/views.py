@@ -453,13 +453,7 @@ def link_report(report: LinkReport, fmt: str, display: Callable[[str], str]) -> 
     `display` turns a record's KB path into the path to show."""
     findings = report.findings
     if fmt == "json":
-        # one finding a line: readable, and each line goes through json's C
-        # encoder (indent= would switch to the pure-Python one: seconds at 10,000)
-        encode = json.JSONEncoder(ensure_ascii=False).encode
-        rows = ["    " + encode({**f.as_dict(), "file": display(f.file)}) for f in findings]
-        body = "[\n" + ",\n".join(rows) + "\n  ]" if rows else "[]"
-        summary = json.dumps(report.summary())
-        sys.stdout.write(f'{{\n  "findings": {body},\n  "summary": {summary}\n}}\n')
+        _findings_json(findings, report.summary(), display)
         return
     if fmt == "github":
         for f in findings:
@@ -474,23 +468,9 @@ def link_report(report: LinkReport, fmt: str, display: Callable[[str], str]) -> 
             sys.stdout.write(f"::{f.severity} {props}::{_github_escape(_finding_message(f))}\n")
         err().print(_link_summary(report))
         return
-    from rich.table import Table
     from rich.text import Text
 
-    console = out()
-    current = None
-    table: Table | None = None
-    for f in findings:
-        if f.file != current:
-            if table is not None:
-                console.print(table)
-            current = f.file
-            console.print(Text(display(f.file), style="bold magenta"))
-            table = Table(box=None, show_header=False, pad_edge=False, padding=(0, 1))
-            table.add_column("where", style="dim", no_wrap=True)
-            table.add_column("severity", no_wrap=True)
-            table.add_column("what", overflow="fold")
-        style = "bold red" if f.severity == "error" else "yellow"
+    def row(f: LinkFinding) -> list[Any]:
         what = Text(f.reason)
         if f.target:
             what += Text(": ") + Text(f.target, style="cyan")
@@ -498,11 +478,10 @@ def link_report(report: LinkReport, fmt: str, display: Callable[[str], str]) -> 
             what += Text(f"  [{_shorten(f.text, 60)}]", style="dim")
         if f.suggestion:
             what += Text(f"\n  → {f.suggestion}", style="green")
-        assert table is not None
-        table.add_row(f"{f.line}:{f.column}", Text(f.severity, style=style), what)
-    if table is not None:
-        console.print(table)
-        console.print()
+        return [f"{f.line}:{f.column}", _severity(f.severity), what]
+
+    columns = [("where", {"style": "dim"}), ("severity", {})]
+    _findings_by_file(findings, display, columns, row)
     err().print(Text(_link_summary(report), style="bold" if report.errors else ""))
 
 
@@ -510,11 +489,7 @@ def lint_report(report: Any, fmt: str, display: Callable[[str], str]) -> None:
     """lint findings as a table grouped by file, JSON, or GitHub annotations."""
     findings = report.findings
     if fmt == "json":
-        encode = json.JSONEncoder(ensure_ascii=False).encode
-        rows = ["    " + encode({**f.as_dict(), "file": display(f.file)}) for f in findings]
-        body = "[\n" + ",\n".join(rows) + "\n  ]" if rows else "[]"
-        summary = json.dumps(report.summary())
-        sys.stdout.write(f'{{\n  "findings": {body},\n  "summary": {summary}\n}}\n')
+        _findings_json(findings, report.summary(), display)
         return
     if fmt == "github":
         for f in findings:
@@ -524,6 +499,47 @@ def lint_report(report: Any, fmt: str, display: Callable[[str], str]) -> None:
             sys.stdout.write(f"::{f.severity} {props}::{_github_escape(message)}\n")
         err().print(_lint_summary(report))
         return
+    from rich.text import Text
+
+    def row(f: Any) -> list[Any]:
+        what = Text(f.message)
+        if f.fix:
+            what += Text(f"\n  → {f.fix}", style="green")
+        return [str(f.line), _severity(f.severity), f.rule, what]
+
+    columns = [
+        ("line", {"style": "dim", "justify": "right"}),
+        ("severity", {}),
+        ("rule", {"style": "cyan"}),
+    ]
+    _findings_by_file(findings, display, columns, row)
+    err().print(Text(_lint_summary(report), style="bold" if report.errors else ""))
+
+
+def _findings_json(findings: Any, summary: dict[str, Any], display: Callable[[str], str]) -> None:
+    """{"findings": [...], "summary": {...}}, one finding a line: readable, and
+    each line goes through json's C encoder (indent= would switch to the
+    pure-Python one: seconds at 10,000 findings)."""
+    encode = json.JSONEncoder(ensure_ascii=False).encode
+    rows = ["    " + encode({**f.as_dict(), "file": display(f.file)}) for f in findings]
+    body = "[\n" + ",\n".join(rows) + "\n  ]" if rows else "[]"
+    sys.stdout.write(f'{{\n  "findings": {body},\n  "summary": {json.dumps(summary)}\n}}\n')
+
+
+def _severity(severity: str) -> Any:
+    from rich.text import Text
+
+    return Text(severity, style="bold red" if severity == "error" else "yellow")
+
+
+def _findings_by_file(
+    findings: Any,
+    display: Callable[[str], str],
+    columns: list[tuple[str, dict[str, Any]]],
+    row: Callable[[Any], list[Any]],
+) -> None:
+    """A heading per file, then a borderless table of its findings: the
+    given columns (no wrapping), then the message, which folds."""
     from rich.table import Table
     from rich.text import Text
 
@@ -537,20 +553,14 @@ def lint_report(report: Any, fmt: str, display: Callable[[str], str]) -> None:
             current = f.file
             console.print(Text(display(f.file), style="bold magenta"))
             table = Table(box=None, show_header=False, pad_edge=False, padding=(0, 1))
-            table.add_column("line", style="dim", no_wrap=True, justify="right")
-            table.add_column("severity", no_wrap=True)
-            table.add_column("rule", style="cyan", no_wrap=True)
+            for name, style in columns:
+                table.add_column(name, no_wrap=True, **style)
             table.add_column("what", overflow="fold")
-        style = "bold red" if f.severity == "error" else "yellow"
-        what = Text(f.message)
-        if f.fix:
-            what += Text(f"\n  → {f.fix}", style="green")
         assert table is not None
-        table.add_row(str(f.line), Text(f.severity, style=style), f.rule, what)
+        table.add_row(*row(f))
     if table is not None:
         console.print(table)
         console.print()
-    err().print(Text(_lint_summary(report), style="bold" if report.errors else ""))
 
 
 def _lint_summary(report: Any) -> str:
