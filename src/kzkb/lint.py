@@ -215,7 +215,7 @@ def _parse(rel: str, text: str) -> tuple[_File, LintFinding | None]:
     the front matter does not parse."""
     import yaml
 
-    from kzkb.loader import _SafeLoader
+    from kzkb.loader import yaml_loader
 
     text = text.lstrip("\ufeff").replace("\r\n", "\n")
     lines = text.split("\n")
@@ -238,8 +238,8 @@ def _parse(rel: str, text: str) -> tuple[_File, LintFinding | None]:
     source = "\n".join(lines[1 : f.fm_end])
     f.odd = any(c in source for c in "\r\u2028\u2029\x85")
     try:
-        node = yaml.compose(source, Loader=_SafeLoader)
-        data = yaml.load(source, Loader=_SafeLoader)
+        node = yaml.compose(source, Loader=yaml_loader())
+        data = yaml.load(source, Loader=yaml_loader())
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line = mark.line + 2 if mark is not None else 1

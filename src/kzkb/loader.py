@@ -12,12 +12,10 @@ import re
 import tomllib
 import unicodedata
 from bisect import bisect_right
+from functools import lru_cache
 from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
-
-import yaml
-from frontmatter.default_handlers import BaseHandler, JSONHandler, YAMLHandler
 
 from kzkb.config import Config
 from kzkb.model import Heading, Link, Record, Skipped
@@ -60,24 +58,29 @@ _CURLY_PAIRS = {
 }
 
 
-class _Handler:
-    """Front-matter formats Hugo reads: YAML (---), TOML (+++), JSON ({ })."""
+@lru_cache(maxsize=1)
+def _handlers() -> dict[str, Any]:
+    """Front-matter formats Hugo reads: YAML (---), TOML (+++), JSON ({ }).
+    Made on first use: search, which reads only the index, never loads them."""
+    from frontmatter.default_handlers import BaseHandler, JSONHandler, YAMLHandler
 
-    yaml = YAMLHandler()
-    # python-frontmatter's TOML handler needs the old `toml` package; its
-    # splitter with Hugo's +++ boundary is all we need (tomllib parses).
-    toml = BaseHandler(re.compile(r"^\+{3,}\s*$", re.MULTILINE))
-    json = JSONHandler()
+    return {
+        "yaml": YAMLHandler(),
+        # python-frontmatter's TOML handler needs the old `toml` package; its
+        # splitter with Hugo's +++ boundary is all we need (tomllib parses).
+        "toml": BaseHandler(re.compile(r"^\+{3,}\s*$", re.MULTILINE)),
+        "json": JSONHandler(),
+    }
 
 
 def _detect(text: str) -> tuple[str, Any] | None:
     first = text.split("\n", 1)[0].rstrip()
     if re.fullmatch(r"-{3,}", first):
-        return "yaml", _Handler.yaml
+        return "yaml", _handlers()["yaml"]
     if re.fullmatch(r"\+{3,}", first):
-        return "toml", _Handler.toml
+        return "toml", _handlers()["toml"]
     if first == "{":
-        return "json", _Handler.json
+        return "json", _handlers()["json"]
     return None
 
 
@@ -103,9 +106,11 @@ def split_front_matter(text: str) -> tuple[dict[str, Any], str, int]:
     # by the newlines the opening boundary swallowed (its \s* eats blank lines).
     opening = handler.FM_BOUNDARY.match(text)
     shift = text[: opening.end()].count("\n") if opening else 0
+    import yaml
+
     try:
         if fmt == "yaml":
-            data = yaml.load(fm_text, Loader=_SafeLoader)
+            data = yaml.load(fm_text, Loader=yaml_loader())
         elif fmt == "toml":
             data = tomllib.loads(fm_text)
         else:
@@ -135,15 +140,17 @@ def split_front_matter(text: str) -> tuple[dict[str, Any], str, int]:
     return data, body, body_line
 
 
-try:  # the C loader is several times faster on large KBs
-    _Base: type = yaml.CSafeLoader
-except AttributeError:  # pragma: no cover - PyYAML built without libyaml
-    _Base = yaml.SafeLoader
+@lru_cache(maxsize=1)
+def yaml_loader() -> type:
+    """PyYAML's safe loader (the C one, several times faster on large KBs),
+    but a date that is no date (2023-13-45) stays the text it is, for lint
+    to report, instead of failing the whole file."""
+    import yaml
 
-
-class _SafeLoader(_Base):  # type: ignore[misc, valid-type]
-    """The safe loader, but a date that is no date (2023-13-45) stays the
-    text it is, for lint to report, instead of failing the whole file."""
+    base = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    loader = type("KzkbSafeLoader", (base,), {})
+    loader.add_constructor("tag:yaml.org,2002:timestamp", _timestamp_or_text)
+    return loader
 
 
 def _timestamp_or_text(loader: Any, node: Any) -> Any:
@@ -151,9 +158,6 @@ def _timestamp_or_text(loader: Any, node: Any) -> Any:
         return loader.construct_yaml_timestamp(node)
     except (ValueError, OverflowError):
         return loader.construct_scalar(node)
-
-
-_SafeLoader.add_constructor("tag:yaml.org,2002:timestamp", _timestamp_or_text)
 
 
 # --- normalisation -----------------------------------------------------------
