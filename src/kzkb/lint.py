@@ -45,7 +45,6 @@ RULES: dict[str, tuple[str, str]] = {
     "file-name": (WARNING, "a file name that is not a slug"),
 }
 
-FIXABLE = frozenset({"bom", "escaped-front-matter", "curly-quotes", "field-type", "term-spelling"})
 
 FIELD_TYPES = ("string", "list", "date", "url")
 DEFAULT_TYPES = {
@@ -185,7 +184,6 @@ class _Field:
 @dataclass(slots=True)
 class _File:
     path: str
-    text: str  # without a BOM, newlines as \n
     lines: list[str]
     fm_start: int = 0  # index (0-based) of the opening boundary line, -1: none
     fm_end: int = -1  # index of the closing boundary line
@@ -219,7 +217,7 @@ def _parse(rel: str, text: str) -> tuple[_File, LintFinding | None]:
 
     text = text.lstrip("\ufeff").replace("\r\n", "\n")
     lines = text.split("\n")
-    f = _File(rel, text, lines)
+    f = _File(rel, lines)
     if not lines or lines[0].rstrip() != "---":
         f.fm_start = -1
         f.body = text

@@ -39,13 +39,9 @@ class Pending:
     def header(self) -> tuple[str, int] | None:
         """(fingerprint, number of files), or None if the child failed."""
         if self._header is None:
-            try:
-                line = self.pipe.readline().decode("ascii")
-                stamp, count = line.split()
-                self._header = (stamp, int(count))
-            except (OSError, ValueError, UnicodeDecodeError):
+            self._header = read_header(self.pipe)
+            if self._header is None:
                 self.close()
-                return None
         return self._header
 
     def files(self) -> dict[str, tuple[int, int]] | None:
@@ -65,6 +61,16 @@ class Pending:
             self.pipe.close()
         with contextlib.suppress(OSError):
             os.waitpid(self.pid, os.WNOHANG)
+
+
+def read_header(reader: BinaryIO) -> tuple[str, int] | None:
+    """The "FINGERPRINT COUNT" line a scan's source (a forked scan, a watcher)
+    sends first; None if it sent something else or nothing."""
+    try:
+        stamp, count = reader.readline().decode("ascii").split()
+        return stamp, int(count)
+    except (OSError, ValueError, UnicodeDecodeError):
+        return None
 
 
 _pending: Any = None  # a Pending, or a kzkb.watch.Answer (the same methods)

@@ -435,6 +435,16 @@ def skipped_warnings(skipped: Iterable[Skipped]) -> None:
 # --- check-links ----------------------------------------------------------------------------
 
 
+def _annotate(severity: str, where: tuple[str, int, int | None], title: str, message: str) -> None:
+    """One GitHub Actions workflow annotation: ::error file=…,line=…::message."""
+    file, line, column = where
+    props = f"file={_github_escape(file, prop=True)},line={line}"
+    if column is not None:
+        props += f",col={column}"
+    props += f",title={_github_escape(title, prop=True)}"
+    sys.stdout.write(f"::{severity} {props}::{_github_escape(message)}\n")
+
+
 def _github_escape(text: str, *, prop: bool = False) -> str:
     """GitHub workflow commands: % and line breaks always, : and , in properties."""
     text = text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
@@ -457,15 +467,8 @@ def link_report(report: LinkReport, fmt: str, display: Callable[[str], str]) -> 
         return
     if fmt == "github":
         for f in findings:
-            props = ",".join(
-                [
-                    f"file={_github_escape(display(f.file), prop=True)}",
-                    f"line={f.line}",
-                    f"col={f.column}",
-                    f"title={_github_escape('kzkb check-links', prop=True)}",
-                ]
-            )
-            sys.stdout.write(f"::{f.severity} {props}::{_github_escape(_finding_message(f))}\n")
+            where = (display(f.file), f.line, f.column)
+            _annotate(f.severity, where, "kzkb check-links", _finding_message(f))
         err().print(_link_summary(report))
         return
     from rich.text import Text
@@ -493,10 +496,8 @@ def lint_report(report: Any, fmt: str, display: Callable[[str], str]) -> None:
         return
     if fmt == "github":
         for f in findings:
-            props = f"file={_github_escape(display(f.file), prop=True)},line={f.line}"
-            props += f",title={_github_escape('kzkb lint ' + f.rule, prop=True)}"
             message = f"{f.message} ({f.fix})" if f.fix else f.message
-            sys.stdout.write(f"::{f.severity} {props}::{_github_escape(message)}\n")
+            _annotate(f.severity, (display(f.file), f.line, None), f"kzkb lint {f.rule}", message)
         err().print(_lint_summary(report))
         return
     from rich.text import Text

@@ -109,12 +109,11 @@ class Answer:
 
     def header(self) -> tuple[str, int] | None:
         if self._header is None:
-            try:
-                stamp, count = self.reader.readline().decode("ascii").split()
-                self._header = (stamp, int(count))
-            except (OSError, ValueError, UnicodeDecodeError):
+            from kzkb.prescan import read_header
+
+            self._header = read_header(self.reader)
+            if self._header is None:
                 self.close()
-                return None
         return self._header
 
     def files(self) -> dict[str, tuple[int, int]] | None:
