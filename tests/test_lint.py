@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import os
 import shutil
 import tempfile
 from collections.abc import Callable
@@ -691,6 +692,19 @@ def test_fix_with_paths_writes_only_those_files(run, kb):
     assert result.exit_code == 0, result.stderr
     assert not (root / S / "a.md").read_bytes().startswith("\ufeff".encode())
     assert (root / S / "b.md").read_bytes() == DEFECTS[S + "bom.md"].encode("utf-8")
+
+
+def test_fix_repairs_a_linked_record_under_its_own_name_only(run, kb):
+    # nothing is written through a symbolic link: the link stays a link, and
+    # the record it points to is repaired where it is
+    root = kb({S + "a.md": DEFECTS[S + "bom.md"]})
+    (root / S / "alias.md").symlink_to("a.md")
+    result = run("lint", "--kb", str(root), "--fix")
+    assert "Traceback" not in result.stderr
+    assert result.exit_code == 0, result.stderr
+    assert (root / S / "alias.md").is_symlink()
+    assert os.readlink(root / S / "alias.md") == "a.md"
+    assert not (root / S / "a.md").read_bytes().startswith("\ufeff".encode())
 
 
 def test_multiline_flow_list_marked_fixable_is_fixed(run, kb):

@@ -754,6 +754,8 @@ def fix(
     for rel, text in texts.items():
         if only is not None and rel not in only:
             continue
+        if (config.content_dir / rel).is_symlink():
+            continue  # never written through: its target is repaired under its own name
         # a repair can make another possible (a term is respelled once its
         # field is a list): repeat until nothing changes, so that a second
         # --fix has nothing left to do
