@@ -81,6 +81,7 @@ EXTERNAL_PORTS = 8  # slow_server.py ports; kzkb allows 16 requests per (host, p
 EXTERNAL_DELAY = 0.05  # seconds slow_server.py waits before each answer
 SLOW_SERVER = Path(__file__).resolve().parent / "slow_server.py"
 EXPORT_FORMATS = ("jsonl", "csv")  # the export part times each, to a file
+EXPORT_REF = "rg '' > file"  # the reference beside export: the KB's lines copied to a file
 
 SNIPPET = """\
 import json, sys, time
@@ -1191,7 +1192,11 @@ class Harness:
     def export(self, n: int, kb: Path, db: Path | None, why: str | None) -> list[Measure]:
         """`kzkb export` of every record to a file, once per EXPORT_FORMATS, index warm."""
         measures = [
-            Measure(f"export `--format {fmt}` to a file, end to end", export_target(n))
+            Measure(
+                f"export `--format {fmt}` to a file, end to end",
+                export_target(n),
+                ref_name=EXPORT_REF,
+            )
             for fmt in EXPORT_FORMATS
         ]
         log(f"[{n}] export")
@@ -1218,7 +1223,25 @@ class Harness:
         with tempfile.TemporaryDirectory(prefix="kzkb-bench-export-") as tmp:
             for fmt, m in zip(EXPORT_FORMATS, measures, strict=True):
                 self.export_one(m, fmt, kb, db, Path(tmp, f"export.{fmt}"), records)
+            self.export_reference(measures, kb, Path(tmp, "rg.txt"))
         return measures
+
+    def export_reference(self, measures: list[Measure], kb: Path, out: Path) -> None:
+        """rg copying every line of every record into one file: the floor of
+        reading the KB and writing its bytes, which any export pays."""
+        if self.s.rg is None:
+            for m in measures:
+                m.ref_error = "rg not found"
+            return
+        script = 'exec "$0" --no-filename --no-line-number --no-heading "" "$1" > "$2"'
+        first = measures[0]
+        self.reference(first, ["sh", "-c", script, self.s.rg, kb, out], EXPORT_REF)
+        size = out.stat().st_size if out.exists() else 0
+        out.unlink(missing_ok=True)
+        for m in measures:
+            m.ref, m.ref_error = list(first.ref), first.ref_error
+            if not m.ref_error:
+                m.notes.append(f"`{EXPORT_REF}` wrote {size / 2**20:.1f} MB (every line of the KB)")
 
     def export_one(self, m: Measure, fmt: str, kb: Path, db: Path, out: Path, records: int) -> None:
         runs: list[Run] = []
@@ -1474,7 +1497,9 @@ METHOD = """\
 - **Export**: `kzkb export --kb KB --index DB --format jsonl -o OUT --force`, and
   the same with `--format csv`, OUT in a temporary folder deleted afterwards;
   the index is brought up to date first, untimed, so each run's own refresh
-  finds nothing changed. No reference command. The warm-up run's output is
+  finds nothing changed. The reference is `rg --no-filename --no-line-number ''
+  KB > FILE`: every line of the KB copied into one file, the floor of reading
+  the records and writing their bytes that any export pays. The warm-up run's output is
   checked: JSONL must be as many lines (each a JSON object) and CSV, read with
   Python's `csv` module, a header and as many rows as the index has records,
   with distinct paths; each timed run must write as many bytes. The notes give
