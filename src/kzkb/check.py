@@ -106,28 +106,60 @@ class _Site:
         self.content = config.content_dir
         self.default = config.default_language
         self.taxonomy_urls: dict[str, str] = {}  # "/category/" -> "category"
-        fixed = {"/"} | {f"/{lang}/" for lang in config.languages[1:]}
+        # home pages: the site's, each language's (with the default's in a
+        # subfolder, / still answers: Hugo writes a redirect there)
+        fixed = {"/"} | {config.url_prefix(lang) + "/" for lang in config.languages}
         for singular, plural in config.taxonomies.items():
-            self.taxonomy_urls[f"/{urlize(plural)}/"] = singular
+            self.taxonomy_urls[config.term_base(plural)] = singular
             # Hugo makes a taxonomy's list page even when no record uses a term
             for lang in config.languages:
-                fixed.add(self.prefix(lang) + f"/{urlize(plural)}/")
+                fixed.add(self.prefix(lang) + config.taxonomy_url(plural))
         self.extra = _Generated(self, fixed)
         self._used: dict[str, list[str]] = {}
+        self._ref_paths: tuple[dict[str, str], dict[str, dict[str, str]]] | None = None
         self.static = [
             folder
             for folder in (self.content / "static", config.root / "static")
             if folder.is_dir()
         ]
+        # (URL prefix, folder) pairs a link to a file may be served from
+        self.file_roots: list[tuple[str, Path]] = sorted(
+            (
+                (config.url_prefix(lang), self.content / folder if folder else self.content)
+                for folder, lang in config.language_dirs().items()
+            ),
+            key=lambda pair: -len(pair[0]),
+        ) + [("", folder) for folder in self.static]
 
     def prefix(self, lang: str) -> str:
-        return "" if lang == self.default else f"/{lang}"
+        return self.kb.config.url_prefix(lang)
+
+    def ref_paths(
+        self, records: dict[str, tuple[int, str, str, str]]
+    ) -> tuple[dict[str, str], dict[str, dict[str, str]]]:
+        """What ref and relref look paths up in: each record's content path
+        as ref names it, and the same less its language (folder or suffix),
+        by language. Made once a run: a KB may hold thousands of refs."""
+        if self._ref_paths is None:
+            from kzkb.loader import locate
+
+            raw: dict[str, str] = {}
+            bare: dict[str, dict[str, str]] = {}
+            for p in sorted(records):
+                raw[_logical(p)] = p
+                segments, lang = locate(p, self.kb.config)
+                if lang is not None:
+                    bare.setdefault(_logical("/".join(segments) + ".md"), {}).setdefault(lang, p)
+            self._ref_paths = (raw, bare)
+        return self._ref_paths
 
     def split_lang(self, url: str) -> tuple[str, str]:
         """(lang, the URL without its language prefix)."""
-        for lang in self.kb.config.languages[1:]:
-            if url.startswith(f"/{lang}/"):
-                return lang, url[len(lang) + 1 :]
+        config = self.kb.config
+        for lang in config.languages:
+            prefix = config.url_prefix(lang)
+            if prefix and url.startswith(prefix + "/"):
+                return lang, url[len(prefix) :]
         return self.default, url
 
     def term_of(self, url: str) -> tuple[str | None, str]:
@@ -151,27 +183,31 @@ class _Site:
         langs = self.kb.index.term_langs(taxonomy, slug)
         lang = self.default if self.default in langs else (langs[0] if langs else self.default)
         plural = self.kb.config.taxonomies.get(taxonomy, taxonomy)
-        return normalize_url(f"{self.prefix(lang)}/{urlize(plural)}/{slug}/")
+        return normalize_url(f"{self.prefix(lang)}{self.kb.config.term_base(plural)}{slug}/")
 
     def file_exists(self, target: str, page_url: str) -> tuple[bool, str]:
         """Whether a link to a file (an image, a PDF) finds one in the KB,
         and, when only the letter case differs, the file's own spelling."""
-        path = unquote(urlsplit(target).path)
-        if not path.startswith("/"):
-            path = posixpath.join(page_url, path)
-        path = posixpath.normpath(path).lstrip("/")
-        for base in (self.content, *self.static):
-            candidate = base / path
-            if candidate.is_file():
+        url = unquote(urlsplit(target).path)
+        if not url.startswith("/"):
+            url = posixpath.join(page_url, url)
+        url = posixpath.normpath(url)
+        # each language's content folder serves below its prefix; static/ at the root
+        bases: list[tuple[str, Path]] = []
+        for prefix, base in self.file_roots:
+            if not prefix or url.startswith(prefix + "/"):
+                bases.append((url[len(prefix) :].lstrip("/"), base))
+        for path, base in bases:
+            if (base / path).is_file():
                 # the file system may ignore case; a web server does not
                 real = _true_case(base, path)
                 if real is None or real == path:
                     return True, ""
-                return False, "/" + real
-        for base in (self.content, *self.static):
+                return False, url[: len(url) - len(path)] + real
+        for path, base in bases:
             real = _true_case(base, path)
             if real is not None:
-                return False, "/" + real
+                return False, url[: len(url) - len(path)] + real
         return False, ""
 
 
@@ -189,10 +225,11 @@ class _Generated:
     def sections(self) -> set[str]:
         if self._sections is None:
             site = self.site
-            languages = site.kb.config.languages
+            dirs = site.kb.config.language_dirs()
             self._sections = set()
             for lang, top, second in site.kb.index.section_folders():
-                folder = second if top in languages[1:] else top
+                # the first folder below the language's own contentDir
+                folder = second if top and top in dirs else top
                 if folder:
                     self._sections.add(site.prefix(lang) + "/" + urlize(folder) + "/")
         return self._sections
@@ -517,16 +554,23 @@ def _check_ref(
     wanted = key[len("ref:") :] if key.startswith("ref:") else ""
     if not wanted:
         return None
-    logical = _logical_paths(records)
+    logical, by_lang = site.ref_paths(records)
     here = posixpath.dirname(path)
     tries = (
         [wanted.lstrip("/")]
         if wanted.startswith("/")
         else [posixpath.join(here, wanted), wanted.removeprefix("./")]
     )
+    lang = records[path][2] if path in records else site.default
     found: str | None = None
     for attempt in tries:
-        found = logical.get(_logical(posixpath.normpath(attempt)))
+        name = _logical(posixpath.normpath(attempt))
+        found = logical.get(name)
+        if found is None and name in by_lang:
+            # a path within each language's content folder: Hugo looks in the
+            # page's own language first
+            langs = by_lang[name]
+            found = langs.get(lang) or langs.get(site.default) or next(iter(langs.values()))
         if found:
             break
     if found is None and "/" not in wanted:
@@ -572,10 +616,6 @@ def _logical(path: str) -> str:
     if tail in ("_index", "index"):
         path = head
     return path.lower()
-
-
-def _logical_paths(records: dict[str, tuple[int, str, str, str]]) -> dict[str, str]:
-    return {_logical(p): p for p in sorted(records)}
 
 
 def _broken_fragments(kb: KnowledgeBase) -> list[LinkFinding]:
@@ -631,24 +671,19 @@ def _missing_translations(kb: KnowledgeBase) -> list[LinkFinding]:
     config = kb.config
     if len(config.languages) < 2:
         return []
-    from kzkb.loader import locate
+    from kzkb.loader import translation_paths
 
     # (path, url, lang, translation paths, language, translation URL)
     wanted: list[tuple[str, str, str, list[str], str, str]] = []
     for path, url, lang in kb.index.of_kind("guide"):
-        # Hugo pairs translations by content path less the language
-        # (guides/a.md, guides/a.kk.md, kk/guides/a.md), whatever their URLs
-        logical = "/".join(locate(path, config)[0])
-        ext = path.rpartition(".")[2]
-        own = url if lang == config.default_language else url.removeprefix(f"/{lang}")
+        prefix = config.url_prefix(lang)
+        own = url[len(prefix) :] if prefix and url.startswith(prefix + "/") else url
         for other in config.languages:
             if other == lang:
                 continue
-            paths = [f"{logical}.{other}.{ext}", f"{other}/{logical}.{ext}"]
-            if other == config.default_language:
-                paths.append(f"{logical}.{ext}")
-            prefix = "" if other == config.default_language else f"/{other}"
-            wanted.append((path, url, lang, paths, other, normalize_url(prefix + own)))
+            paths = translation_paths(path, config, other)
+            translated = normalize_url(config.url_prefix(other) + own)
+            wanted.append((path, url, lang, paths, other, translated))
     have_paths = kb.index.existing("path", [p for w in wanted for p in w[3]])
     have_urls = kb.index.existing("url", [w[5] for w in wanted])
     out = []
@@ -664,22 +699,34 @@ def _missing_translations(kb: KnowledgeBase) -> list[LinkFinding]:
                 url,
                 WARNING,
                 f"guide has no {other!r} translation",
-                f"add {_translation_path(path, lang, other, config.default_language)}",
+                f"add {_translation_path(path, lang, other, config)}",
             )
         )
     return out
 
 
-def _translation_path(path: str, lang: str, other: str, default: str) -> str:
-    if lang != default and path.startswith(f"{lang}/"):  # kk/guides/a.md
-        rest = path[len(lang) + 1 :]
-        return rest if other == default else f"{other}/{rest}"
-    folder, _, name = path.rpartition("/")
+def _join(folder: str, path: str) -> str:
+    return f"{folder}/{path}" if folder else path
+
+
+def _translation_path(path: str, lang: str, other: str, config: Any) -> str:
+    """Where the `other` translation of a record goes: in that language's
+    folder when the record is in its own language's (kk/guides/a.md ->
+    guides/a.md), else beside it with the language in its name (a.kk.md)."""
+    home, inner = config.split_path(path)
+    folders, _, name = inner.rpartition("/")
     stem, dot, ext = name.rpartition(".")
-    if lang != default and stem.endswith(f".{lang}"):
+    if stem.endswith(f".{lang}"):
         stem = stem[: -len(lang) - 1]
-    new = f"{stem}{dot}{ext}" if other == default else f"{stem}.{other}{dot}{ext}"
-    return f"{folder}/{new}" if folder else new
+    bare = _join(folders, f"{stem}{dot}{ext}")
+    dirs = config.language_dirs()
+    if len(inner) < len(path):  # the record lives in a language's own folder
+        for folder, code in dirs.items():
+            if code == other:
+                return _join(folder, bare)
+    beside = path[: len(path) - len(inner)] + folders
+    new = f"{stem}{dot}{ext}" if home == other else f"{stem}.{other}{dot}{ext}"
+    return _join(beside.strip("/"), new)
 
 
 # --- external links ------------------------------------------------------------------------

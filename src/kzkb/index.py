@@ -451,6 +451,8 @@ class Index:
         started = time.perf_counter()
         stats = RefreshStats(rebuilt=rebuild)
         content = str(config.content_dir)
+        # the folder and the settings files parse by: another of either rebuilds
+        settings = config.parse_key()
         on_disk: dict[str, tuple[int, int]] | None = None
         pending = prescan.take(config.content_dir)
         if pending is None and not rebuild:
@@ -467,7 +469,7 @@ class Index:
         stats.files = count
         if (
             not rebuild
-            and self._meta("content_dir") == content
+            and self._meta("content_dir") == settings
             and self._meta("fingerprint") == stamp
         ):
             # the same files with the same mtimes and sizes as last time
@@ -507,7 +509,7 @@ class Index:
                     stamp = fingerprint(on_disk)
                     stats.scanned_by = "scan"
                 stats.files = count = len(on_disk)
-            if rebuild or self._meta("content_dir") != content:
+            if rebuild or self._meta("content_dir") != settings:
                 self._clear()
                 stats.rebuilt = True
                 known: dict[str, tuple[int, int]] = {}
@@ -573,7 +575,7 @@ class Index:
                     "INSERT INTO link_keys SELECT key, count(*), count(*) - sum(self) FROM links"
                     " WHERE key IS NOT NULL GROUP BY key"
                 )
-            self._set_meta("content_dir", content)
+            self._set_meta("content_dir", settings)
             self._set_meta("fingerprint", stamp)
             if changes is None:
                 # the whole listing, for the next refresh that has to compare
@@ -604,7 +606,7 @@ class Index:
     def filled(self, config: Config) -> bool:
         """Whether a refresh of this KB's folder has completed here before."""
         return (
-            self._meta("content_dir") == str(config.content_dir)
+            self._meta("content_dir") == config.parse_key()
             and self._meta("fingerprint") is not None
         )
 

@@ -323,15 +323,26 @@ class KnowledgeBase:
 
     def translations(self, record: Record) -> list[Record]:
         """The same page in the KB's other languages."""
-        out = []
-        for lang in self.config.languages:
+        from kzkb.loader import translation_paths
+
+        out: list[Record] = []
+        config = self.config
+        for lang in config.languages:
             if lang == record.lang:
                 continue
-            prefix = "" if lang == self.config.default_language else f"/{lang}"
-            own = record.url
-            if record.lang != self.config.default_language:
-                own = own.removeprefix(f"/{record.lang}")
-            out += self.index.by_url(normalize_url(prefix + own))
+            found = [
+                r
+                for path in translation_paths(record.path, config, lang)
+                for r in self.index.by_path(path)
+                if r.lang == lang
+            ]
+            if not found:  # paired by URL instead: /guides/a/ and /kk/guides/a/
+                prefix = config.url_prefix(record.lang)
+                own = record.url
+                if prefix and own.startswith(prefix + "/"):
+                    own = own[len(prefix) :]
+                found = self.index.by_url(normalize_url(config.url_prefix(lang) + own))
+            out += [r for r in found if r.path not in {x.path for x in out}]
         return out
 
     def terms(self, taxonomy: str = "category") -> list[Term]:

@@ -19,7 +19,16 @@ from typing import Any
 
 from kzkb.config import Config
 from kzkb.model import Heading, Link, Record, Skipped
-from kzkb.urls import heading_id, normalize_url, page_url, resolve_relative, term_slug, unique_ids
+from kzkb.urls import (
+    expand_permalink,
+    heading_id,
+    normalize_url,
+    page_url,
+    permalink_pattern,
+    resolve_relative,
+    term_slug,
+    unique_ids,
+)
 
 MARKDOWN_SUFFIXES = (".md", ".markdown")
 
@@ -436,18 +445,72 @@ def _decode(data: bytes, path: str) -> str | Skipped:
     return unicodedata.normalize("NFC", text.replace("\r\n", "\n").replace("\r", "\n"))
 
 
-def locate(relpath: str, config: Config) -> tuple[list[str], str]:
-    """(URL segments, lang) of a content path, per Hugo's multilingual rules."""
-    parts = relpath.split("/")
+def locate(relpath: str, config: Config) -> tuple[list[str], str | None]:
+    """(URL segments, lang) of a content path, per Hugo's multilingual rules:
+    the language of the folder it is in (a language's contentDir), unless its
+    name says another (a.kk.md); lang None when no language's folder holds
+    it, which Hugo does not build."""
+    lang, inner = config.split_path(relpath)
+    parts = inner.split("/")
     parts[-1] = parts[-1].rsplit(".", 1)[0]
-    lang = config.default_language
-    if len(parts) > 1 and parts[0] in config.languages[1:]:
-        lang = parts.pop(0)
     stem, dot, suffix = parts[-1].rpartition(".")
     if dot and suffix in config.languages:
-        lang = suffix
         parts[-1] = stem
+        if lang is not None:
+            lang = suffix
     return parts, lang
+
+
+def translation_paths(relpath: str, config: Config, other: str) -> list[str]:
+    """The content paths a record's translation into `other` may have: Hugo
+    pairs translations by their path less the language (guides/a.md,
+    guides/a.kk.md, kk/guides/a.md), whatever their URLs."""
+    logical = "/".join(locate(relpath, config)[0])
+    ext = relpath.rpartition(".")[2]
+    dirs = config.language_dirs()
+
+    def join(folder: str, path: str) -> str:
+        return f"{folder}/{path}" if folder else path
+
+    paths = [join(folder, f"{logical}.{other}.{ext}") for folder in dirs]
+    paths += [join(folder, f"{logical}.{ext}") for folder, code in dirs.items() if code == other]
+    return paths
+
+
+def record_url(
+    config: Config, segments: list[str], lang: str, fields: dict[str, Any], title: str
+) -> str:
+    """The URL Hugo serves a record at: front matter `url`, else the KB's
+    permalink pattern for its section, else its path (with `slug`)."""
+    slug = fields.get("slug") if isinstance(fields.get("slug"), str) else None
+    url_field = fields.get("url") if isinstance(fields.get("url"), str) else None
+    permalink = None
+    if config.permalinks and url_field is None:
+        section = segments[-1] == "_index"
+        bundle = segments[-1] == "index" and len(segments) > 1
+        folders = segments[:-2] if bundle else segments[:-1]
+        pattern = permalink_pattern(
+            config.permalinks.get("section" if section else "page", {}), folders
+        )
+        if pattern is not None:
+            date = fields.get("date")
+            permalink = expand_permalink(
+                pattern,
+                sections=folders,
+                filename="" if section else segments[-2 if bundle else -1],
+                title=title,
+                slug=slug,
+                date=date if isinstance(date, dt.date) else None,
+            )
+    return page_url(
+        segments,
+        lang=lang,
+        default_lang=config.default_language,
+        slug=slug,
+        url=url_field,
+        prefix=config.url_prefix(lang),
+        permalink=permalink,
+    )
 
 
 def _kind(fields: dict[str, Any], segments: list[str], config: Config) -> str:
@@ -473,11 +536,12 @@ def build_record(relpath: str, text: str, config: Config) -> Record | Skipped:
         return Skipped(relpath, 1, "front matter nested too deeply")
     fields = normalize_fields(raw, config)
     segments, lang = locate(relpath, config)
-    slug = fields.get("slug") if isinstance(fields.get("slug"), str) else None
-    url_field = fields.get("url") if isinstance(fields.get("url"), str) else None
-    url = page_url(
-        segments, lang=lang, default_lang=config.default_language, slug=slug, url=url_field
-    )
+    if lang is None:
+        return Skipped(
+            relpath,
+            1,
+            "in no language's contentDir, so Hugo does not build it: move it into one",
+        )
     links, headings, plain, html_ids = scan_markdown(body, body_line)
     title = fields.get("title")
     if not isinstance(title, str) or not title:
@@ -485,6 +549,7 @@ def build_record(relpath: str, text: str, config: Config) -> Record | Skipped:
         title = h1 or segments[-1].replace("_", " ").replace("-", " ")
         if title in ("_index", "index") and len(segments) > 1:
             title = segments[-2]
+    url = record_url(config, segments, lang, fields, str(title))
     description = fields.get("description")
     terms: dict[str, list[str]] = {}
     labels: dict[str, list[str]] = {}

@@ -6,7 +6,9 @@ resolves here too, and one that 404s there is broken here.
 
 from __future__ import annotations
 
+import datetime as dt
 import posixpath
+import re
 import unicodedata
 from functools import lru_cache
 from urllib.parse import unquote, urlsplit
@@ -117,25 +119,133 @@ def page_url(
     default_lang: str,
     slug: str | None = None,
     url: str | None = None,
+    prefix: str | None = None,
+    permalink: str | None = None,
 ) -> str:
     """The URL Hugo serves a content file at.
 
     `segments` are the folders and the file stem with the language folder and
     language suffix already removed; a trailing "_index" or "index" makes the
-    page its folder's page. Front matter `url` (site-relative) wins, then
-    `slug` replaces the last segment.
+    page its folder's page. Front matter `url` wins: as written when it
+    starts with "/", else below the language's prefix (Hugo's "context
+    relative" URL); then an expanded `permalink` pattern; then `slug`
+    replaces the last segment. `prefix` is the language's ("/kk"; by default
+    none for the default language).
     """
-    if url and url.startswith("/"):
+    if prefix is None:
+        prefix = "" if lang == default_lang else f"/{lang}"
+    if url and "://" not in url and not url.startswith("//"):
+        if not url.startswith("/"):
+            # context relative: below the language's prefix, unless written with it
+            written = bool(prefix) and url.startswith(prefix[1:] + "/")
+            url = "/" + url if written else f"{prefix}/{url}"
         return normalize_url(url if url.endswith("/") or has_extension(url) else url + "/")
+    if permalink is not None:
+        return normalize_url(
+            prefix + "/" + "/".join(urlize(p) for p in permalink.split("/") if p) + "/"
+        )
     parts = list(segments)
     if parts and parts[-1] in ("_index", "index"):
         parts.pop()
     elif slug and parts:
         parts[-1] = slug
-    prefix = [] if lang == default_lang else [lang]
-    path = "/".join(urlize(p) for p in prefix + parts if p)
+    path = "/".join(urlize(p) for p in parts if p)
     # Hugo's pretty URLs: every page is a folder, even vlast.kz.md
-    return normalize_url("/" + path + "/")
+    return normalize_url(prefix + "/" + path + "/")
+
+
+_PERMALINK_TOKEN = re.compile(r":(\w+)(\[[^\]]*\])?")
+_MONTHS = ["January", "February", "March", "April", "May", "June", "July", "August"]
+_MONTHS += ["September", "October", "November", "December"]
+_WEEKDAYS = ["Sunday", "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday"]
+
+
+def _slice(items: list[str], cut: str | None) -> list[str]:
+    """Hugo's :sections[a:b] cuts: [1], [last], [1:], [:2]."""
+    if not cut:
+        return items
+    inner = cut[1:-1].strip().lower()
+
+    def bound(text: str, default: int) -> int:
+        if text == "":
+            return default
+        if text == "last":
+            return len(items) - 1
+        try:
+            return max(int(text), 0)
+        except ValueError:
+            return 0
+
+    if ":" not in inner:
+        n = bound(inner, 0)
+        return [items[n]] if 0 <= n < len(items) else []
+    low, high = inner.split(":", 1)
+    return items[bound(low, 0) : bound(high, len(items))]
+
+
+def expand_permalink(
+    pattern: str,
+    *,
+    sections: list[str],
+    filename: str,
+    title: str,
+    slug: str | None,
+    date: dt.date | None,
+) -> str:
+    """A Hugo permalink pattern ("/:sections/:slug/") for one page.
+
+    `sections` are its folders, `filename` its file name less extension and
+    language (a bundle's folder name for index.md). A token Hugo would reject
+    is left as written, so the URL shows the mistake.
+    """
+    day = date or dt.date(1, 1, 1)  # Hugo's zero time, for a page with no date
+
+    def token(match: re.Match[str]) -> str:
+        name, cut = match.group(1).lower(), match.group(2)
+        if name == "year":
+            return str(day.year)
+        if name == "month":
+            return f"{day.month:02d}"
+        if name == "monthname":
+            return _MONTHS[day.month - 1]
+        if name == "day":
+            return f"{day.day:02d}"
+        if name == "weekday":
+            return str(day.isoweekday() % 7)
+        if name == "weekdayname":
+            return _WEEKDAYS[day.isoweekday() % 7]
+        if name == "yearday":
+            return str(day.timetuple().tm_yday)
+        if name == "section":
+            return sections[0] if sections else ""
+        if name == "sections":
+            return "/".join(_slice(sections, cut))
+        if name == "title":
+            return urlize(title)
+        if name == "slug":
+            return urlize(slug or title)
+        if name in ("filename", "contentbasename"):
+            return urlize(filename)
+        if name in ("slugorfilename", "slugorcontentbasename"):
+            return urlize(slug or filename)
+        return match.group(0)
+
+    return _PERMALINK_TOKEN.sub(token, pattern.replace("\\:", "\x00")).replace("\x00", ":")
+
+
+def permalink_pattern(patterns: dict[str, str], sections: list[str]) -> str | None:
+    """The pattern of the most specific section key holding these sections
+    (Hugo matches "sources" to sources/ and everything below it; "" is the
+    root)."""
+    path = "/".join(sections)
+    best: str | None = None
+    for key in patterns:
+        holds = (key == "" and not sections) or (
+            key != "" and (path == key or path.startswith(key + "/"))
+        )
+        if holds and (best is None or len(key) > len(best)):
+            best = key
+    return patterns[best] if best is not None else None
 
 
 def resolve_relative(target: str, base_url: str) -> str:

@@ -17,6 +17,7 @@ from kzkb.cli.filters import (
     LangOption,
     LanguageOption,
     TagOption,
+    TermOption,
     build_filters,
 )
 
@@ -58,6 +59,7 @@ def export_cmd(
     language: LanguageOption = None,
     kind: KindOption = None,
     lang: LangOption = None,
+    term: TermOption = None,
     kb: KbOption = None,
     index: IndexOption = None,
 ) -> None:
@@ -82,7 +84,7 @@ def export_cmd(
         raise KzkbError("SQLite output needs a file", "add -o kb.sqlite")
     wanted = [f.strip() for f in fields.split(",") if f.strip()] if fields else None
     base = open_kb(kb, index)
-    filters = build_filters(base, category, country, tag, language, kind, lang)
+    filters = build_filters(base, category, country, tag, language, kind, lang, term)
     records = base.records(query or "", filters) if query else base.stored(filters)
     core.export(
         records,

@@ -32,6 +32,14 @@ KindOption = Annotated[
     list[str] | None,
     typer.Option("--kind", "-k", metavar="KIND", help="guide, source, document, section, page."),
 ]
+TermOption = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--term",
+        metavar="TAXONOMY:TERM",
+        help="Only records with this term of any taxonomy (topics:health).",
+    ),
+]
 LangOption = Annotated[
     list[str] | None,
     typer.Option("--lang", metavar="CODE", help="Language of the record's own text (en, kk ...)."),
@@ -46,8 +54,16 @@ def build_filters(
     language: list[str] | None,
     kind: list[str] | None,
     lang: list[str] | None,
+    term: list[str] | None = None,
 ) -> Filters:
+    from kzkb.model import KzkbError
+
     terms: dict[str, list[str]] = {}
+    for pair in term or []:
+        taxonomy, colon, value = pair.partition(":")
+        if not colon or not taxonomy.strip() or not value.strip():
+            raise KzkbError(f"--term {pair!r} is not TAXONOMY:TERM", "write --term topics:health")
+        terms.setdefault(taxonomy.strip(), []).append(value.strip())
     for taxonomy, values in (
         ("category", category),
         ("country", country),
@@ -55,5 +71,5 @@ def build_filters(
         ("language", language),
     ):
         if values:
-            terms[taxonomy] = list(values)
+            terms.setdefault(taxonomy, []).extend(values)
     return base.filters(terms, list(kind or []), list(lang or []))

@@ -15,6 +15,7 @@ from kzkb.cli.filters import (
     LangOption,
     LanguageOption,
     TagOption,
+    TermOption,
     build_filters,
 )
 
@@ -33,6 +34,7 @@ def list_records(
     language: LanguageOption = None,
     kind: KindOption = None,
     lang: LangOption = None,
+    term: TermOption = None,
     sort: Annotated[
         Sort, typer.Option("--sort", "-s", help="Order: path, title, or date (newest first).")
     ] = Sort.path,
@@ -54,7 +56,7 @@ def list_records(
     from kzkb import views
 
     base = open_kb(kb, index)
-    filters = build_filters(base, category, country, tag, language, kind, lang)
+    filters = build_filters(base, category, country, tag, language, kind, lang, term)
     records = base.list(filters, sort=sort.value)
     if limit:
         records = records[:limit]

@@ -14,6 +14,7 @@ from kzkb.cli.filters import (
     LangOption,
     LanguageOption,
     TagOption,
+    TermOption,
     build_filters,
 )
 
@@ -30,6 +31,7 @@ def search(
     language: LanguageOption = None,
     kind: KindOption = None,
     lang: LangOption = None,
+    term: TermOption = None,
     limit: LimitOption = None,
     fmt: FormatOption = "table",
     kb: KbOption = None,
@@ -50,7 +52,7 @@ def search(
     base = open_kb(kb, index, defer=True)
 
     def run() -> list[Hit]:
-        filters = build_filters(base, category, country, tag, language, kind, lang)
+        filters = build_filters(base, category, country, tag, language, kind, lang, term)
         return base.search(query, filters, limit=limit or 20)
 
     hits = fresh(base, run)
