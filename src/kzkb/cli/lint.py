@@ -38,9 +38,10 @@ def lint_cmd(
     ] = LintFormat.table,
     kb: KbOption = None,
 ) -> None:
-    """Check every record for the defects hand-edited KBs collect: escaped or
-    broken front matter, fields of the wrong shape, bad dates and web
-    addresses, unknown or inconsistently spelled terms, near-duplicates,
+    """Find the defects hand-edited records collect; --fix repairs the safe ones.
+
+    Escaped or broken front matter, fields of the wrong shape, bad dates and
+    web addresses, unknown or inconsistently spelled terms, near-duplicates,
     empty records. Exit 1 on errors (with --strict, on warnings too).
 
     Examples:
@@ -102,7 +103,8 @@ def lint_cmd(
     report = lint.lint(config, every, options)
     if fix:
         report.fixed = {path: rules for path, (_, _, rules) in changes.items()}
-    report.findings = [f for f in report.findings if f.file in set(chosen)]
+    keep = set(chosen)  # once: a set per finding cost seconds at 25,000 findings
+    report.findings = [f for f in report.findings if f.file in keep]
     report.files = len(chosen)
     views.lint_report(report, fmt.value, display)
     if report.errors or (strict and report.warnings):
