@@ -63,8 +63,10 @@ def check_links_cmd(
     kb: KbOption = None,
     index: IndexOption = None,
 ) -> None:
-    """Find every broken link: pages, files, headings, terms; with --external,
-    web links too. Exit 1 if any is broken (or, with --strict, any warning).
+    """Find every broken link, resolved as Hugo serves the site.
+
+    Pages, files, headings and terms offline; with --external, web links too.
+    Exit 1 if any is broken (or, with --strict, on any warning).
 
     Examples:
 

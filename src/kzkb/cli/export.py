@@ -63,8 +63,10 @@ def export_cmd(
     kb: KbOption = None,
     index: IndexOption = None,
 ) -> None:
-    """Write the records (all, or those the filters and query choose) as JSON,
-    JSONL, CSV, TOML, a Markdown catalogue or a SQLite database.
+    """Write the records as JSON, JSONL, CSV, TOML, Markdown or SQLite.
+
+    All records, or those the filters and query choose, in path order; -o
+    writes a file atomically (an existing one only with --force).
 
     Examples:
 

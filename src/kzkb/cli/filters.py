@@ -6,19 +6,39 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
+from kzkb.cli import complete
+
 if TYPE_CHECKING:  # the core loads only when a command runs, not for --help
     from kzkb.kb import Filters, KnowledgeBase
 
 CategoryOption = Annotated[
     list[str] | None,
-    typer.Option("--category", "-c", metavar="TERM", help="Only records in this category."),
+    typer.Option(
+        "--category",
+        "-c",
+        metavar="TERM",
+        help="Only records in this category.",
+        autocompletion=complete.terms_of("category"),
+    ),
 ]
 CountryOption = Annotated[
-    list[str] | None, typer.Option("--country", metavar="TERM", help="Only this country.")
+    list[str] | None,
+    typer.Option(
+        "--country",
+        metavar="TERM",
+        help="Only this country.",
+        autocompletion=complete.terms_of("country"),
+    ),
 ]
 TagOption = Annotated[
     list[str] | None,
-    typer.Option("--tag", "-t", metavar="TERM", help="Only records with this tag."),
+    typer.Option(
+        "--tag",
+        "-t",
+        metavar="TERM",
+        help="Only records with this tag.",
+        autocompletion=complete.terms_of("tag"),
+    ),
 ]
 LanguageOption = Annotated[
     list[str] | None,
@@ -26,11 +46,18 @@ LanguageOption = Annotated[
         "--language",
         metavar="TERM",
         help="Only sources published in this language (the `language` field).",
+        autocompletion=complete.terms_of("language"),
     ),
 ]
 KindOption = Annotated[
     list[str] | None,
-    typer.Option("--kind", "-k", metavar="KIND", help="guide, source, document, section, page."),
+    typer.Option(
+        "--kind",
+        "-k",
+        metavar="KIND",
+        help="guide, source, document, section, page.",
+        autocompletion=complete.kinds,
+    ),
 ]
 TermOption = Annotated[
     list[str] | None,
@@ -42,7 +69,12 @@ TermOption = Annotated[
 ]
 LangOption = Annotated[
     list[str] | None,
-    typer.Option("--lang", metavar="CODE", help="Language of the record's own text (en, kk ...)."),
+    typer.Option(
+        "--lang",
+        metavar="CODE",
+        help="Language of the record's own text (en, kk ...).",
+        autocompletion=complete.languages,
+    ),
 ]
 
 

@@ -18,8 +18,10 @@ def index_cmd(
     kb: KbOption = None,
     index: IndexOption = None,
 ) -> None:
-    """Bring the index up to date and report what the KB holds: records per kind
-    and language, what the refresh did, and every file skipped with the reason.
+    """Bring the index up to date and show what the KB holds.
+
+    Records per kind and language, what the refresh did, and every file
+    skipped with the reason.
 
     Every command refreshes the index by itself; this one shows it.
 

@@ -36,6 +36,13 @@ def lint_cmd(
     fmt: Annotated[
         LintFormat, typer.Option("--format", "-f", help="Output format.", case_sensitive=False)
     ] = LintFormat.table,
+    skip_outside: Annotated[
+        bool,
+        typer.Option(
+            "--skip-outside",
+            help="Pass over given paths outside the KB instead of failing (for pre-commit).",
+        ),
+    ] = False,
     kb: KbOption = None,
 ) -> None:
     """Find the defects hand-edited records collect; --fix repairs the safe ones.
@@ -74,8 +81,11 @@ def lint_cmd(
             try:
                 rel = full.relative_to(content.resolve()).as_posix()
             except ValueError:
+                if skip_outside:
+                    continue  # pre-commit hands over every changed Markdown file
                 raise KzkbError(
-                    f"{given} is not in the KB ({content})", "give paths inside it"
+                    f"{given} is not in the KB ({content})",
+                    "give paths inside it (or add --skip-outside)",
                 ) from None
             if not full.exists():
                 raise KzkbError(f"no such file or folder: {given}", "check the path")

@@ -35,9 +35,10 @@ def new_cmd(
     kb: KbOption = None,
     index: IndexOption = None,
 ) -> None:
-    """Write a new record from a template, at the path records of its kind
-    use, with a slug file name; terms are checked against kzkb.toml. Missing
-    values are asked for on a terminal. Never overwrites a file.
+    """Write a new record where records of its kind live; never overwrites one.
+
+    A slug file name, named as its neighbours are; terms are checked against
+    kzkb.toml. Missing values are asked for on a terminal.
 
     Examples:
 

@@ -7,6 +7,7 @@ from typing import Annotated
 
 import typer
 
+from kzkb.cli import complete
 from kzkb.cli.app import IndexOption, KbOption, app, open_kb
 
 
@@ -17,7 +18,12 @@ class ShowFormat(StrEnum):
 
 @app.command()
 def show(
-    ref: Annotated[str, typer.Argument(help="A slug, path, URL (aliases too) or title.")],
+    ref: Annotated[
+        str,
+        typer.Argument(
+            help="A slug, path, URL (aliases too) or title.", autocompletion=complete.records
+        ),
+    ],
     fmt: Annotated[
         ShowFormat, typer.Option("--format", "-f", help="Output format.")
     ] = ShowFormat.table,

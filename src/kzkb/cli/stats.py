@@ -18,9 +18,10 @@ def stats_cmd(
     kb: KbOption = None,
     index: IndexOption = None,
 ) -> None:
-    """Coverage at a glance: records per category, country, tag, language,
-    data type, kind and language of the text, and records added per year
-    (front matter `created`), as bar charts.
+    """Coverage at a glance, as bar charts.
+
+    Records per category, country, tag, language, data type, kind and
+    language of the text, and records added per year (front matter `created`).
 
     Examples:
 

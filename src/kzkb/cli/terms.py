@@ -6,13 +6,18 @@ from typing import Annotated
 
 import typer
 
+from kzkb.cli import complete
 from kzkb.cli.app import FormatOption, IndexOption, KbOption, LimitOption, app, open_kb
 
 
 @app.command()
 def terms(
     taxonomy: Annotated[
-        str, typer.Argument(help="category, country, tag, language, data_type ...")
+        str,
+        typer.Argument(
+            help="category, country, tag, language, data_type ...",
+            autocompletion=complete.taxonomies,
+        ),
     ] = "category",
     limit: LimitOption = None,
     fmt: FormatOption = "table",

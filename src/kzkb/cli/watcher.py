@@ -22,9 +22,10 @@ def watcher_cmd(
     fmt: Annotated[str, typer.Option("--format", "-f", help="table or json.")] = "table",
     kb: KbOption = None,
 ) -> None:
-    """Show, start or stop the KB's watcher: a background process that keeps
-    the list of the KB's files current from the kernel's change events
-    (Linux), so that commands on a large KB need not check every file first.
+    """Show, start or stop the watcher that keeps a large KB's file list current.
+
+    A background process follows the kernel's change events (Linux), so that
+    commands on a large KB need not check every file first.
 
     It starts by itself after a command on a KB of 20,000 files or more, and
     leaves after 30 minutes without a question. Turn it off with
