@@ -428,3 +428,19 @@ def test_changing_the_languages_reindexes_without_rebuild(run, tmp_path):
     os.utime(kb / "kzkb.toml")
     got = {p: (r["lang"], r["url"]) for p, r in listed(run, kb).items()}
     assert got == {"a.md": ("en", "/a/"), "a.kk.md": ("kk", "/kk/a/")}
+
+
+def test_new_writes_into_the_language_s_own_folder(run, site):
+    idx = str(site.parent / "i.db")
+    for lang, where in [("kk", "content/kk"), ("en", "content/en")]:
+        result = run(
+            "new", "--kb", str(site), "--index", idx, "--kind", "source", "--title", "KazFem",
+            "--lang", lang,
+        )  # fmt: skip
+        assert result.exit_code == 0, result.output
+        assert (site / where / "sources" / "sources" / "kazfem.md").is_file()
+    got = {p: (r["lang"], r["url"]) for p, r in listed(run, site).items() if "kazfem" in p}
+    assert got == {
+        "kk/sources/sources/kazfem.md": ("kk", "/kk/sources/sources/kazfem/"),
+        "en/sources/sources/kazfem.md": ("en", "/sources/sources/kazfem/"),
+    }

@@ -14,21 +14,36 @@ from kzkb.urls import term_slug
 BODY = "Write here what the source is, who runs it and why researchers cite it.\n"
 
 
-def folder_for(config: Config, kind: str, paths_of_kind: list[str]) -> str:
-    """Where records of this kind live: the folder most of them are in (for
-    the default language), else the folder kzkb.toml's [kinds] names."""
-    folders = Counter(p.rsplit("/", 1)[0] for p in paths_of_kind if "/" in p)
-    languages = set(config.languages[1:])
-    for folder, _ in folders.most_common():
-        if folder.split("/", 1)[0] not in languages:
-            return folder
-    for folder, name in config.kinds.items():
-        if name == kind:
-            return folder
-    raise KzkbError(
-        f"unknown kind {kind!r}",
-        f"use one of {', '.join(sorted(set(config.kinds.values())))}, or add it to [kinds]",
-    )
+def folder_for(config: Config, kind: str, paths_of_kind: list[str], lang: str = "") -> str:
+    """Where a record of this kind goes: the folder most of them are in
+    (within their language's folder), else the folder kzkb.toml's [kinds]
+    names; below `lang`'s own folder when each language has one (a Hugo
+    site with a contentDir per language)."""
+    inner: Counter[str] = Counter()
+    for path in paths_of_kind:
+        _, rest = config.split_path(path)
+        if "/" in rest:
+            inner[rest.rsplit("/", 1)[0]] += 1
+    folder = inner.most_common(1)[0][0] if inner else None
+    if folder is None:
+        folder = next((name for name, k in config.kinds.items() if k == kind), None)
+    if folder is None:
+        raise KzkbError(
+            f"unknown kind {kind!r}",
+            f"use one of {', '.join(sorted(set(config.kinds.values())))}, or add it to [kinds]",
+        )
+    own = _own_folder(config, lang or config.default_language)
+    return f"{own}/{folder}" if own else folder
+
+
+def _own_folder(config: Config, lang: str) -> str:
+    """The folder a new record in `lang` goes below: its own when every
+    language has one; "" when languages share folders and file names say
+    the language (a.kk.md)."""
+    dirs = config.language_dirs()
+    if "" in dirs:
+        return ""
+    return next((folder for folder, code in dirs.items() if code == lang), "")
 
 
 def separator(names: list[str]) -> str:
@@ -44,7 +59,8 @@ def file_name(
     stem = term_slug(slug or title).replace("-", sep)
     if not stem:
         raise KzkbError(f"cannot make a file name of {title!r}", "give one with --slug")
-    return f"{stem}.md" if lang == config.default_language else f"{stem}.{lang}.md"
+    plain = lang == config.default_language or _own_folder(config, lang)
+    return f"{stem}.md" if plain else f"{stem}.{lang}.md"
 
 
 def canonical_terms(config: Config, taxonomy: str, values: list[str]) -> list[str]:

@@ -76,7 +76,7 @@ def new_cmd(
         if taxonomy is not None:
             terms[taxonomy] = new.canonical_terms(config, taxonomy, values)
     paths = [p for p, _, _ in base.index.of_kind(kind)]
-    folder = new.folder_for(config, kind, paths)
+    folder = new.folder_for(config, kind, paths, lang)
     # named as its neighbours are (feminita_kz.md or feminita-kz.md); a
     # translation sits beside the original, with .<lang> before .md (Hugo)
     sep = new.separator([p.rsplit("/", 1)[-1] for p in paths if p.startswith(folder + "/")])
