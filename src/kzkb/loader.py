@@ -13,7 +13,6 @@ import tomllib
 import unicodedata
 from bisect import bisect_right
 from functools import lru_cache
-from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
 
@@ -265,32 +264,83 @@ def _options() -> Any:
     return _MD_OPTIONS
 
 
-class _HrefParser(HTMLParser):
-    """href and src targets of raw HTML, and the ids a #fragment may name."""
-
-    def __init__(self) -> None:
-        super().__init__(convert_charrefs=True)
-        self.found: list[tuple[str, str]] = []
-        self.ids: list[str] = []
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        for name, value in attrs:
-            if name in ("href", "src") and value:
-                self.found.append((tag, value))
-            elif value and (name == "id" or (name == "name" and tag == "a")):
-                self.ids.append(value)
+# Raw HTML is read as a browser's HTML5 tokenizer reads it, in one pass.
+# Not with html.parser: on an unclosed quote or comment it re-reads the rest
+# of the text at every later "<", so that 100 KB of HTML took 30 s.
+_TAG_NAME = re.compile(r"[a-zA-Z][^\t\n\f\r />]*")
+_TAG_GAP = re.compile(r"[\t\n\f\r /]*")
+_ATTR_NAME = re.compile(r"[^\t\n\f\r />][^\t\n\f\r /=>]*[\t\n\f\r ]*(=[\t\n\f\r ]*)?")
+_UNQUOTED = re.compile(r"[^\t\n\f\r >]*")
+_RAW_TEXT_END = {"script": re.compile(r"</script", re.I), "style": re.compile(r"</style", re.I)}
 
 
 def _html_targets(html: str) -> tuple[list[tuple[str, str]], list[str]]:
-    if not any(word in html for word in ("href", "src", "id", "name")):
+    """href and src targets of raw HTML, as (tag, target), and the ids a
+    #fragment may name (id, and name of <a>). Nothing in comments, nor in
+    a tag the text ends inside (as a browser drops it)."""
+    lowered = html if html.islower() else html.lower()  # HTML's names have no case
+    if not any(word in lowered for word in ("href", "src", "id", "name")):
         return [], []
-    parser = _HrefParser()
-    try:
-        parser.feed(html)
-        parser.close()
-    except Exception:  # malformed HTML yields what was parsed so far
-        pass
-    return parser.found, parser.ids
+    from html import unescape
+
+    found: list[tuple[str, str]] = []
+    ids: list[str] = []
+    end = len(html)
+    i = 0
+    while (i := html.find("<", i)) >= 0:
+        if html.startswith("<!--", i):
+            i = html.find("-->", i + 4)
+            if i < 0:
+                break
+            i += 3
+            continue
+        if html[i + 1 : i + 2] in ("!", "?", "/"):  # a declaration, or an end tag
+            i = html.find(">", i + 2)
+            if i < 0:
+                break
+            continue
+        name = _TAG_NAME.match(html, i + 1)
+        if name is None:
+            i += 1
+            continue
+        tag = name.group().lower()
+        i = name.end()
+        attrs: list[tuple[str, str]] = []
+        closed = False
+        while (i := _TAG_GAP.match(html, i).end()) < end:
+            if html[i] == ">":
+                closed = True
+                i += 1
+                break
+            attr = _ATTR_NAME.match(html, i)
+            assert attr is not None  # it matches whatever is not a gap or ">"
+            key = html[i : attr.start(1) if attr.group(1) else attr.end()].rstrip().lower()
+            i = attr.end()
+            value = ""
+            if attr.group(1) is not None:
+                if html[i : i + 1] in ('"', "'"):
+                    close = html.find(html[i], i + 1)
+                    if close < 0:
+                        break  # the text ends inside the value: no tag
+                    value, i = html[i + 1 : close], close + 1
+                else:
+                    unquoted = _UNQUOTED.match(html, i)
+                    assert unquoted is not None
+                    value, i = unquoted.group(), unquoted.end()
+            attrs.append((key, unescape(value) if "&" in value else value))
+        if not closed:
+            break
+        for key, value in attrs:
+            if key in ("href", "src") and value:
+                found.append((tag, value))
+            elif value and (key == "id" or (key == "name" and tag == "a")):
+                ids.append(value)
+        if tag in _RAW_TEXT_END:  # no tags inside <script> and <style>
+            after = _RAW_TEXT_END[tag].search(html, i)
+            if after is None:
+                break
+            i = after.start()
+    return found, ids
 
 
 # Hugo's {{< ref "path#anchor" >}} and relref, in either shortcode notation;
@@ -299,15 +349,22 @@ _REF = re.compile(r"\{\{([<%])\s*(?:rel)?ref\s+(?:path=)?(?:\"([^\"\n]*)\"|`([^`
 
 
 _INLINE_ENDS = frozenset({"Emphasis", "Strong", "Strikethrough", "Superscript", "Subscript"})
-_SHORTCODE = re.compile(r"\{\{[<%].*?[%>]\}\}", re.S)
+_SHORTCODE_OPEN = re.compile(r"\{\{[<%]")
+_SHORTCODE_CLOSE = re.compile(r"[%>]\}\}")
 
 
 class _Positions:
     """Byte offsets of the body (what pulldown-cmark reports) to file line and
-    character column."""
+    character column.
+
+    Linear in the body however many links one line holds: an ASCII body's
+    columns are byte counts, and otherwise each column is counted on from
+    the one asked before it on that line (links come in order) rather than
+    from the line's start, which on a line of 10,000 links is quadratic."""
 
     def __init__(self, body: str, first_line: int) -> None:
         self.data = body.encode("utf-8")
+        self.ascii = len(self.data) == len(body)
         self.first_line = first_line
         self.starts = [0]
         find = self.data.find
@@ -315,12 +372,33 @@ class _Positions:
         while pos >= 0:
             self.starts.append(pos + 1)
             pos = find(b"\n", pos + 1)
+        self._last = (-1, 0, 0)  # row, offset and column of the last answer
 
     def at(self, offset: int) -> tuple[int, int]:
         row = bisect_right(self.starts, offset) - 1
         start = self.starts[row]
-        column = len(self.data[start:offset].decode("utf-8", "replace")) + 1
-        return row + self.first_line, column
+        if self.ascii:
+            return row + self.first_line, offset - start + 1
+        last_row, last_offset, last_column = self._last
+        if row == last_row and offset >= last_offset:
+            start, column = last_offset, last_column
+        else:
+            column = 0
+        column += len(self.data[start:offset].decode("utf-8", "replace"))
+        self._last = (row, offset, column)
+        return row + self.first_line, column + 1
+
+    def byte_offsets(self, body: str, offsets: list[int]) -> list[int]:
+        """Byte offsets of ascending character offsets into `body`."""
+        if self.ascii:
+            return offsets
+        out = []
+        chars = done = 0
+        for offset in offsets:
+            done += len(body[chars:offset].encode("utf-8"))
+            chars = offset
+            out.append(done)
+        return out
 
     def find(self, needle: str, start: int, end: int) -> int:
         """Offset of `needle` within [start, end), the last one (a link's
@@ -410,20 +488,54 @@ def scan_markdown(
     ]
     plain = " ".join("".join(text).split())
     if "{{" in plain:
-        plain = _SHORTCODE.sub(" ", plain)
+        plain = _drop_shortcodes(plain)
     return links, headings, plain, html_ids
+
+
+def _drop_shortcodes(text: str) -> str:
+    """Text without its {{< … >}} and {{% … %}} shortcodes. Not one lazy
+    regular expression (`{{<.*?>}}`): with it every unclosed `{{<` scans to
+    the end of the text, quadratic in a body of many; here the first search
+    for a closing `>}}` that fails ends the work."""
+    out = []
+    done = 0
+    while (opening := _SHORTCODE_OPEN.search(text, done)) is not None:
+        closing = _SHORTCODE_CLOSE.search(text, opening.end())
+        if closing is None:
+            break
+        out += (text[done : opening.start()], " ")
+        done = closing.end()
+    out.append(text[done:])
+    return "".join(out)
 
 
 def _shortcode_refs(body: str, pos: _Positions, code: list[tuple[int, int]]) -> list[Link]:
     """Hugo ref and relref shortcodes outside code, as links of kind "ref"."""
+    matches = list(_REF.finditer(body))
+    if not matches:
+        return []
+    # code ranges sorted and merged, so one bisect tells if an offset is code
+    starts: list[int] = []
+    ends: list[int] = []
+    for start, end in sorted(code):
+        if ends and start <= ends[-1]:
+            ends[-1] = max(ends[-1], end)
+        else:
+            starts.append(start)
+            ends.append(end)
+    chars: list[int] = []
+    for match in matches:
+        quoted = 2 if match.group(2) is not None else 3
+        chars += (match.start(), match.start(quoted))
+    offsets = pos.byte_offsets(body, chars)
     out = []
-    for match in _REF.finditer(body):
-        target = match.group(2) if match.group(2) is not None else match.group(3)
-        offset = len(body[: match.start()].encode("utf-8"))
-        if any(start <= offset < end for start, end in code):
+    for i, match in enumerate(matches):
+        offset, quote = offsets[2 * i], offsets[2 * i + 1]
+        k = bisect_right(starts, offset) - 1
+        if k >= 0 and offset < ends[k]:
             continue
-        quote = match.start(2) if match.group(2) is not None else match.start(3)
-        line, column = pos.at(len(body[:quote].encode("utf-8")))
+        target = match.group(2) if match.group(2) is not None else match.group(3)
+        line, column = pos.at(quote)
         out.append(Link(target, "", line, column, "ref"))
     return out
 
