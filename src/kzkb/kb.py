@@ -291,6 +291,13 @@ class KnowledgeBase:
             candidates = self.index.by_slug(ref)
         if not candidates:
             candidates = self.index.by_title(ref)
+        if not candidates and path.lower().endswith((".md", ".markdown")):
+            unusable = [s for s in self.index.skipped() if s.path == path]
+            if unusable:
+                raise KzkbError(
+                    f"{path} is not indexed: line {unusable[0].line}: {unusable[0].reason}",
+                    "fix the file; `kzkb lint` says more",
+                )
         if not candidates:
             choices = self.index.titles_and_urls()
             names = sorted(

@@ -197,6 +197,12 @@ class _File:
 
 def _read(full: Path, rel: str) -> tuple[bytes, str] | LintFinding:
     data = full.read_bytes()
+    if b"\x00" in data:  # what every other command skips as binary
+        line = data[: data.index(b"\x00")].count(b"\n") + 1
+        return LintFinding(
+            rel, line, "front-matter-syntax", ERROR, "the file holds a NUL byte: binary, not text",
+            "remove the NUL byte, or the file if it is not a record",
+        )  # fmt: skip
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
