@@ -154,14 +154,19 @@ Progress = Callable[[int, int], None]
 
 
 def _encode(value: Any) -> Any:
-    if isinstance(value, dt.date):
+    if isinstance(value, dt.date):  # a datetime too: its text is longer than a date's
         return {"$date": value.isoformat()}
     return str(value)  # anything else YAML can produce is kept as its text
 
 
 def _decode(obj: dict[str, Any]) -> Any:
     if len(obj) == 1 and "$date" in obj:
-        return dt.date.fromisoformat(obj["$date"])
+        text = obj["$date"]
+        # a front-matter mapping may be {"$date": "soon"}: it stays a mapping
+        with contextlib.suppress(TypeError, ValueError):
+            if len(text) == 10:
+                return dt.date.fromisoformat(text)
+            return dt.datetime.fromisoformat(text)
     return obj
 
 

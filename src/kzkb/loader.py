@@ -13,6 +13,7 @@ import tomllib
 import unicodedata
 from bisect import bisect_right
 from functools import lru_cache
+from itertools import chain
 from pathlib import Path
 from typing import Any
 
@@ -55,6 +56,23 @@ SCALAR_FIELDS = frozenset(
 )
 LIST_FIELDS = frozenset({"aliases", "contributor", "contributors", "authors", "keywords"})
 DATE_FIELDS = frozenset({"date", "created", "lastmod", "publishDate", "expiryDate"})
+
+# Bounds on what one file may make the loader build. Front matter nests a few
+# levels and repeats little; a file past these is an accident or an attack,
+# and walking it (normalising it, storing it as JSON) would exhaust the stack,
+# the memory or the patience of whoever indexes the KB.
+MAX_DEPTH = 100
+# values YAML aliases may add to what is written: a "billion laughs" file of
+# 300 bytes expands to 10^9 values otherwise
+ALIAS_BUDGET = 100_000
+# Python turns no int of more digits into text (sys.int_max_str_digits), and
+# storing a record does
+MAX_INT_DIGITS = 4300
+_INT_LIMIT = 10**MAX_INT_DIGITS
+TOO_DEEP = f"front matter nested more than {MAX_DEPTH} levels deep: flatten it"
+LONG_NUMBER = f"a number of more than {MAX_INT_DIGITS} digits: quote it to keep it as text"
+# the reason of a file the loader failed on by a bug of its own (see load_bytes)
+INTERNAL = "kzkb failed on this file"
 
 # opening -> closing curly quote: “…”, ‘…’, „…“ and the Swedish ”…” / ’…’
 _CURLY_PAIRS = {
@@ -114,6 +132,8 @@ def split_front_matter(text: str) -> tuple[dict[str, Any], str, int]:
     # by the newlines the opening boundary swallowed (its \s* eats blank lines).
     opening = handler.FM_BOUNDARY.match(text)
     shift = text[: opening.end()].count("\n") if opening else 0
+    if fmt == "toml" and (long_key := _long_toml_key(fm_text)):
+        raise FrontMatterError(long_key + shift, TOO_DEEP)
     import yaml
 
     try:
@@ -131,7 +151,11 @@ def split_front_matter(text: str) -> tuple[dict[str, Any], str, int]:
         if context.startswith(("while scanning a quoted", "while parsing a flow")):
             mark = getattr(exc, "context_mark", None) or mark
         line = (mark.line + 1 + shift) if mark is not None else 1
-        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+        problem = getattr(exc, "problem", None) or (str(exc).splitlines() or ["?"])[0]
+        if isinstance(exc, yaml_loader().Refused):
+            raise FrontMatterError(line, problem) from None  # valid YAML, but refused
+        if "maximum nesting depth" in problem:  # libyaml's own bound, deeper than ours
+            raise FrontMatterError(line, TOO_DEEP) from None
         raise FrontMatterError(line, f"invalid YAML front matter: {problem}") from None
     except tomllib.TOMLDecodeError as exc:
         m = re.search(r"at line (\d+)", str(exc))
@@ -139,6 +163,11 @@ def split_front_matter(text: str) -> tuple[dict[str, Any], str, int]:
         raise FrontMatterError(line, f"invalid TOML front matter: {exc}") from None
     except json.JSONDecodeError as exc:
         raise FrontMatterError(exc.lineno, f"invalid JSON front matter: {exc.msg}") from None
+    except ValueError as exc:  # tomllib and json: an int of too many digits
+        reason = (
+            LONG_NUMBER if "digits" in str(exc) else f"invalid {fmt.upper()} front matter: {exc}"
+        )
+        raise FrontMatterError(1, reason) from None
     if data is None:
         data = {}
     if not isinstance(data, dict):
@@ -148,17 +177,142 @@ def split_front_matter(text: str) -> tuple[dict[str, Any], str, int]:
     return data, body, body_line
 
 
+# tomllib takes time quadratic in the parts of one dotted key (a.b.c = 1):
+# 30,000 of them, 60 KB, take 25 s. A key of more parts than this nests
+# deeper than MAX_DEPTH anyway.
+_KEY_PARTS = 1000
+_KEY_DOT = re.compile(r"\.[\t ]*[\w\"'-]")
+
+
+def _long_toml_key(text: str) -> int:
+    """The line (from 1) of a dotted key of more than _KEY_PARTS parts, else 0.
+    Counted by dots followed by a key, line by line, only in text with
+    that many dots at all."""
+    if text.count(".") <= _KEY_PARTS:
+        return 0
+    for number, line in enumerate(text.split("\n"), 1):
+        if line.count(".") > _KEY_PARTS and len(_KEY_DOT.findall(line)) > _KEY_PARTS:
+            return number
+    return 0
+
+
 @lru_cache(maxsize=1)
 def yaml_loader() -> type:
     """PyYAML's safe loader (the C one, several times faster on large KBs),
     but a date that is no date (2023-13-45) stays the text it is, for lint
-    to report, instead of failing the whole file."""
+    to report, instead of failing the whole file; a value its type cannot
+    hold (`!!bool maybe`, `0b_`) is a YAML error at its line, not a crash;
+    and a document nested too deeply, holding an alias inside itself, or
+    whose aliases multiply what is written (an alias bomb) is refused before
+    anything is built from it, with the loader's `Refused`, a YAML error."""
     import yaml
+    from yaml.constructor import ConstructorError
 
     base = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-    loader = type("KzkbSafeLoader", (base,), {})
-    loader.add_constructor("tag:yaml.org,2002:timestamp", _timestamp_or_text)
-    return loader
+    refused = type("Refused", (ConstructorError,), {})
+
+    class KzkbSafeLoader(base):  # type: ignore[misc, valid-type]
+        Refused = refused
+
+        def get_single_data(self) -> Any:
+            node = self.get_single_node()
+            if node is None:
+                return None
+            _check_nodes(node, refused)
+            try:
+                return self.construct_document(node)
+            except _CONSTRUCT_ERRORS as exc:
+                raise ConstructorError(None, None, _bad_value(node, exc), node.start_mark) from None
+
+        def construct_object(self, node: Any, deep: bool = False) -> Any:
+            try:
+                return super().construct_object(node, deep)
+            except _CONSTRUCT_ERRORS as exc:
+                raise ConstructorError(None, None, _bad_value(node, exc), node.start_mark) from None
+
+    KzkbSafeLoader.add_constructor("tag:yaml.org,2002:timestamp", _timestamp_or_text)
+    return KzkbSafeLoader
+
+
+# what PyYAML's constructors raise, besides YAML errors, on values like
+# `!!int x`, `!!bool maybe`, `0b_` or an int of 5,000 digits
+_CONSTRUCT_ERRORS = (ValueError, TypeError, KeyError, OverflowError, AttributeError)
+
+
+def _bad_value(node: Any, exc: Exception) -> str:
+    if "digits" in str(exc):
+        return LONG_NUMBER
+    value = node.value if isinstance(node.value, str) else ""
+    shown = value if len(value) <= 40 else value[:40] + "…"
+    kind = str(node.tag).rsplit(":", 1)[-1]
+    return f"{shown!r} is not a valid {kind}: quote it to keep it as text"
+
+
+def _check_nodes(root: Any, refused: type[Exception]) -> None:
+    """Refuse a YAML node graph nothing could walk: nesting deeper than
+    MAX_DEPTH, an alias inside the value it names (a cycle), or aliases that
+    expand it by more than ALIAS_BUDGET values. Aliases share nodes, so this
+    visits each node once and knows each shared node's expanded size."""
+    import yaml
+
+    mapping, scalar = yaml.MappingNode, yaml.ScalarNode
+    if isinstance(root, scalar):
+        return
+
+    def children(node: Any) -> Any:
+        return chain.from_iterable(node.value) if isinstance(node, mapping) else iter(node.value)
+
+    def bomb(node: Any) -> Exception:
+        return refused(
+            None,
+            None,
+            f"YAML aliases expand too far (alias bomb?): more than {ALIAS_BUDGET:,} values"
+            " beyond those written; write the values out instead",
+            node.start_mark,
+        )
+
+    done: dict[int, int] = {}  # id of a node walked -> its expanded size
+    on_path = {id(root)}
+    written = 1  # values as written, each node once
+    # [node, its children still to visit, its expanded size so far]
+    stack: list[list[Any]] = [[root, children(root), 1]]
+    while stack:
+        frame = stack[-1]
+        child = next(frame[1], None)
+        if child is None:
+            stack.pop()
+            key = id(frame[0])
+            on_path.discard(key)
+            done[key] = frame[2]
+            if stack:
+                stack[-1][2] += frame[2]
+                if stack[-1][2] > written + ALIAS_BUDGET:
+                    raise bomb(stack[-1][0])
+            continue
+        key = id(child)
+        size = done.get(key)
+        if size is not None:  # an alias of a node walked already
+            frame[2] += size
+            if frame[2] > written + ALIAS_BUDGET:
+                raise bomb(frame[0])
+        elif isinstance(child, scalar):
+            size = 1 + len(child.value)
+            written += size
+            done[key] = size
+            frame[2] += size
+        elif key in on_path:
+            raise refused(
+                None,
+                None,
+                "a YAML alias inside the value it names (*a within &a): remove the alias",
+                child.start_mark,
+            )
+        elif len(stack) >= MAX_DEPTH:
+            raise refused(None, None, TOO_DEEP, child.start_mark)
+        else:
+            written += 1
+            on_path.add(key)
+            stack.append([child, children(child), 1])
 
 
 def _timestamp_or_text(loader: Any, node: Any) -> Any:
@@ -171,8 +325,23 @@ def _timestamp_or_text(loader: Any, node: Any) -> Any:
 # --- normalisation -----------------------------------------------------------
 
 
+class Unusable(ValueError):
+    """Front matter that parses but that no record can hold; the message is
+    the reason to report."""
+
+
+# JSON's "\ud800" is a lone surrogate, text no file (nor SQLite) can hold
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _storable(value: str) -> str:
+    if value.isascii():
+        return value
+    return _SURROGATE.sub("\ufffd", value)
+
+
 def _clean_str(value: str) -> str:
-    value = unicodedata.normalize("NFC", value).strip()
+    value = unicodedata.normalize("NFC", _storable(value)).strip()
     # Curly quotes typed where YAML wanted straight ones end up in the value.
     if len(value) >= 2 and value[0] in _CURLY_PAIRS and value[-1] == _CURLY_PAIRS[value[0]]:
         inner = value[1:-1]
@@ -182,14 +351,33 @@ def _clean_str(value: str) -> str:
     return value
 
 
-def _clean(value: Any) -> Any:
+def _clean(value: Any, depth: int = 1) -> Any:
+    """A front-matter value as a record holds it: text cleaned, and only
+    what JSON can store (YAML's !!omap pairs and !!set become lists). Raises
+    Unusable past MAX_DEPTH (JSON and TOML front matter have no bound of
+    their own below the interpreter's stack) or for an int too long to write."""
     if isinstance(value, str):
         return _clean_str(value)
-    if isinstance(value, list):
-        return [_clean(v) for v in value if v is not None]
+    if isinstance(value, list | tuple | dict | set | frozenset) and depth > MAX_DEPTH:
+        raise Unusable(TOO_DEEP)
+    if isinstance(value, list | tuple):
+        return [_clean(v, depth + 1) for v in value if v is not None]
     if isinstance(value, dict):
-        return {str(k): _clean(v) for k, v in value.items()}
+        return {_clean_key(k): _clean(v, depth + 1) for k, v in value.items()}
+    if isinstance(value, set | frozenset):
+        # in a fixed order: a set's order changes from run to run
+        return sorted((_clean(v, depth + 1) for v in value if v is not None), key=repr)
+    if isinstance(value, int) and not -_INT_LIMIT < value < _INT_LIMIT:
+        raise Unusable(LONG_NUMBER)
     return value
+
+
+def _clean_key(key: Any) -> str:
+    if isinstance(key, str):
+        return _storable(key)
+    if isinstance(key, int) and not -_INT_LIMIT < key < _INT_LIMIT:
+        raise Unusable(LONG_NUMBER)
+    return str(key)
 
 
 def _as_list(value: Any) -> list[Any]:
@@ -225,12 +413,13 @@ def _as_date(value: Any) -> Any:
 
 
 def normalize_fields(data: dict[str, Any], config: Config) -> dict[str, Any]:
-    """Front matter as every command sees it (see README, "The record format")."""
+    """Front matter as every command sees it (see README, "The record format").
+    Raises Unusable for front matter no record can hold."""
     list_fields = LIST_FIELDS | set(config.taxonomies.values())
     out: dict[str, Any] = {}
     for key, raw in data.items():
-        key = unicodedata.normalize("NFC", str(key))
-        value = _clean(raw)
+        key = unicodedata.normalize("NFC", _clean_key(key))
+        value = _clean(raw, 2)
         if key in list_fields:
             value = [str(v) if not isinstance(v, str) else v for v in _as_list(value)]
         elif key in SCALAR_FIELDS:
@@ -644,9 +833,12 @@ def build_record(relpath: str, text: str, config: Config) -> Record | Skipped:
         raw, body, body_line = split_front_matter(text)
     except FrontMatterError as err:
         return Skipped(relpath, err.line, err.reason)
-    except RecursionError:
-        return Skipped(relpath, 1, "front matter nested too deeply")
-    fields = normalize_fields(raw, config)
+    except RecursionError:  # JSON and TOML nested thousands deep
+        return Skipped(relpath, 1, TOO_DEEP)
+    try:
+        fields = normalize_fields(raw, config)
+    except Unusable as err:
+        return Skipped(relpath, 1, str(err))
     segments, lang = locate(relpath, config)
     if lang is None:
         return Skipped(
@@ -703,11 +895,30 @@ def build_record(relpath: str, text: str, config: Config) -> Record | Skipped:
 
 
 def load_bytes(data: bytes, relpath: str, config: Config) -> Record | Skipped:
-    """A Record from a file's bytes: decoding, then build_record. Pure."""
-    text = _decode(data, relpath)
-    if isinstance(text, Skipped):
+    """A Record from a file's bytes: decoding, then build_record. Pure, and
+    never raises: a file it fails on by a bug of its own is a Skipped too
+    (reason INTERNAL), so one file cannot stop the KB from loading."""
+    try:
+        text = _decode(data, relpath)
+        result = text if isinstance(text, Skipped) else build_record(relpath, text, config)
+    except RecursionError:
+        result = Skipped(relpath, 1, TOO_DEEP)
+    except Exception as exc:
+        result = Skipped(
+            relpath, 1, f"{INTERNAL} ({type(exc).__name__}: {exc}): please report it as a bug"
+        )
+    if isinstance(result, Skipped):
+        return Skipped(result.path, result.line, one_line(result.reason))
+    return result
+
+
+def one_line(text: str) -> str:
+    """A reason as one line of plain text: it is printed as `path:line: reason`
+    and in workflow annotations, where a line break or an escape code from a
+    file (a YAML error quotes the text it stopped at) must not forge a line."""
+    if text.isprintable():
         return text
-    return build_record(relpath, text, config)
+    return "".join(ch if ch.isprintable() or ch == " " else ascii(ch)[1:-1] for ch in text)
 
 
 def load_file(path: Path, relpath: str, config: Config) -> Record | Skipped:
