@@ -287,6 +287,22 @@ def test_kzkb_watch_on_starts_a_watcher_that_answers_the_next_command(make_watch
     wait_for(lambda: watcher_pids(kb.root) == [status["pid"]], "a single watcher", 5)
 
 
+def test_a_settings_change_rebuilds_every_record_while_the_watcher_answers(make_watched):
+    """A changed kzkb.toml rebuilds the index; the watcher's "nothing changed
+    since" must not stand in for the full listing a rebuild needs."""
+    kb = make_watched({**SMALL, "sub/b.kk.md": record("Zorbex (kk)", "Мұрағат.")},
+                      config='languages = ["en"]\n', KZKB_WATCH="on")  # fmt: skip
+    kb.index()
+    kb.wait_running()
+    assert kb.watched_index()["records"] == 4
+    (kb.root / "kzkb.toml").write_text('languages = ["en", "kk"]\n', encoding="utf-8")
+    out = kb.watched_index()
+    assert out["refresh"]["rebuilt"] is True
+    assert out["records"] == 4
+    assert out["by_lang"] == {"en": 3, "kk": 1}
+    assert sorted(kb.titles()) == ["a.md", "sub/b.kk.md", "sub/b.md", "sub/c.md"]
+
+
 def test_auto_mode_does_not_watch_a_small_kb(make_watched):
     kb = make_watched()  # KZKB_WATCH unset, no kzkb.toml
     assert "KZKB_WATCH" not in kb.env

@@ -507,6 +507,9 @@ class Index:
             # read under the lock: another process may have refreshed meanwhile
             if changes is not None and self._meta("fingerprint") != base:
                 changes = None
+            clear = rebuild or self._meta("content_dir") != settings
+            if clear:
+                changes = None  # what changed since the old index is no rebuild's list
             if changes is None and on_disk is None:
                 on_disk = pending.files() if pending is not None else None
                 if on_disk is None:
@@ -514,7 +517,7 @@ class Index:
                     stamp = fingerprint(on_disk)
                     stats.scanned_by = "scan"
                 stats.files = count = len(on_disk)
-            if rebuild or self._meta("content_dir") != settings:
+            if clear:
                 self._clear()
                 stats.rebuilt = True
                 known: dict[str, tuple[int, int]] = {}
