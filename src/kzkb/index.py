@@ -228,25 +228,36 @@ def _prepare(job: tuple[str, str]) -> Prepared:
     full, rel = job
     config = _CONFIG
     assert config is not None
-    from kzkb.fold import fold
-    from kzkb.links import fragment_of, link_key
-    from kzkb.loader import load_bytes
-    from kzkb.search import fts_columns
+    from kzkb.loader import INTERNAL, load_bytes, one_line, read_source
 
-    try:
-        stat = os.stat(full)
-        with open(full, "rb") as handle:
-            data = handle.read()
-    except OSError as exc:
-        return Prepared(rel, 0, 0, b"", skipped=Skipped(rel, 1, f"cannot read: {exc.strerror}"))
-    digest = hashlib.blake2b(data, digest_size=16).digest()
-    result = load_bytes(data, rel, config)
-    prepared = Prepared(rel, stat.st_mtime_ns, stat.st_size, digest)
+    # too big, not a regular file, a link out of the KB, a name no command can
+    # print: reported without a byte read
+    source = read_source(full, rel, str(config.content_dir), config.max_file_size)
+    if source.data is None:
+        assert source.skipped is not None
+        # the reason as the hash: a file skipped for another reason is a change
+        digest = hashlib.blake2b(source.skipped.reason.encode(), digest_size=16).digest()
+        return Prepared(rel, source.mtime_ns, source.size, digest, skipped=source.skipped)
+    digest = hashlib.blake2b(source.data, digest_size=16).digest()
+    result = load_bytes(source.data, rel, config)
+    prepared = Prepared(rel, source.mtime_ns, source.size, digest)
     if isinstance(result, Skipped):
         prepared.skipped = result
         return prepared
-    result.mtime_ns, result.size = stat.st_mtime_ns, stat.st_size
-    record = result
+    result.mtime_ns, result.size = source.mtime_ns, source.size
+    try:
+        return _fill(prepared, result)
+    except Exception as exc:  # a bug must cost one file, not the whole refresh
+        reason = one_line(f"{INTERNAL} ({type(exc).__name__}: {exc}): please report it as a bug")
+        return Prepared(rel, source.mtime_ns, source.size, digest, skipped=Skipped(rel, 1, reason))
+
+
+def _fill(prepared: Prepared, record: Record) -> Prepared:
+    """The rows of a record that loaded."""
+    from kzkb.fold import fold
+    from kzkb.links import fragment_of, link_key
+    from kzkb.search import fts_columns
+
     prepared.row = (
         record.path,
         record.url,

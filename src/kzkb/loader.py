@@ -8,14 +8,16 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import os
 import re
+import stat as stat_
 import tomllib
 import unicodedata
 from bisect import bisect_right
 from functools import lru_cache
 from itertools import chain
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from kzkb.config import Config
 from kzkb.model import Heading, Link, Record, Skipped
@@ -921,16 +923,93 @@ def one_line(text: str) -> str:
     return "".join(ch if ch.isprintable() or ch == " " else ascii(ch)[1:-1] for ch in text)
 
 
-def load_file(path: Path, relpath: str, config: Config) -> Record | Skipped:
+class Source(NamedTuple):
+    """What reading one file of the KB gave: its bytes, or why it was not
+    read; and its mtime and size, as the change scan lists them."""
+
+    data: bytes | None
+    mtime_ns: int
+    size: int
+    skipped: Skipped | None = None
+
+
+def read_source(full: str, relpath: str, content_dir: str, max_size: int) -> Source:
+    """The bytes of a file the change scan listed, read as safely as a file
+    from anyone may be: nothing over `max_size` bytes (from its stat, before
+    a byte is read), nothing but a regular file (a FIFO named x.md would
+    block the read), and through a symbolic link only to a file inside the
+    KB (the scan checked that, but the link may have changed since)."""
+    from kzkb import scan
+
     try:
-        stat = path.stat()
-        data = path.read_bytes()
+        st = os.lstat(full)
+    except (FileNotFoundError, NotADirectoryError):
+        # a name that is not UTF-8 or holds a line break is listed escaped
+        problem = scan.name_problem(content_dir, relpath)
+        if problem is None:
+            return Source(None, 0, 0, Skipped(relpath, 1, "cannot read: the file is gone"))
+        reason, st = problem
+        return Source(None, st.st_mtime_ns, st.st_size, Skipped(relpath, 1, reason))
     except OSError as exc:
-        return Skipped(relpath, 1, f"cannot read: {exc.strerror or exc}")
-    result = load_bytes(data, relpath, config)
+        return Source(None, 0, 0, Skipped(relpath, 1, f"cannot read: {exc.strerror or exc}"))
+    path = full
+    if stat_.S_ISLNK(st.st_mode):
+        path = os.path.realpath(full)
+        if not path.startswith(os.path.realpath(content_dir) + os.sep):
+            reason = "symbolic link to a file outside the KB: not followed"
+            return Source(None, st.st_mtime_ns, st.st_size, Skipped(relpath, 1, reason))
+        try:
+            st = os.stat(path)
+        except OSError as exc:
+            reason = f"symbolic link not followed: {exc.strerror or exc}"
+            return Source(None, st.st_mtime_ns, st.st_size, Skipped(relpath, 1, reason))
+
+    def refuse(st: os.stat_result) -> Skipped | None:
+        if not stat_.S_ISREG(st.st_mode):
+            return Skipped(relpath, 1, "not a regular file (a FIFO, a device?): not read")
+        if st.st_size > max_size:
+            return Skipped(relpath, 1, too_big(st.st_size, max_size))
+        return None
+
+    skipped = refuse(st)
+    if skipped is None:
+        flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOFOLLOW", 0)
+        try:
+            fd = os.open(path, flags | getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_BINARY", 0))
+            with open(fd, "rb") as handle:
+                st = os.fstat(fd)  # the file opened, which may not be the one looked at
+                skipped = refuse(st)
+                if skipped is None:
+                    data = handle.read(max_size + 1)
+                    if len(data) > max_size:  # it grew since
+                        skipped = Skipped(relpath, 1, too_big(len(data), max_size))
+                    else:
+                        return Source(data, st.st_mtime_ns, st.st_size)
+        except OSError as exc:
+            skipped = Skipped(relpath, 1, f"cannot read: {exc.strerror or exc}")
+    return Source(None, st.st_mtime_ns, st.st_size, skipped)
+
+
+def too_big(size: int, limit: int) -> str:
+    return (
+        f"{_megabytes(size)} is more than the {_megabytes(limit)} a record may be: not read"
+        f" (raise [index] max_file_size in kzkb.toml to index it)"
+    )
+
+
+def _megabytes(size: int) -> str:
+    return f"{size / 2**20:.1f} MB" if size >= 2**20 else f"{size:,} bytes"
+
+
+def load_file(path: Path, relpath: str, config: Config) -> Record | Skipped:
+    source = read_source(str(path), relpath, str(config.content_dir), config.max_file_size)
+    if source.data is None:
+        assert source.skipped is not None
+        return source.skipped
+    result = load_bytes(source.data, relpath, config)
     if isinstance(result, Record):
-        result.mtime_ns = stat.st_mtime_ns
-        result.size = stat.st_size
+        result.mtime_ns = source.mtime_ns
+        result.size = source.size
     return result
 
 

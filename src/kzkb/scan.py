@@ -29,12 +29,18 @@ def scan(root: Path | str, symlinks: list[str] | None = None) -> dict[str, tuple
     inside the KB, so a link loop or a link out of the KB cannot pull in
     foreign files. The paths of all links to Markdown files, followed or not,
     are added to `symlinks`.
+
+    A path that is not UTF-8, or holds a line break or another control
+    character, is listed escaped (see name_key): it is then text every
+    command can store and print on one line, and the loader reports the file
+    instead of reading it.
     """
     root_str = str(root)
     folders: list[str] = []
     prefixes: list[str] = []
     items: list[tuple[int, str]] = []  # (folder number, file name)
     linked: list[tuple[str, str]] = []
+    escaped: dict[int, str] = {}  # item number -> its escaped name
     stack = [(root_str, "")]
     while stack:
         folder, prefix = stack.pop()
@@ -50,14 +56,18 @@ def scan(root: Path | str, symlinks: list[str] | None = None) -> dict[str, tuple
                 name = entry.name
                 if name[0] == ".":
                     continue
+                key = name if name.isprintable() else name_key(name)
                 try:
                     # the file type comes with the listing: no stat here
                     if entry.is_dir(follow_symlinks=False):
-                        stack.append((entry.path, f"{prefix}{name}/"))
+                        stack.append((entry.path, f"{prefix}{key}/"))
                     elif name.lower().endswith(MARKDOWN_SUFFIXES):
                         if entry.is_symlink():
-                            linked.append((entry.path, prefix + name))
+                            if key == name:  # an escaped link would not resolve: not followed
+                                linked.append((entry.path, prefix + name))
                         else:
+                            if key != name:
+                                escaped[len(items)] = key
                             items.append((number, name))
                 except OSError:
                     continue
@@ -67,6 +77,11 @@ def scan(root: Path | str, symlinks: list[str] | None = None) -> dict[str, tuple
         for (number, name), st in zip(items, stats, strict=True)
         if st is not None
     }
+    for i, key in escaped.items():
+        number, name = items[i]
+        st = out.pop(prefixes[number] + name, None)
+        if st is not None:
+            out.setdefault(prefixes[number] + key, st)  # a real file of that name wins
     if linked:
         root_real = os.path.realpath(root_str)
         for full, rel in linked:
@@ -169,3 +184,77 @@ def fingerprint(on_disk: dict[str, tuple[int, int]]) -> str:
     refresh merely compares file by file.
     """
     return hashlib.blake2b(marshal.dumps(on_disk), digest_size=16).hexdigest()
+
+
+# --- names no command can show -------------------------------------------------------
+
+
+def _needs_escape(code: int) -> bool:
+    # control characters (C0, DEL, C1), the line and paragraph separators
+    # some editors and str.splitlines break lines at, and surrogates (a name
+    # that is not UTF-8 is decoded with them, and SQLite refuses them)
+    return (
+        code < 0x20 or 0x7F <= code <= 0x9F or code in (0x2028, 0x2029) or 0xD800 <= code < 0xE000
+    )
+
+
+def name_key(name: str) -> str:
+    """A file name as the KB's listing holds it: itself, unless it is not
+    UTF-8 (each byte that is not is written \\xNN) or holds a line break or
+    another control character (\\xNN below 0x80, else \\uNNNN)."""
+    out = []
+    for ch in name:
+        code = ord(ch)
+        if not _needs_escape(code):
+            out.append(ch)
+        elif 0xDC80 <= code <= 0xDCFF:  # os.fsdecode's stand-in for a byte that is not UTF-8
+            out.append(f"\\x{code - 0xDC00:02x}")
+        elif code < 0x80:
+            out.append(f"\\x{code:02x}")
+        else:
+            out.append(f"\\u{code:04x}")
+    return "".join(out)
+
+
+def _unescape(key: str) -> bytes | None:
+    """The path name_key escaped into `key`, as bytes; None if it escapes nothing."""
+    out = bytearray()
+    i = 0
+    escaped = False
+    while i < len(key):
+        ch = key[i]
+        if ch == "\\" and key[i + 1 : i + 2] == "x" and _hex(key[i + 2 : i + 4]):
+            out.append(int(key[i + 2 : i + 4], 16))
+            i += 4
+            escaped = True
+        elif ch == "\\" and key[i + 1 : i + 2] == "u" and _hex(key[i + 2 : i + 6]):
+            out += chr(int(key[i + 2 : i + 6], 16)).encode("utf-8", "surrogatepass")
+            i += 6
+            escaped = True
+        else:
+            out += ch.encode("utf-8", "surrogatepass")
+            i += 1
+    return bytes(out) if escaped else None
+
+
+def _hex(text: str) -> bool:
+    return len(text) in (2, 4) and all(c in "0123456789abcdef" for c in text)
+
+
+def name_problem(root: Path | str, key: str) -> tuple[str, os.stat_result] | None:
+    """Why the file listed as `key` is not read, and its stat, when `key` is
+    the escaped name of a file (see name_key); None when it is not."""
+    raw = _unescape(key)
+    if raw is None:
+        return None
+    try:
+        st = os.lstat(os.path.join(os.fsencode(root), raw))
+    except OSError:
+        return None
+    try:
+        raw.decode("utf-8")
+    except UnicodeDecodeError:
+        reason = "the file name is not UTF-8 (shown with \\x escapes): rename the file"
+    else:
+        reason = "the file name holds a line break or a control character: rename the file"
+    return reason, st

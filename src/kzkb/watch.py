@@ -47,7 +47,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from kzkb.scan import MARKDOWN_SUFFIXES, fingerprint, scan
+from kzkb.scan import MARKDOWN_SUFFIXES, fingerprint, name_key, scan
 
 # From this many files on, a KB is watched unless told otherwise: below it
 # the scan takes less than about 0.1 s.
@@ -387,6 +387,8 @@ class Watch:
                 prefix = self.folders.get(event.wd)
                 if prefix is None:
                     self.whole = True
+                elif not (prefix + name).isprintable() and name_key(prefix + name) != prefix + name:
+                    self.whole = True  # the scan lists such a name escaped: let it
                 else:
                     self.dirty.add(prefix + name)
 
