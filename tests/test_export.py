@@ -695,3 +695,16 @@ def test_csv_rows_read_back_and_match_the_csv_module(cells, end):
         # with \n line ends the csv module leaves a lone \r bare, which
         # spreadsheet programs read as a line break; kzkb quotes it
         assert all(csv_line([c], end).startswith('"') for c in cells if "\r" in c)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text())
+def test_toml_strings_are_written_as_tomli_w_writes_them(text):
+    """Long strings skip tomli-w's per-character escaping (export.toml_string):
+    the bytes must be tomli-w's, and parse back to the text."""
+    import tomli_w
+
+    from kzkb.export import toml_string
+
+    assert f"x = {toml_string(text)}\n" == tomli_w.dumps({"x": text})
+    assert tomllib.loads(f"x = {toml_string(text)}")["x"] == text
