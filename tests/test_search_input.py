@@ -69,3 +69,32 @@ def test_exclusions_alone_are_an_error_not_everything(base):
 def test_filters_alone_list_the_matching_records(base):
     hits = base.search("category:local-ngo")
     assert hits and all("local-ngo" in h.record.terms["category"] for h in hits)
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        [b"show", b"\xff"],
+        [b"search", b"fem\xffinist"],
+        [b"new", b"--title", b"ok\xff", b"--category", b"ingo"],
+        [b"list", b"--category", b"\xfe"],
+        [b"export", b"-o", b"/nonexistent/\xff.json"],
+    ],
+)
+def test_arguments_that_are_not_utf8_are_a_one_line_error(tmp_path, args):
+    """Bytes that are not UTF-8 (a mis-encoded shell, a copied file name)
+    reach Python as lone surrogates, which SQLite and files refuse."""
+    import os
+    import subprocess
+
+    from tests.conftest import kzkb_exe
+
+    env = {**os.environ, "XDG_CACHE_HOME": str(tmp_path)}
+    env.pop("KZKB_KB", None)
+    exe = [os.fsencode(part) for part in kzkb_exe()]
+    result = subprocess.run([*exe, *args, b"--kb", os.fsencode(KB)], capture_output=True,
+                            env=env, timeout=60)  # fmt: skip
+    assert result.returncode == 2
+    err = result.stderr.decode()
+    assert err.count("\n") == 1 and "is not UTF-8 text" in err and "\\xf" in err
+    assert not (tmp_path / "kb").exists()

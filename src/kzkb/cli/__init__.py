@@ -19,6 +19,19 @@ from kzkb.cli.app import app
 
 
 def main() -> None:
+    import sys
+
+    for arg in sys.argv[1:]:
+        # bytes that are not UTF-8 reach Python as lone surrogates, which no
+        # file, index or terminal can take: say so, not a UnicodeEncodeError
+        try:
+            arg.encode("utf-8")
+        except UnicodeEncodeError:
+            from kzkb import views
+
+            shown = arg.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+            views.error(f"argument '{shown}' is not UTF-8 text — give it as UTF-8")
+            sys.exit(2)
     app()
 
 
