@@ -172,6 +172,9 @@ def check_links(body: str, first_line: int, links: list[Link]) -> None:
 @example(b"---\nx: !!omap [a: {2020-01-01: 1}]\n---\n")  # json.dumps: date key
 @example(b'{\n"t": "\\ud800"\n}\n')  # SQLite: surrogates not allowed
 @example(b"---\nt: 2020-01-01T10:00:00Z\n---\n")  # stored, then unreadable
+# found by tests/fuzz_campaign.py (atheris): !!int of nothing, an IndexError
+@example(b"---\n-&<!:\r--&:-,:\r--!::\rnam}^0]:\r!!int :\r<!:\r--!:\r\r--:\r------\n")
+@example(b"---\nx: !!int\n---\n")
 def test_any_bytes_load_or_are_skipped(data: bytes) -> None:
     check_loaded(load_bytes(data, "x.md", CONFIG))
 

@@ -248,8 +248,9 @@ def _yaml_loader_without_anchors() -> type:
 
 
 # what PyYAML's constructors raise, besides YAML errors, on values like
-# `!!int x`, `!!bool maybe`, `0b_` or an int of 5,000 digits
-_CONSTRUCT_ERRORS = (ValueError, TypeError, KeyError, OverflowError, AttributeError)
+# `!!int x`, `!!int` of nothing (IndexError), `!!bool maybe`, `0b_` or an
+# int of 5,000 digits
+_CONSTRUCT_ERRORS = (ValueError, TypeError, LookupError, OverflowError, AttributeError)
 
 
 def _bad_value(node: Any, exc: Exception) -> str:
