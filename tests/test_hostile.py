@@ -614,6 +614,16 @@ def test_ten_thousand_links_are_all_stored(tmp_path: Path) -> None:
         index.close()
 
 
+def test_eighty_thousand_terms_are_kept_once_each(config: Config) -> None:
+    """Each term was looked for in the list of those before it: 30 s."""
+    terms = [f"Term {i}" for i in range(80_000)]
+    text = "---\ntitle: Terms\ntags: [" + ", ".join([*terms, "term-5", "TERM 7"]) + "]\n---\n"
+    record = load_bytes(text.encode(), "terms.md", config)
+    assert isinstance(record, Record)
+    assert record.terms["tag"] == [f"term-{i}" for i in range(80_000)]
+    assert record.term_labels["tag"] == terms
+
+
 @pytest.mark.parametrize(
     "body",
     [

@@ -875,9 +875,11 @@ def build_record(relpath: str, text: str, config: Config) -> Record | Skipped:
         values = [str(v) for v in fields.get(plural, []) if str(v).strip()]
         slugs: list[str] = []
         shown: list[str] = []
+        seen: set[str] = set()  # not `in slugs`: 80,000 terms took 30 s
         for value in values:
             slug_ = term_slug(value)
-            if slug_ and slug_ not in slugs:
+            if slug_ and slug_ not in seen:
+                seen.add(slug_)
                 slugs.append(slug_)
                 shown.append(value)
         terms[singular] = slugs
