@@ -19,6 +19,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import math
+import os
 import re
 import tempfile
 from pathlib import Path
@@ -289,6 +290,21 @@ def test_refs_are_found_as_before(body: str) -> None:
     ]
     pos = _Positions(body, 3)
     assert _shortcode_refs(body, pos, code) == _refs_as_before(body, pos, code)
+
+
+@FAST
+@given(st.binary(max_size=30).map(os.fsdecode) | st.text(max_size=30))
+@example("a\\x41\n.md")  # a backslash in a name that is escaped
+@example("nbsp\u00a0.md")  # not printable, yet nothing to escape
+def test_file_names_are_escaped_only_when_they_must_be_and_read_back(name: str) -> None:
+    from kzkb.scan import _needs_escape, _unescape, name_key
+
+    key = name_key(name)
+    assert not any(_needs_escape(ord(ch)) for ch in key)
+    if any(_needs_escape(ord(ch)) for ch in name):
+        assert _unescape(key) == os.fsencode(name)
+    else:
+        assert key == name
 
 
 @settings(FAST, max_examples=100, suppress_health_check=list(HealthCheck))

@@ -201,11 +201,16 @@ def _needs_escape(code: int) -> bool:
 def name_key(name: str) -> str:
     """A file name as the KB's listing holds it: itself, unless it is not
     UTF-8 (each byte that is not is written \\xNN) or holds a line break or
-    another control character (\\xNN below 0x80, else \\uNNNN)."""
+    another control character (\\xNN below 0x80, else \\uNNNN; and then a
+    backslash is \\x5c, so that the name can be read back)."""
+    if not any(_needs_escape(ord(ch)) for ch in name):
+        return name
     out = []
     for ch in name:
         code = ord(ch)
-        if not _needs_escape(code):
+        if ch == "\\":
+            out.append("\\x5c")
+        elif not _needs_escape(code):
             out.append(ch)
         elif 0xDC80 <= code <= 0xDCFF:  # os.fsdecode's stand-in for a byte that is not UTF-8
             out.append(f"\\x{code - 0xDC00:02x}")
