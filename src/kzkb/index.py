@@ -290,10 +290,58 @@ def _fill(prepared: Prepared, record: Record) -> Prepared:
 # --- the store ---------------------------------------------------------------------------
 
 
-def _connect(path: str) -> sqlite3.Connection:
-    db = sqlite3.connect(path, timeout=60, isolation_level=None, check_same_thread=False)
-    db.execute("PRAGMA busy_timeout = 60000")
+# How long a statement waits for another process's lock before it fails.
+BUSY_TIMEOUT_MS = 60_000
+# Where a command must wait for another to finish writing (see _busy_wait),
+# it asks again every second, so that Ctrl-C can end the wait (SQLite waits
+# inside a statement, where Python's signal handler cannot run), for up to
+# this long in all: a cold index of 100,000 records takes 80 s on two cores.
+WAIT_STEP_MS = 1000
+WRITE_WAIT = 600.0
+
+
+def _connect(path: str, busy_ms: int = BUSY_TIMEOUT_MS) -> sqlite3.Connection:
+    db = sqlite3.connect(
+        path, timeout=busy_ms / 1000, isolation_level=None, check_same_thread=False
+    )
+    db.execute(f"PRAGMA busy_timeout = {busy_ms}")
     return db
+
+
+def _is_busy(exc: BaseException) -> bool:
+    code = getattr(exc, "sqlite_errorcode", 0) & 0xFF
+    return isinstance(exc, sqlite3.OperationalError) and code in (
+        sqlite3.SQLITE_BUSY,
+        sqlite3.SQLITE_LOCKED,
+    )
+
+
+def _is_damage(exc: sqlite3.DatabaseError) -> bool:
+    """Whether SQLite found the file itself bad. Busy, locked, read-only,
+    full say nothing about the file, which another process may be using."""
+    code = getattr(exc, "sqlite_errorcode", 0) & 0xFF
+    return code in (sqlite3.SQLITE_CORRUPT, sqlite3.SQLITE_NOTADB)
+
+
+def _busy_error(name: str) -> KzkbError:
+    return KzkbError(
+        f"the index {name} is busy: another process has kept it locked too long",
+        "let the other kzkb command finish (or stop it), or give another --index",
+    )
+
+
+def _busy_wait(name: str, attempt: Callable[[], Any]) -> Any:
+    """attempt() again, while another process's lock is in its way, for up
+    to WRITE_WAIT; each try should wait at most WAIT_STEP_MS itself."""
+    deadline = time.monotonic() + WRITE_WAIT
+    while True:
+        try:
+            return attempt()
+        except sqlite3.OperationalError as exc:
+            if not _is_busy(exc):
+                raise
+            if time.monotonic() > deadline:
+                raise _busy_error(name) from None
 
 
 def _journal(db: sqlite3.Connection, mode: str) -> bool:
@@ -302,13 +350,14 @@ def _journal(db: sqlite3.Connection, mode: str) -> bool:
     once, briefly, rather than wait as queries do."""
     if db.execute("PRAGMA journal_mode").fetchone()[0] == mode:
         return True
+    waits = db.execute("PRAGMA busy_timeout").fetchone()[0]
     db.execute("PRAGMA busy_timeout = 100")
     try:
         return db.execute(f"PRAGMA journal_mode = {mode}").fetchone()[0] == mode
     except sqlite3.OperationalError:
         return False  # busy: another process has it open; it stays as it is
     finally:
-        db.execute("PRAGMA busy_timeout = 60000")
+        db.execute(f"PRAGMA busy_timeout = {waits}")
 
 
 class _Batch:
@@ -397,43 +446,69 @@ class Index:
         be replaced. Elsewhere only an empty file or a kzkb index is.
         """
         name = str(path)
-        if name != ":memory:":
-            Path(name).parent.mkdir(parents=True, exist_ok=True)
-            _check_ownership(name, owned)
+        if name == ":memory:":
+            db = _connect(name)
+            cls._initialise(db, name)
+            return cls(db, name)
+        Path(name).parent.mkdir(parents=True, exist_ok=True)
+        _check_ownership(name, owned)
         try:
-            db = _connect(name)
-            version = db.execute("PRAGMA user_version").fetchone()[0]
-            if version == SCHEMA_VERSION:
-                if name != ":memory:":
-                    # while a first fill runs in rollback mode (see refresh),
-                    # this fails; the filler switches to WAL when it is done
-                    _journal(db, "wal")
-                db.execute("PRAGMA synchronous = NORMAL")
-                db.execute("SELECT count(*) FROM files").fetchone()
-                return cls(db, name)
-            if version != 0:  # another schema: start again
-                db.close()
-                _remove_db(name)
-                db = _connect(name)
-            cls._initialise(db, name)
-        except sqlite3.DatabaseError:
-            if name == ":memory:":
-                raise
-            # a damaged kzkb index: it is a cache of the KB, so rebuild it
-            with contextlib.suppress(Exception):
-                db.close()
-            _remove_db(name)
-            db = _connect(name)
-            cls._initialise(db, name)
+            # another process may be writing it, as long as a cold index takes
+            db = _busy_wait(name, lambda: cls._open_file(name))
+        except sqlite3.Error as exc:
+            raise KzkbError(
+                f"cannot use the index {name}: {exc}",
+                "pass --index PATH (or set KZKB_INDEX) to a writable place",
+            ) from None
+        db.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
         return cls(db, name)
 
     @classmethod
+    def _open_file(cls, name: str) -> sqlite3.Connection:
+        """One try at Index.open: fails busy if another process's lock is in
+        the way, and then leaves the file as it found it."""
+        db = _connect(name, WAIT_STEP_MS)
+        try:
+            version = db.execute("PRAGMA user_version").fetchone()[0]
+            if version == SCHEMA_VERSION:
+                # while a first fill runs in rollback mode (see refresh),
+                # this fails; the filler switches to WAL when it is done
+                _journal(db, "wal")
+                db.execute("PRAGMA synchronous = NORMAL")
+                db.execute("SELECT count(*) FROM files").fetchone()
+                return db
+            if version != 0:  # another schema: start again
+                db.close()
+                _remove_db(name)
+                db = _connect(name, WAIT_STEP_MS)
+            cls._initialise(db, name)
+            return db
+        except sqlite3.DatabaseError as exc:
+            with contextlib.suppress(Exception):
+                db.close()
+            # Only a file SQLite cannot read is damaged. Busy or locked means
+            # another process is using it: removing it then would take the
+            # index, and that process's journal, from under it.
+            if not _is_damage(exc):
+                raise
+        # a damaged kzkb index: it is a cache of the KB, so rebuild it
+        _remove_db(name)
+        db = _connect(name, WAIT_STEP_MS)
+        try:
+            cls._initialise(db, name)
+        except BaseException:
+            db.close()
+            raise
+        return db
+
+    @classmethod
     def _initialise(cls, db: sqlite3.Connection, name: str) -> None:
-        # stamp the header before WAL mode, so the mark is in the file itself
-        # at once rather than in the log until a checkpoint
+        # A new file keeps its rollback journal: the first fill needs one
+        # (see refresh) and switches to WAL when it is done. A switch here
+        # would race another process starting at the same moment: SQLite
+        # does not wait for a journal-mode change, it fails at once if
+        # another connection holds the write lock.
         db.execute(f"PRAGMA application_id = {APPLICATION_ID}")
-        if name != ":memory:":
-            db.execute("PRAGMA journal_mode = WAL")
         db.execute("PRAGMA synchronous = NORMAL")
         cls._create(db)
 
@@ -452,7 +527,8 @@ class Index:
             db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
             db.execute("COMMIT")
         except BaseException:
-            db.execute("ROLLBACK")
+            if db.in_transaction:
+                db.execute("ROLLBACK")
             raise
 
     def close(self) -> None:
@@ -513,7 +589,7 @@ class Index:
             and db.execute("SELECT 1 FROM files LIMIT 1").fetchone() is None
             and _journal(db, "delete")
         )
-        db.execute("BEGIN IMMEDIATE")  # one writer at a time; readers go on
+        self._begin_write()
         try:
             # read under the lock: another process may have refreshed meanwhile
             if changes is not None and self._meta("fingerprint") != base:
@@ -609,13 +685,28 @@ class Index:
             self._set_meta("skipped", str(stats.skipped))
             db.execute("COMMIT")
         except BaseException:
-            db.execute("ROLLBACK")
+            # SQLite has rolled back by itself after some errors (a full disk)
+            if db.in_transaction:
+                db.execute("ROLLBACK")
             raise
         finally:
             if first_fill:
                 _journal(db, "wal")
         stats.seconds = time.perf_counter() - started
         return stats
+
+    def _begin_write(self) -> None:
+        """BEGIN IMMEDIATE: one writer at a time, while readers go on. The
+        wait for another's write is asked a second at a time: see WAIT_STEP_MS."""
+        db = self.db
+        if self.path == ":memory:":
+            db.execute("BEGIN IMMEDIATE")
+            return
+        db.execute(f"PRAGMA busy_timeout = {WAIT_STEP_MS}")
+        try:
+            _busy_wait(self.path, lambda: db.execute("BEGIN IMMEDIATE"))
+        finally:
+            db.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
 
     def stamp(self) -> str | None:
         """The fingerprint of the files the index was last refreshed from: it
