@@ -437,16 +437,21 @@ def write_sqlite(records: Iterable[Record], path: str, config: Config, body: boo
 
 
 @contextlib.contextmanager
-def atomic_path(target: Path, force: bool) -> Iterator[str]:
+def atomic_path(
+    target: Path,
+    force: bool,
+    exists_hint: str = "add --force to replace it, or choose another -o",
+) -> Iterator[str]:
     """A temporary path beside `target`, renamed over it when the block ends
-    without error, and removed otherwise."""
+    without error, and removed otherwise. Without `force`, a file that
+    appears at `target` meanwhile is not replaced either."""
     if target.is_symlink():
         raise KzkbError(
             f"{target} is a symbolic link; kzkb writes only to the file named",
             "give the real path with -o",
         )
     if target.exists() and not force:
-        raise KzkbError(f"{target} exists", "add --force to replace it, or choose another -o")
+        raise KzkbError(f"{target} exists", exists_hint)
     if target.is_dir():
         raise KzkbError(f"{target} is a folder", "give a file name with -o")
     folder = target.parent if str(target.parent) else Path(".")
@@ -467,11 +472,29 @@ def atomic_path(target: Path, force: bool) -> Iterator[str]:
         yield temp
         with open(temp, "rb+") as handle:
             os.fsync(handle.fileno())
-        os.replace(temp, target)
+        if force:
+            os.replace(temp, target)
+        else:
+            _publish_new(temp, target, exists_hint)
     except BaseException:
         with contextlib.suppress(OSError):
             os.unlink(temp)
         raise
+
+
+def _publish_new(temp: str, target: Path, exists_hint: str) -> None:
+    """Give temp the name `target` only if no file has taken it since the
+    check (another kzkb new, a second export): a hard link fails on a name
+    that exists, where a rename would replace the file."""
+    try:
+        os.link(temp, target)
+    except FileExistsError:
+        raise KzkbError(f"{target} exists", exists_hint) from None
+    except OSError:  # a file system without hard links (FAT, some network ones)
+        os.replace(temp, target)
+        return
+    with contextlib.suppress(OSError):  # the file is in place: a stray name is harmless
+        os.unlink(temp)
 
 
 # --- in parallel ---------------------------------------------------------------------------

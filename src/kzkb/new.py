@@ -120,12 +120,30 @@ def render(
     return "\n".join(lines)
 
 
-def write_new(target: Path, text: str) -> None:
-    """Write a new file atomically; an existing one is never replaced."""
+NEVER_OVERWRITES = "kzkb new never overwrites: choose another --slug"
+
+
+def write_new(target: Path, text: str, root: Path) -> None:
+    """Write a new file atomically inside the KB folder `root`; an existing
+    one is never replaced, even one another process creates meanwhile."""
     from kzkb.export import atomic_path
 
     if target.exists() or target.is_symlink():
-        raise KzkbError(f"{target} exists", "kzkb new never overwrites: choose another --slug")
+        raise KzkbError(f"{target} exists", NEVER_OVERWRITES)
+    _inside(root, target.parent)
     target.parent.mkdir(parents=True, exist_ok=True)
-    with atomic_path(target, force=False) as temp:
+    with atomic_path(target, force=False, exists_hint=NEVER_OVERWRITES) as temp:
         Path(temp).write_text(text, encoding="utf-8")
+
+
+def _inside(root: Path, folder: Path) -> None:
+    """Refuse a folder that a symbolic link takes out of the KB: the record
+    would land elsewhere, where no command of this KB would see it."""
+    real_root = root.resolve()
+    real = folder.resolve()  # through every link on the way, dangling ones too
+    if real != real_root and real_root not in real.parents:
+        raise KzkbError(
+            f"{folder} leads out of the KB through a symbolic link (to {real});"
+            " kzkb new writes only inside the KB",
+            "replace the link with a folder, or move the folder into the KB",
+        )

@@ -82,6 +82,6 @@ def new_cmd(
     sep = new.separator([p.rsplit("/", 1)[-1] for p in paths if p.startswith(folder + "/")])
     rel = f"{folder}/{new.file_name(title, lang, config, slug, sep)}"
     text = new.render(config, title, description=description, terms=terms, url=url)
-    new.write_new(config.content_dir / rel, text)
+    new.write_new(config.content_dir / rel, text, config.content_dir)
     views.note(f"created {rel}")
     print(config.content_dir / rel)
