@@ -775,10 +775,32 @@ def fix(
         if new != text:
             changes[rel] = (text, new, rules)
     if write:
-        from kzkb.export import atomic_path
-
-        for rel, (_, new, _) in changes.items():
-            target = config.content_dir / rel
-            with atomic_path(target, force=True) as temp:
-                Path(temp).write_bytes(new.encode("utf-8"))
+        for rel in list(changes):
+            old, new, _ = changes[rel]
+            if not _replace(config.content_dir / rel, old.encode("utf-8"), new.encode("utf-8")):
+                del changes[rel]
     return changes
+
+
+class _Changed(Exception):
+    """The file is no longer what lint read."""
+
+
+def _replace(target: Path, old: bytes, new: bytes) -> bool:
+    """Write a repair atomically (beside the file, then renamed over it),
+    unless the file changed since it was read: an editor's save or a git
+    checkout meanwhile is kept, not overwritten by a repair of what was
+    there before, and the next --fix repairs it. False if not written."""
+    from kzkb.export import atomic_path
+
+    try:
+        with atomic_path(target, force=True) as temp:
+            Path(temp).write_bytes(new)
+            # as late as it can be: only a save in this very moment is lost
+            if target.read_bytes() != old:
+                raise _Changed
+    except (_Changed, FileNotFoundError):
+        return False  # edited, or deleted: a deleted record is not brought back
+    except KzkbError:
+        return False  # it became a symbolic link, or its folder went
+    return True
