@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import sqlite3
 import subprocess
 import threading
@@ -158,6 +159,58 @@ def test_an_edit_during_a_rebuild_is_seen_by_the_search_after(env, tmp_path):
     data = index_json(run_kzkb(env, "index", *opts, "-f", "json"))
     assert data["records"] == MEDIUM
     assert integrity(db) == "ok"
+
+
+def has_open(pid: int, path: Path) -> bool:
+    """Whether process `pid` has `path` open (Linux /proc)."""
+    try:
+        fds = os.listdir(f"/proc/{pid}/fd")
+    except OSError:
+        return False
+    for fd in fds:
+        try:
+            if os.readlink(f"/proc/{pid}/fd/{fd}") == str(path):
+                return True
+        except OSError:
+            continue
+    return False
+
+
+def test_ctrl_c_ends_the_wait_for_another_writer(env, tmp_path):
+    """A command waiting for another process's write lock ends on Ctrl-C
+    at once, with one line, while the other still holds the lock (SQLite
+    waits inside a statement, where Python cannot act on the signal)."""
+    kb = write_big_kb(tmp_path / "kb", 20)
+    db = tmp_path / "index" / "kb.sqlite"
+    db.parent.mkdir()
+    opts = ("--kb", str(kb), "--index", str(db))
+    assert run_kzkb(env, "index", *opts).returncode == 0
+    (kb / "sources" / "r0003.md").write_text("---\ntitle: Edited\n---\n\nNew.\n", "utf-8")
+    holder = sqlite3.connect(db, isolation_level=None)
+    holder.execute("BEGIN IMMEDIATE")
+    try:
+        proc = subprocess.Popen(
+            [*kzkb_exe(), "index", *opts],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+            text=True,
+            env=env,
+            start_new_session=True,
+        )
+        # started up, opened the index; a moment later it waits for the lock
+        while proc.poll() is None and not has_open(proc.pid, db):
+            threading.Event().wait(0.01)
+        threading.Event().wait(1.0)
+        assert proc.poll() is None, proc.communicate()
+        os.killpg(proc.pid, signal.SIGINT)
+        _, err = proc.communicate(timeout=30)
+        assert holder.in_transaction  # the lock was never let go
+    finally:
+        holder.execute("ROLLBACK")
+        holder.close()
+    assert proc.returncode == 130, err
+    assert err.strip().splitlines() == ["kzkb: error: interrupted"], err
+    assert index_json(run_kzkb(env, "index", *opts, "-f", "json"))["records"] == 20
 
 
 # --- every interleaving of two first opens -------------------------------------------
