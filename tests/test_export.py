@@ -708,3 +708,38 @@ def test_toml_strings_are_written_as_tomli_w_writes_them(text):
 
     assert f"x = {toml_string(text)}\n" == tomli_w.dumps({"x": text})
     assert tomllib.loads(f"x = {toml_string(text)}")["x"] == text
+
+
+@pytest.mark.parametrize("parallel", [False, True])
+@pytest.mark.parametrize("fmt", ["jsonl", "csv", "sqlite"])
+def test_a_refresh_committed_during_the_export_leaves_no_file(
+    run, messy, tmp_path, monkeypatch, parallel, fmt
+):
+    """Another kzkb may refresh the index between the choice of records and
+    their reading; the export then says so and writes nothing, rather than a
+    file silently short of those records."""
+    import sqlite3
+
+    import kzkb.export
+    from kzkb.kb import KnowledgeBase
+
+    if parallel:
+        monkeypatch.setattr(kzkb.export, "PARALLEL_FROM", 1)
+        monkeypatch.setattr(kzkb.export, "SLICE", 2)
+    chosen = KnowledgeBase.stored
+
+    def stored_then_refreshed(self, filters=None):
+        records = chosen(self, filters)
+        other = sqlite3.connect(self.index.path)  # the other process's commit
+        other.execute("DELETE FROM record_data WHERE id = ?", (records.ids[1],))
+        other.commit()
+        other.close()
+        return records
+
+    monkeypatch.setattr(KnowledgeBase, "stored", stored_then_refreshed)
+    target = tmp_path / f"out.{fmt}"
+    result = run("export", "--kb", str(messy), "--index", str(tmp_path / "i.db"), "-o", str(target))
+    assert result.exit_code == 2
+    assert "the index changed while exporting" in result.output
+    assert not target.exists()
+    assert not list(tmp_path.glob(".out.*"))  # nor a temporary file left behind

@@ -57,9 +57,22 @@ class Stored:
     def __iter__(self) -> Iterator[Record]:
         from kzkb.index import record_from_json
 
+        count = 0
         for start in range(0, len(self.ids), 256):
             for data in self.index.data_of(self.ids[start : start + 256]):
+                count += 1
                 yield record_from_json(data)
+        if count != len(self.ids):
+            raise changed_meanwhile()
+
+
+def changed_meanwhile() -> KzkbError:
+    """Records chosen, then gone: another kzkb refreshed the index during the
+    export. Better no file than one that silently lacks them."""
+    return KzkbError(
+        "the index changed while exporting (another kzkb command refreshed it)",
+        "run the export again",
+    )
 
 
 def format_for(path: str | os.PathLike[str]) -> str:
@@ -504,13 +517,15 @@ _JOB: dict[str, Any] = {}  # what the workers encode; set before they fork
 
 def _encode_slice(ids: list[int]) -> tuple[bytes, int]:
     """One slice of records, encoded as the parent writes them (see _parallel)."""
-    import sqlite3
 
     from kzkb.index import record_from_json
 
     job = _JOB
     if "db" not in job:
-        job["db"] = sqlite3.connect(job["index_path"])
+        from kzkb.index import _connect
+
+        # waits out a writer's checkpoint as the parent's connection does
+        job["db"] = _connect(job["index_path"])
     marks = ",".join("?" * len(ids))
     found = dict(job["db"].execute(f"SELECT id, data FROM record_data WHERE id IN ({marks})", ids))
     rows = [
@@ -573,6 +588,8 @@ def _parallel(
             else:
                 out.write(text)
             count += n
+    if count != len(stored.ids):
+        raise changed_meanwhile()
     if fmt == "json":
         out.write(b"\n ]}\n" if count else b"]}\n")
     out.flush()
