@@ -174,6 +174,29 @@ def test_skipped_files_are_one_line_each_on_stderr(hostile_kb: Path, cli: Cli, t
         assert EXPECTED_SKIPS[path][1] in reason
 
 
+def test_lint_reports_every_file_the_index_skips(hostile_kb: Path, cli: Cli) -> None:
+    """lint reads files as the index does: each hostile file is one error at
+    its line, never a crash (a name with a newline, one that is not UTF-8, a
+    25 MB file, a FIFO), and nothing out of the KB is read."""
+    done = cli("lint", "--kb", str(hostile_kb), "--format", "json")
+    assert done.returncode == 1, done.stderr
+    assert "Traceback" not in done.stderr and "internal error" not in done.stderr
+    found = json.loads(done.stdout)["findings"]
+    errors = {
+        f["file"].removeprefix(f"{hostile_kb}/"): f
+        for f in found
+        if f["severity"] == "error" and f["rule"] in ("front-matter-syntax", "unreadable")
+    }
+    for path, (line, _) in EXPECTED_SKIPS.items():
+        if path in ("empty.md", "blank.md"):
+            continue  # an empty file is lint's empty-body warning, not an error
+        assert path in errors, path
+        assert errors[path]["line"] == line, (path, errors[path])
+    assert errors["big.md"]["rule"] == "unreadable"
+    assert "max_file_size" in errors["big.md"]["message"]
+    assert "Secret Quillfeather" not in done.stdout
+
+
 def test_check_links_on_a_record_of_ten_thousand_links(hostile_kb: Path, cli: Cli, tmp_path):
     done = cli(
         "check-links", "--kb", str(hostile_kb), "--index", str(tmp_path / "i.sqlite"), "-f", "json"

@@ -1127,3 +1127,20 @@ def test_stats_table_has_every_chart(run, kb, tmp_path):
         "█",
     ):
         assert text in result.stdout, text
+
+
+def test_toml_and_json_front_matter_are_checked_as_the_index_reads_them(run, kb):
+    """Hugo reads +++ TOML and { JSON } front matter too: valid ones are not
+    "no front matter"; broken ones are a syntax error at their line; a
+    missing required field is still one."""
+    root = kb(
+        {
+            f"{S}toml.md": "+++\ntitle = 'KazFem'\ndescription = 'd'\n+++\n\nBody.\n",
+            f"{S}json.md": '{\n"title": "Feminita",\n"description": "d"\n}\n\nBody.\n',
+            f"{S}untitled.md": "+++\ndescription = 'd'\n+++\n\nBody.\n",
+            f"{S}broken.md": "+++\ntitle = 'x'\ndate = \n+++\n\nBody.\n",
+        }
+    )
+    _, data = lint_json(run, root)
+    got = {(f["file"].split("/")[-1], f["line"], f["rule"]) for f in data["findings"]}
+    assert got == {("untitled.md", 1, "required-field"), ("broken.md", 3, "front-matter-syntax")}

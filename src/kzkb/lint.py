@@ -14,7 +14,9 @@ two), and a second run finds nothing more to repair.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
+import os
 import re
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
@@ -32,6 +34,7 @@ RULES: dict[str, tuple[str, str]] = {
     "bom": (WARNING, "a byte-order mark before the front matter"),
     "escaped-front-matter": (ERROR, "front matter escaped by a Markdown converter"),
     "front-matter-syntax": (ERROR, "front matter that does not parse"),
+    "unreadable": (ERROR, "a file no command reads: too large, not a file, its name, no access"),
     "curly-quotes": (WARNING, "curly quotes where YAML wants straight ones"),
     "field-type": (ERROR, "a field of the wrong shape (a list for one value, or the reverse)"),
     "invalid-date": (ERROR, "a date that is not YYYY-MM-DD"),
@@ -195,8 +198,22 @@ class _File:
     odd: bool = False
 
 
-def _read(full: Path, rel: str) -> tuple[bytes, str] | LintFinding:
-    data = full.read_bytes()
+def _read(config: Config, rel: str) -> tuple[bytes, str] | LintFinding:
+    """A file's bytes and text, read as every command reads it (the size
+    limit, regular files only, no link out of the KB, escaped names); what
+    stops the others stops lint with a finding."""
+    from kzkb.loader import read_source
+
+    content = str(config.content_dir)
+    source = read_source(os.path.join(content, rel), rel, content, config.max_file_size)
+    if source.data is None:
+        skipped = source.skipped
+        reason = skipped.reason if skipped is not None else "cannot read the file"
+        return LintFinding(
+            rel, skipped.line if skipped is not None else 1, "unreadable", ERROR, reason,
+            "rename, shrink or make it readable; until then no command serves it",
+        )  # fmt: skip
+    data = source.data
     if b"\x00" in data:  # what every other command skips as binary
         line = data[: data.index(b"\x00")].count(b"\n") + 1
         return LintFinding(
@@ -245,9 +262,10 @@ def _parse(rel: str, text: str) -> tuple[_File, LintFinding | None]:
         node = yaml.compose(source, Loader=yaml_loader())
         data = yaml.load(source, Loader=yaml_loader())
     except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        line = mark.line + 2 if mark is not None else 1
-        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+        from kzkb.loader import yaml_problem
+
+        row, problem = yaml_problem(exc)
+        line = row + 2 if row is not None else 1
         return f, LintFinding(
             rel, line, "front-matter-syntax", ERROR, f"invalid YAML: {problem}",
             "fix the YAML there (quote values holding ': ' or '#')",
@@ -308,6 +326,24 @@ def check_file(
         add(syntax.line, syntax.rule, syntax.message, syntax.fix)
         return f, out
     if f.fm_start < 0:
+        first = text.lstrip("\ufeff").split("\n", 1)[0].rstrip()
+        if first == "{" or re.fullmatch(r"\+{3,}", first):
+            # TOML or JSON front matter: checked as the index parses it; the
+            # line-by-line rules below read YAML only
+            from kzkb.loader import TOO_DEEP, FrontMatterError, split_front_matter
+
+            try:
+                data, _, _ = split_front_matter(text.lstrip("\ufeff"))
+            except FrontMatterError as err:
+                add(err.line, "front-matter-syntax", err.reason, "fix the front matter there")
+                return f, out
+            except RecursionError:
+                add(1, "front-matter-syntax", TOO_DEEP, "flatten the front matter")
+                return f, out
+            for key in options.required:
+                if _empty(data.get(key)):
+                    add(1, "required-field", f"{key} is missing or empty", f"add {key}")
+            return f, out
         add(1, "required-field", "the file has no front matter", "start it with --- and a title")
         return f, out
     for i in range(f.fm_start + 1, f.fm_end):
@@ -556,9 +592,11 @@ def lint(config: Config, paths: list[str], options: LintOptions | None = None) -
     report = LintReport(files=len(paths))
     parsed: list[_File] = []
     for rel in paths:
-        read = _read(config.content_dir / rel, rel)
+        read = _read(config, rel)
         if isinstance(read, LintFinding):
-            report.findings.append(read)
+            severity = options.severity[read.rule]
+            if severity != OFF:
+                report.findings.append(dataclasses.replace(read, severity=severity))
             continue
         f, findings = check_file(rel, read[1], config, options)
         report.findings += findings
@@ -735,7 +773,7 @@ def fix(
     texts: dict[str, str] = {}
     parsed: list[_File] = []
     for rel in paths:
-        read = _read(config.content_dir / rel, rel)
+        read = _read(config, rel)
         if isinstance(read, LintFinding):
             continue
         texts[rel] = read[1]

@@ -147,14 +147,8 @@ def split_front_matter(text: str) -> tuple[dict[str, Any], str, int]:
         else:
             data = json.loads(fm_text)
     except yaml.YAMLError as exc:
-        # An unclosed quote or bracket is reported where it was opened (the
-        # context), not where the text ran out.
-        context = str(getattr(exc, "context", "") or "")
-        mark = getattr(exc, "problem_mark", None)
-        if context.startswith(("while scanning a quoted", "while parsing a flow")):
-            mark = getattr(exc, "context_mark", None) or mark
-        line = (mark.line + 1 + shift) if mark is not None else 1
-        problem = getattr(exc, "problem", None) or (str(exc).splitlines() or ["?"])[0]
+        row, problem = yaml_problem(exc)
+        line = row + 1 + shift if row is not None else 1
         if isinstance(exc, yaml_loader().Refused):
             raise FrontMatterError(line, problem) from None  # valid YAML, but refused
         if "maximum nesting depth" in problem:  # libyaml's own bound, deeper than ours
@@ -197,6 +191,18 @@ def _long_toml_key(text: str) -> int:
         if line.count(".") > _KEY_PARTS and len(_KEY_DOT.findall(line)) > _KEY_PARTS:
             return number
     return 0
+
+
+def yaml_problem(exc: Exception) -> tuple[int | None, str]:
+    """(0-based line, problem) of a YAML error, as lint and the index both
+    report it: an unclosed quote or bracket where it was opened (the
+    context), not where the text ran out."""
+    context = str(getattr(exc, "context", "") or "")
+    mark = getattr(exc, "problem_mark", None)
+    if context.startswith(("while scanning a quoted", "while parsing a flow")):
+        mark = getattr(exc, "context_mark", None) or mark
+    problem = getattr(exc, "problem", None) or (str(exc).splitlines() or ["?"])[0]
+    return (mark.line if mark is not None else None), str(problem)
 
 
 @lru_cache(maxsize=1)
