@@ -685,3 +685,25 @@ def test_raw_html_targets_and_ids(html: str, targets, ids) -> None:
     from kzkb.loader import _html_targets
 
     assert _html_targets(html) == (targets, ids)
+
+
+def test_large_records_are_written_as_they_come_and_all_kept(tmp_path: Path, monkeypatch):
+    """The index writer holds at most _Batch.BYTES of record text before it
+    writes (large records would otherwise pile up by the gigabyte); writing
+    after every record must keep every one of them, links and terms too."""
+    import kzkb.index
+
+    monkeypatch.setattr(kzkb.index._Batch, "BYTES", 1)
+    root = tmp_path / "kb"
+    (root / "sources").mkdir(parents=True)
+    for i in range(12):
+        body = f"[next](/sources/r{(i + 1) % 12}/) " + "word " * 20_000
+        (root / "sources" / f"r{i}.md").write_text(
+            f"---\ntitle: Record {i}\ntags: [t{i % 3}]\n---\n\n{body}\n", "utf-8"
+        )
+    index = Index.open(tmp_path / "i.sqlite")
+    stats = index.refresh(load_config(root))
+    assert stats.added == 12
+    assert index.count() == 12
+    assert sorted(index.used_slugs("tag")) == ["t0", "t1", "t2"]
+    assert index.db.execute("SELECT count(*) FROM links").fetchone()[0] == 12

@@ -365,16 +365,21 @@ class _Batch:
     the writer's time goes to SQLite, not to a Python call per row."""
 
     SIZE = 256
+    # and at most this many bytes of record text held: 256 records of up to
+    # 10 MB each (the size limit) would otherwise be gigabytes waiting
+    BYTES = 32 * 2**20
 
     def __init__(self, db: sqlite3.Connection) -> None:
         self.db = db
         self.items: list[Prepared] = []
+        self.held = 0
         self.next_id: int = db.execute("SELECT coalesce(max(id), 0) + 1 FROM records").fetchone()[0]
         self.count_keys = True  # False when link_keys is recounted at the end
 
     def add(self, prepared: Prepared) -> None:
         self.items.append(prepared)
-        if len(self.items) >= self.SIZE:
+        self.held += len(prepared.data)
+        if len(self.items) >= self.SIZE or self.held >= self.BYTES:
             self.flush()
 
     def flush(self) -> None:
@@ -397,6 +402,7 @@ class _Batch:
             anchors += [(rid, a) for a in p.anchors or ()]
             fts.append((rid, *(p.fts or ("", "", "", ""))))
         self.items.clear()
+        self.held = 0
         db = self.db
         db.executemany("INSERT INTO files VALUES (?, ?, ?, ?, ?, ?)", files)
         db.executemany(
