@@ -30,7 +30,6 @@ import os
 import random
 import shutil
 import signal
-import sqlite3
 import subprocess
 import time
 from collections.abc import Callable
@@ -40,6 +39,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import kzkb_exe
+from tests.test_concurrency import integrity
 from tests.test_index_persistence import clean_env, run_kzkb
 
 N = 300
@@ -183,14 +183,6 @@ def landed(kills: list[bool], points: list[Point]) -> None:
 
 
 # --- the index -----------------------------------------------------------------------------
-
-
-def integrity(db: Path) -> str:
-    con = sqlite3.connect(db)
-    try:
-        return con.execute("PRAGMA integrity_check").fetchone()[0]
-    finally:
-        con.close()
 
 
 def listed(env: dict[str, str], kb: Path, db: Path) -> list[dict]:
