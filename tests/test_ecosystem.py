@@ -226,6 +226,11 @@ def test_completion_offers_the_kb_s_own_terms(small_kb, tmp_path):
         "feminism",
         "feminist-media",
     ]
+    assert complete(f"kzkb list --kb {kb} --index {idx} --term co") == ["countries:"]
+    assert sorted(complete(f"kzkb list --kb {kb} --index {idx} --term countries:k")) == [
+        "countries:kazakhstan",
+        "countries:kyrgyzstan",
+    ]
     assert complete(f"kzkb list --kb {kb} --index {idx} --lang k") == ["kk"]
     assert complete(f"kzkb list --kb {kb} --index {idx} --kind s") == ["source"]
     assert complete(f"kzkb terms --kb {kb} --index {idx} co") == ["countries"]

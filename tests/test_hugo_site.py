@@ -444,3 +444,25 @@ def test_new_writes_into_the_language_s_own_folder(run, site):
         "kk/sources/sources/kazfem.md": ("kk", "/kk/sources/sources/kazfem/"),
         "en/sources/sources/kazfem.md": ("en", "/sources/sources/kazfem/"),
     }
+
+
+def test_a_file_in_a_language_s_folder_is_served_below_its_prefix(run, site):
+    (site / "content" / "kk" / "files").mkdir(parents=True)
+    (site / "content" / "kk" / "files" / "report.pdf").write_bytes(b"%PDF-1.4\n")
+    (site / "static" / "img").mkdir(parents=True)
+    (site / "static" / "img" / "logo.png").write_bytes(b"\x89PNG")
+    write(
+        site,
+        {
+            "content/kk/guides/files.md": record(
+                "Файлдар", "[report](/kk/files/report.pdf) [logo](/img/logo.png)"
+            ),
+            "content/en/guides/files.md": record(
+                "Files", "[report](/files/report.pdf) [logo](/img/logo.png)"
+            ),
+        },
+    )
+    _, found = findings(run, site)
+    # the English site has no /files/report.pdf: only the Kazakh folder holds it
+    errors = [f for f in found if f["file"].endswith("files.md") and f["severity"] == "error"]
+    assert {f["target"] for f in errors} == {"/files/report.pdf"}

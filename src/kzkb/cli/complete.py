@@ -47,6 +47,15 @@ def terms_of(taxonomy: str) -> Callable[[Any, str], Choices]:
     return complete
 
 
+def any_term(ctx: Any, incomplete: str) -> Choices:
+    """--term TAXONOMY:TERM: the taxonomies first, then that one's terms."""
+    name, colon, rest = incomplete.partition(":")
+    if not colon:
+        return [(f"{plural}:", singular) for plural, singular in taxonomies(ctx, name)]
+    found = terms_of(name)(ctx, rest)
+    return [(f"{name}:{slug}", label) for slug, label in found]
+
+
 def taxonomies(ctx: Any, incomplete: str) -> Choices:
     try:
         from kzkb.config import open_config

@@ -65,6 +65,7 @@ TermOption = Annotated[
         "--term",
         metavar="TAXONOMY:TERM",
         help="Only records with this term of any taxonomy (topics:health).",
+        autocompletion=complete.any_term,
     ),
 ]
 LangOption = Annotated[
