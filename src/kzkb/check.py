@@ -671,7 +671,7 @@ def _missing_translations(kb: KnowledgeBase) -> list[LinkFinding]:
     config = kb.config
     if len(config.languages) < 2:
         return []
-    from kzkb.loader import translation_paths
+    from kzkb.loader import new_translation_path, translation_paths
 
     # (path, url, lang, translation paths, language, translation URL)
     wanted: list[tuple[str, str, str, list[str], str, str]] = []
@@ -699,34 +699,10 @@ def _missing_translations(kb: KnowledgeBase) -> list[LinkFinding]:
                 url,
                 WARNING,
                 f"guide has no {other!r} translation",
-                f"add {_translation_path(path, lang, other, config)}",
+                f"add {new_translation_path(path, lang, other, config)}",
             )
         )
     return out
-
-
-def _join(folder: str, path: str) -> str:
-    return f"{folder}/{path}" if folder else path
-
-
-def _translation_path(path: str, lang: str, other: str, config: Any) -> str:
-    """Where the `other` translation of a record goes: in that language's
-    folder when the record is in its own language's (kk/guides/a.md ->
-    guides/a.md), else beside it with the language in its name (a.kk.md)."""
-    home, inner = config.split_path(path)
-    folders, _, name = inner.rpartition("/")
-    stem, dot, ext = name.rpartition(".")
-    if stem.endswith(f".{lang}"):
-        stem = stem[: -len(lang) - 1]
-    bare = _join(folders, f"{stem}{dot}{ext}")
-    dirs = config.language_dirs()
-    if len(inner) < len(path):  # the record lives in a language's own folder
-        for folder, code in dirs.items():
-            if code == other:
-                return _join(folder, bare)
-    beside = path[: len(path) - len(inner)] + folders
-    new = f"{stem}{dot}{ext}" if home == other else f"{stem}.{other}{dot}{ext}"
-    return _join(beside.strip("/"), new)
 
 
 # --- external links ------------------------------------------------------------------------

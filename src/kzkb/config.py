@@ -90,7 +90,6 @@ class Config:
     default_in_subdir: bool = False  # Hugo's defaultContentLanguageInSubdir
     # Hugo's permalinks by kind (page, section, taxonomy, term): section -> pattern
     permalinks: dict[str, dict[str, str]] = field(default_factory=dict)
-    hugo_files: list[Path] = field(default_factory=list)  # the Hugo configuration read
 
     @property
     def default_language(self) -> str:
@@ -132,15 +131,6 @@ class Config:
             return None, relpath
         folder, lang = best
         return lang, relpath[len(folder) + 1 :] if folder else relpath
-
-    def folder_of(self, lang: str) -> str | None:
-        """The folder holding a language's records when it has one of its
-        own ("kk"), "" when they live beside the others, None if nowhere."""
-        dirs = self.language_dirs()
-        own = [folder for folder, code in dirs.items() if code == lang and folder]
-        if own:
-            return own[0]
-        return "" if dirs.get("") == lang or "" in dirs else None
 
     def taxonomy_url(self, plural: str) -> str:
         """The path of a taxonomy's list page, less the language prefix."""
@@ -308,9 +298,10 @@ def _read_settings(file: Path) -> dict[str, Any]:
         try:
             data = yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
         except yaml.YAMLError as exc:
-            mark = getattr(exc, "problem_mark", None)
-            line = mark.line + 1 if mark is not None else 1
-            problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+            from kzkb.loader import yaml_problem  # loaded only for a broken file
+
+            row, problem = yaml_problem(exc)
+            line = row + 1 if row is not None else 1
             raise KzkbError(
                 f"{file}:{line}: invalid YAML: {problem}", "fix the syntax there"
             ) from None
@@ -439,7 +430,6 @@ def load_config(root: Path) -> Config:
         data.update(own)  # kzkb's own settings win over what Hugo's imply
     cfg = parse_config(root, data, file or hugo_files[0])
     cfg.config_file = file
-    cfg.hugo_files = hugo_files
     if hugo_files and cfg.lang_dirs is None:
         # Hugo reads a kk/ folder as a section of the default language;
         # only a language's own contentDir gives its records its language

@@ -567,7 +567,7 @@ class Index:
         stats.files = count
         if (
             not rebuild
-            and self._meta("content_dir") == settings
+            and self._meta("parse_key") == settings
             and self._meta("fingerprint") == stamp
         ):
             # the same files with the same mtimes and sizes as last time
@@ -600,7 +600,7 @@ class Index:
             # read under the lock: another process may have refreshed meanwhile
             if changes is not None and self._meta("fingerprint") != base:
                 changes = None
-            clear = rebuild or self._meta("content_dir") != settings
+            clear = rebuild or self._meta("parse_key") != settings
             if clear:
                 changes = None  # what changed since the old index is no rebuild's list
             if changes is None and on_disk is None:
@@ -676,7 +676,7 @@ class Index:
                     "INSERT INTO link_keys SELECT key, count(*), count(*) - sum(self) FROM links"
                     " WHERE key IS NOT NULL GROUP BY key"
                 )
-            self._set_meta("content_dir", settings)
+            self._set_meta("parse_key", settings)
             self._set_meta("fingerprint", stamp)
             if changes is None:
                 # the whole listing, for the next refresh that has to compare
@@ -722,8 +722,7 @@ class Index:
     def filled(self, config: Config) -> bool:
         """Whether a refresh of this KB's folder has completed here before."""
         return (
-            self._meta("content_dir") == config.parse_key()
-            and self._meta("fingerprint") is not None
+            self._meta("parse_key") == config.parse_key() and self._meta("fingerprint") is not None
         )
 
     def _prepare_all(self, jobs: list[tuple[str, str]]) -> Iterator[Prepared]:

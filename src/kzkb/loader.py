@@ -789,13 +789,32 @@ def translation_paths(relpath: str, config: Config, other: str) -> list[str]:
     logical = "/".join(locate(relpath, config)[0])
     ext = relpath.rpartition(".")[2]
     dirs = config.language_dirs()
-
-    def join(folder: str, path: str) -> str:
-        return f"{folder}/{path}" if folder else path
-
-    paths = [join(folder, f"{logical}.{other}.{ext}") for folder in dirs]
-    paths += [join(folder, f"{logical}.{ext}") for folder, code in dirs.items() if code == other]
+    paths = [_join(folder, f"{logical}.{other}.{ext}") for folder in dirs]
+    paths += [_join(folder, f"{logical}.{ext}") for folder, code in dirs.items() if code == other]
     return paths
+
+
+def new_translation_path(relpath: str, lang: str, other: str, config: Config) -> str:
+    """Where the `other` translation of a record goes: in that language's
+    folder when the record is in its own language's (kk/guides/a.md ->
+    guides/a.md), else beside it with the language in its name (a.kk.md)."""
+    home, inner = config.split_path(relpath)
+    folders, _, name = inner.rpartition("/")
+    stem, dot, ext = name.rpartition(".")
+    if stem.endswith(f".{lang}"):
+        stem = stem[: -len(lang) - 1]
+    bare = _join(folders, f"{stem}{dot}{ext}")
+    if len(inner) < len(relpath):  # the record lives in a language's own folder
+        for folder, code in config.language_dirs().items():
+            if code == other:
+                return _join(folder, bare)
+    beside = relpath[: len(relpath) - len(inner)] + folders
+    new = f"{stem}{dot}{ext}" if home == other else f"{stem}.{other}{dot}{ext}"
+    return _join(beside.strip("/"), new)
+
+
+def _join(folder: str, path: str) -> str:
+    return f"{folder}/{path}" if folder else path
 
 
 def record_url(
