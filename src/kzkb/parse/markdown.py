@@ -186,7 +186,7 @@ def _html_links(
     """Add the links and ids of raw HTML given as (text, body start, body end)
     pieces, read as one text. pulldown-cmark gives an HTML block one line at
     a time, and a browser reads a tag or a comment across lines: read line
-    by line, `<a class="x"\n href="/missing/">` held no link."""
+    by line, an <a> whose href stood on the line after its name gave no link."""
     html = pieces[0][0] if len(pieces) == 1 else "".join(piece for piece, _, _ in pieces)
     found, more = scan_html(html)
     ids += more
