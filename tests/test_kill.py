@@ -535,6 +535,7 @@ def test_lint_fix_keeps_an_edit_saved_while_it_ran(small, monkeypatch):
     its repair: the edit stays; the repair is not reported as made."""
     from kzkb import lint
     from kzkb.config import open_config
+    from kzkb.lint import repair  # fix() calls the fixed_text bound there
 
     edited = '---\ntitle: "Alpha, edited"\ndescription: “Curly, still.”\n---\n\nNew body.\n'
     real = lint.fixed_text
@@ -544,12 +545,12 @@ def test_lint_fix_keeps_an_edit_saved_while_it_ran(small, monkeypatch):
             (small / rel).write_text(edited, "utf-8")  # the user saves, meanwhile
         return real(rel, text, *args)
 
-    monkeypatch.setattr(lint, "fixed_text", fixed_text)
+    monkeypatch.setattr(repair, "fixed_text", fixed_text)
     config = open_config(small)
     changes = lint.fix(config, ["sources/a.md", "sources/b.md"])
     assert (small / "sources/a.md").read_text("utf-8") == edited
     assert "sources/a.md" not in changes
-    monkeypatch.setattr(lint, "fixed_text", real)
+    monkeypatch.setattr(repair, "fixed_text", real)
     assert "sources/a.md" in lint.fix(config, ["sources/a.md", "sources/b.md"])
     assert "Curly, still." in (small / "sources/a.md").read_text("utf-8")
 

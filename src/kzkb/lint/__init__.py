@@ -1,0 +1,24 @@
+"""lint: the defects hand-edited KBs collect, found and (where safe) repaired.
+
+Lint reads each file as written, not as the loader normalises it: the loader
+forgives `title: ["X"]` and curly quotes so that every command still works,
+and lint is where they are reported. Rules and their ids are in RULES; the
+KB's kzkb.toml may change a rule's severity, the fields required, each
+field's type, and the near-duplicate threshold ([lint], see README).
+
+Repairs (`--fix`) are edits of front-matter lines only, each made only when
+its outcome is certain, and a second run finds nothing more to repair.
+
+findings: rules, severities, a finding, a report · options: [lint] of kzkb.toml ·
+read: one file read and parsed with its lines · rules: the rules of one file ·
+across: the rules across the KB · edits: the text each repair writes ·
+repair: --fix over the KB, written atomically · run: lint over the KB.
+"""
+
+from kzkb.lint.across import _nearest, canonical_spelling, check_duplicates, check_terms  # noqa: F401
+from kzkb.lint.edits import fixed_text  # noqa: F401
+from kzkb.lint.findings import ERROR, FIXABLE, OFF, RULES, WARNING, LintFinding, LintReport  # noqa: F401
+from kzkb.lint.options import LintOptions  # noqa: F401
+from kzkb.lint.repair import fix  # noqa: F401
+from kzkb.lint.rules import check_file  # noqa: F401
+from kzkb.lint.run import lint  # noqa: F401

@@ -1,0 +1,168 @@
+"""The rules across the KB: one term spelled several ways, terms outside the
+vocabulary, records that look like the same organisation."""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from typing import Any
+from urllib.parse import urlsplit
+
+from kzkb.config import Config
+from kzkb.lint.findings import OFF, LintFinding
+from kzkb.lint.options import LintOptions
+from kzkb.lint.read import _Field, _File
+from kzkb.lint.rules import _split_name
+from kzkb.urls import term_slug
+
+
+def _terms(files: list[_File], config: Config) -> dict[str, list[tuple[_File, _Field, str]]]:
+    """taxonomy -> (file, field, term as spelled) of every term of every file."""
+    out: dict[str, list[tuple[_File, _Field, str]]] = defaultdict(list)
+    for f in files:
+        for singular, plural in config.taxonomies.items():
+            fld = f.fields.get(plural)
+            if fld is None:
+                continue
+            values = fld.value if isinstance(fld.value, list) else [fld.value]
+            for value in values:
+                if isinstance(value, str) and value.strip():
+                    out[singular].append((f, fld, value.strip()))
+    return out
+
+
+def check_terms(files: list[_File], config: Config, options: LintOptions) -> list[LintFinding]:
+    out: list[LintFinding] = []
+    for taxonomy, uses in _terms(files, config).items():
+        vocab = config.vocabulary.get(taxonomy)
+        spellings: dict[str, Counter[str]] = defaultdict(Counter)
+        for _, _, value in uses:
+            spellings[term_slug(value)][value] += 1
+        for f, fld, value in uses:
+            slug = term_slug(value)
+            if vocab and slug not in vocab and options.severity["unknown-term"] != OFF:
+                near = _nearest(slug, list(vocab))
+                out.append(LintFinding(
+                    f.path, fld.line, "unknown-term", options.severity["unknown-term"],
+                    f"{fld.key}: {value!r} is not a {taxonomy} of kzkb.toml",
+                    f"did you mean {vocab[near].slug!r}?" if near else
+                    f"use one of {', '.join(sorted(vocab))}, or add it to [[terms.{taxonomy}]]",
+                ))  # fmt: skip
+                continue
+            forms = spellings[slug]
+            canonical = canonical_spelling(
+                forms, vocab.get(slug).slug if vocab and slug in vocab else None
+            )
+            if len(forms) > 1 and value != canonical and options.severity["term-spelling"] != OFF:
+                others = ", ".join(repr(s) for s in sorted(forms) if s != value)
+                out.append(LintFinding(
+                    f.path, fld.line, "term-spelling", options.severity["term-spelling"],
+                    f"{fld.key}: {value!r} is also written {others} in the KB",
+                    f"write {canonical!r} everywhere (--fix)", True,
+                ))  # fmt: skip
+    return out
+
+
+def canonical_spelling(forms: Counter[str], vocabulary_slug: str | None) -> str:
+    """The spelling a term's other spellings are repaired to: the vocabulary's
+    slug when the KB writes it, else the commonest (ties: alphabetical)."""
+    if vocabulary_slug is not None and vocabulary_slug in forms:
+        return vocabulary_slug
+    return min(forms, key=lambda s: (-forms[s], s))
+
+
+def canonical_spellings(files: list[_File], config: Config) -> dict[tuple[str, str], str]:
+    """(taxonomy field, slug) -> the spelling --fix writes, for every term
+    the KB spells more than one way (outside the vocabulary: left alone)."""
+    canonical: dict[tuple[str, str], str] = {}
+    for taxonomy, uses in _terms(files, config).items():
+        plural = config.taxonomies[taxonomy]
+        vocab = config.vocabulary.get(taxonomy) or {}
+        forms: dict[str, Counter[str]] = defaultdict(Counter)
+        for _, _, value in uses:
+            forms[term_slug(value)][value] += 1
+        for slug, spelled in forms.items():
+            if len(spelled) > 1 and (not vocab or slug in vocab):
+                canonical[(plural, slug)] = canonical_spelling(
+                    spelled, vocab[slug].slug if slug in vocab else None
+                )
+    return canonical
+
+
+def _nearest(slug: str, choices: list[str]) -> str:
+    from rapidfuzz import fuzz, process
+
+    found = process.extractOne(slug, choices, scorer=fuzz.ratio, score_cutoff=60)
+    return found[0] if found else ""
+
+
+def check_duplicates(files: list[_File], config: Config, options: LintOptions) -> list[LintFinding]:
+    """Pairs of records with the same web address, or titles this close. Titles
+    are compared within blocks of the same first folded letters, so the work
+    stays near-linear at 100,000 records."""
+    severity = options.severity["near-duplicate"]
+    if severity == OFF:
+        return []
+    from rapidfuzz import fuzz
+
+    from kzkb.fold import fold
+
+    out: list[LintFinding] = []
+    seen: set[tuple[str, str]] = set()
+
+    def pair(a: _File, b: _File, why: str) -> None:
+        key = (a.path, b.path) if a.path < b.path else (b.path, a.path)
+        if key in seen:
+            return
+        seen.add(key)
+        first, second = (a, b) if a.path < b.path else (b, a)
+        line = first.fields["title"].line if "title" in first.fields else 1
+        out.append(LintFinding(
+            first.path, line, "near-duplicate", severity,
+            f"looks like the same record as {second.path} ({why})",
+            "merge them into one and list the other's address in aliases",
+        ))  # fmt: skip
+
+    by_site: dict[tuple[str, str], list[_File]] = defaultdict(list)
+    blocks: dict[tuple[str, str], list[tuple[str, _File]]] = defaultdict(list)
+    for f in files:
+        name = f.path.rsplit("/", 1)[-1]
+        if _split_name(name, config)[1] or name in ("_index.md", "index.md"):
+            continue  # translations and section pages share titles by design
+        # a report and the organisation that wrote it share a site: compare
+        # records of one kind (sources with sources)
+        kind = _kind_of(f.path, config)
+        url = f.fields.get("url")
+        site = _site(url.value) if url else ""
+        if site:
+            by_site[(kind, site)].append(f)
+        title = f.fields.get("title")
+        if title and isinstance(title.value, str) and title.value.strip():
+            folded = " ".join(fold(title.value).split())
+            blocks[(kind, folded[:3])].append((folded, f))
+    for (_, site), group in by_site.items():
+        for other in group[1:]:
+            pair(group[0], other, f"both at {site}")
+    for block in blocks.values():
+        for i, (title_a, a) in enumerate(block):
+            for title_b, b in block[i + 1 :]:
+                score = fuzz.token_sort_ratio(title_a, title_b)
+                if score >= options.duplicate_threshold:
+                    pair(a, b, f"titles {score:.0f}% alike")
+    return out
+
+
+def _site(value: Any) -> str:
+    """A web address without scheme, www., query or final slash: two records
+    with the same one describe the same site."""
+    if not isinstance(value, str) or "://" not in value:
+        return ""
+    parts = urlsplit(value.strip())
+    host = (parts.hostname or "").lower().removeprefix("www.")
+    return host + parts.path.rstrip("/").lower() if host else ""
+
+
+def _kind_of(path: str, config: Config) -> str:
+    from kzkb.loader import locate
+
+    segments, _ = locate(path, config)
+    return config.kinds.get(segments[0], "page") if len(segments) > 1 else "page"

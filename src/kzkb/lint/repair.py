@@ -1,0 +1,91 @@
+"""--fix: the repairs of every file decided together (a term is spelled alike
+across the KB), each written atomically, none over an edit made meanwhile."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from kzkb.config import Config
+from kzkb.lint.across import canonical_spellings
+from kzkb.lint.edits import _unescape, fixed_text
+from kzkb.lint.findings import LintFinding
+from kzkb.lint.options import LintOptions
+from kzkb.lint.read import _escaped, _File, _parse, _read
+from kzkb.model import KzkbError
+
+
+def fix(
+    config: Config,
+    paths: list[str],
+    options: LintOptions | None = None,
+    *,
+    write: bool = True,
+    only: set[str] | None = None,
+) -> dict[str, tuple[str, str, list[str]]]:
+    """Repair what is safe to repair; {path: (old text, new text, rules)} of
+    every file that changes. With write, each is replaced atomically.
+
+    All `paths` decide how a term is spelled; only those in `only` (if
+    given) are repaired."""
+    options = options or LintOptions.from_config(config)
+    texts: dict[str, str] = {}
+    parsed: list[_File] = []
+    for rel in paths:
+        read = _read(config, rel)
+        if isinstance(read, LintFinding):
+            continue
+        texts[rel] = read[1]
+        text = read[1]
+        f, _ = _parse(rel, text)
+        if f.fm_start < 0 and _escaped(f):
+            f, _ = _parse(rel, "\n".join(_unescape(f.lines)))
+        parsed.append(f)
+    canonical = canonical_spellings(parsed, config)
+    changes: dict[str, tuple[str, str, list[str]]] = {}
+    for rel, text in texts.items():
+        if only is not None and rel not in only:
+            continue
+        if (config.content_dir / rel).is_symlink():
+            continue  # never written through: its target is repaired under its own name
+        # a repair can make another possible (a term is respelled once its
+        # field is a list): repeat until nothing changes, so that a second
+        # --fix has nothing left to do
+        new, rules = text, []
+        for _ in range(4):
+            again, more = fixed_text(rel, new, config, options, canonical)
+            if again == new:
+                break
+            new = again
+            rules += [r for r in more if r not in rules]
+        if new != text:
+            changes[rel] = (text, new, rules)
+    if write:
+        for rel in list(changes):
+            old, new, _ = changes[rel]
+            if not _replace(config.content_dir / rel, old.encode("utf-8"), new.encode("utf-8")):
+                del changes[rel]
+    return changes
+
+
+class _Changed(Exception):
+    """The file is no longer what lint read."""
+
+
+def _replace(target: Path, old: bytes, new: bytes) -> bool:
+    """Write a repair atomically (beside the file, then renamed over it),
+    unless the file changed since it was read: an editor's save or a git
+    checkout meanwhile is kept, not overwritten by a repair of what was
+    there before, and the next --fix repairs it. False if not written."""
+    from kzkb.export import atomic_path
+
+    try:
+        with atomic_path(target, force=True) as temp:
+            Path(temp).write_bytes(new)
+            # as late as it can be: only a save in this very moment is lost
+            if target.read_bytes() != old:
+                raise _Changed
+    except (_Changed, FileNotFoundError):
+        return False  # edited, or deleted: a deleted record is not brought back
+    except KzkbError:
+        return False  # it became a symbolic link, or its folder went
+    return True
