@@ -4,6 +4,7 @@ never be stale, and a failed scan must only cost time."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import sys
@@ -12,8 +13,9 @@ from pathlib import Path
 
 import pytest
 
-from kzkb import prescan
+from kzkb.config import open_config
 from kzkb.kb import KnowledgeBase
+from kzkb.listing import prescan
 from tests.test_index_persistence import hits_of, later, record
 
 pytestmark = pytest.mark.skipif(not hasattr(os, "fork"), reason="prescan forks")
@@ -37,6 +39,49 @@ def test_no_scan_for_help_version_or_unknown_commands():
     for argv in (["--version"], ["search", "--help"], ["frobnicate"], []):
         prescan.start(argv)
         assert prescan._pending is None, argv
+
+
+# every command that refreshes the index before it answers: stats and new were once left out
+REFRESHING = ["check-links", "export", "index", "list", "new", "search", "show", "stats", "terms"]
+
+
+@pytest.mark.parametrize("command", REFRESHING)
+def test_every_command_that_refreshes_the_index_starts_the_scan(command, kb_path, monkeypatch):
+    monkeypatch.setenv("KZKB_WATCH", "off")  # a forked scan, whatever watchers run
+    prescan.start([command, "--kb", str(kb_path)])
+    pending = prescan.take(open_config(str(kb_path)).content_dir)
+    assert isinstance(pending, prescan.Pending), command
+    try:
+        assert pending.source == "scan"
+        header = pending.header()
+        assert header is not None and header.count > 0
+        assert pending.changes_since(header.stamp) is None  # a scan knows no earlier listing
+    finally:
+        pending.close()
+        with contextlib.suppress(ChildProcessError):
+            os.waitpid(pending.pid, 0)
+
+
+def test_the_prescanned_commands_are_those_the_cli_registers_that_refresh():
+    """prescan runs before the command line is imported, so it names the
+    commands itself: they must be exactly the registered commands whose
+    module opens a KB (and so refreshes its index)."""
+    import inspect
+
+    import typer.main
+
+    import kzkb.cli  # noqa: F401 - registers the commands
+    from kzkb.cli.app import app
+
+    refreshing = set()
+    for info in app.registered_commands:
+        assert info.callback is not None
+        name = info.name or typer.main.get_command_name(info.callback.__name__)
+        source = inspect.getsource(inspect.getmodule(info.callback))
+        if "open_kb(" in source or "KnowledgeBase.open(" in source:
+            refreshing.add(name)
+    assert refreshing == set(REFRESHING)
+    assert refreshing == prescan.INDEX_COMMANDS
 
 
 def test_a_scan_is_taken_once_and_only_for_its_own_folder(kb_path, tmp_path):

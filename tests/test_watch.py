@@ -39,8 +39,10 @@ from typing import Any
 
 import pytest
 
-from kzkb import prescan, watch
+from kzkb import watch
 from kzkb.config import open_config
+from kzkb.kb import KnowledgeBase
+from kzkb.listing import prescan
 from kzkb.scan import scan
 from tests.conftest import ROOT, kzkb_exe
 from tests.test_index_persistence import hits_of, later, record
@@ -68,7 +70,7 @@ def wait_for(condition: Callable[[], Any], what: str, timeout: float = 10.0) -> 
 
 
 def watcher_pids(root: Path) -> list[int]:
-    """Live `python -m kzkb.watch ROOT SOCKET` processes of this KB folder, from
+    """Live `python -m kzkb.listing.daemon ROOT SOCKET` processes of this KB folder, from
     /proc (a zombie has an empty command line, so it does not count)."""
     want = os.path.realpath(root)
     found = []
@@ -80,8 +82,8 @@ def watcher_pids(root: Path) -> list[int]:
         except OSError:
             continue
         args = [a.decode("utf-8", "replace") for a in raw.split(b"\0") if a]
-        if "kzkb.watch" in args:
-            i = args.index("kzkb.watch")
+        if "kzkb.listing.daemon" in args:
+            i = args.index("kzkb.listing.daemon")
             if len(args) > i + 1 and os.path.realpath(args[i + 1]) == want:
                 found.append(int(entry.name))
     return found
@@ -316,16 +318,21 @@ def test_auto_mode_does_not_watch_a_small_kb(make_watched):
     assert status["running"] is False and status["setting"] == "auto"
 
 
-def test_auto_mode_watches_a_kb_of_watch_from_files(run, make_watched, monkeypatch):
-    """In-process, with the threshold lowered to the KB's size."""
+def test_auto_mode_watches_a_kb_of_watch_from_files(make_watched, monkeypatch):
+    """In-process, with the threshold lowered to the KB's size; as the command
+    line does after a refresh (cli.app.keep_watching)."""
     kb = make_watched()
     monkeypatch.delenv("KZKB_WATCH", raising=False)
     monkeypatch.setenv("XDG_CACHE_HOME", str(kb.cache))
-    monkeypatch.setattr(watch, "WATCH_FROM", 4)
-    assert run("index", "--kb", str(kb.root)).exit_code == 0
+
+    def refresh_and_keep_watching() -> bool:
+        base = KnowledgeBase.open(kb.root)
+        return watch.start(base.config, base.last_refresh.files, watch_from=4)
+
+    assert refresh_and_keep_watching() is False
     assert watcher_pids(kb.root) == []  # 3 files < 4
     (kb.root / "d.md").write_text(record("Vexadrom Collective", "New."), "utf-8")
-    assert run("index", "--kb", str(kb.root)).exit_code == 0
+    assert refresh_and_keep_watching() is True
     wait_for(lambda: watch.running(open_config(kb.root)), "the watcher of a 4-file KB")
     assert kb.watched_index()["refresh"]["files"] == 4
 
@@ -846,16 +853,20 @@ def test_watch_folder_rename_rescans_and_still_equals_a_scan(tree):
     }  # fmt: skip
 
 
-def test_watch_forgets_listings_older_than_its_history(tree, monkeypatch):
-    root, w = tree
-    monkeypatch.setattr(watch, "HISTORY", 3)
-    stamps = []
-    for i in range(6):
-        stamps.append(w.stamp)
-        (root / "a.md").write_text("x" * (i + 10))
+def test_watch_forgets_listings_older_than_its_history(tree):
+    root, _ = tree
+    w = watch.Watch(str(root), history=3)
+    try:
         sync(w)
-    assert w.changes(stamps[0], w.generation, w.files) is None
-    assert w.changes(stamps[-1], w.generation, w.files) == {"a.md": w.files["a.md"]}
+        stamps = []
+        for i in range(6):
+            stamps.append(w.stamp)
+            (root / "a.md").write_text("x" * (i + 10))
+            sync(w)
+        assert w.changes(stamps[0], w.generation, w.files) is None
+        assert w.changes(stamps[-1], w.generation, w.files) == {"a.md": w.files["a.md"]}
+    finally:
+        w.inotify.close()
 
 
 def test_watch_symlink_comes_back_with_its_target(tree):

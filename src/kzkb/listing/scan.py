@@ -1,0 +1,266 @@
+"""Which Markdown files a KB holds, with their mtimes and sizes.
+
+This runs before every command, so it does the least a change check can:
+one directory listing per folder and one stat per file. It imports nothing
+heavy, so the command line can start it before anything else (see prescan).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import itertools
+import marshal
+import os
+import stat
+from pathlib import Path
+
+MARKDOWN_SUFFIXES = (".md", ".markdown")
+
+# Stat in two processes from this many files on: stat is a system call the
+# kernel serves in parallel, and at 100,000 files it is most of a refresh.
+PARALLEL_SCAN_FROM = 20_000
+
+
+def scan(root: Path | str, symlinks: list[str] | None = None) -> dict[str, tuple[int, int]]:
+    """{relative path: (mtime_ns, size)} of the KB's Markdown files.
+
+    Hidden entries are skipped; symbolic links are followed only to files
+    inside the KB, so a link loop or a link out of the KB cannot pull in
+    foreign files. The paths of all links to Markdown files, followed or not,
+    are added to `symlinks`.
+
+    A path that is not UTF-8, or holds a line break or another control
+    character, is listed escaped (see name_key): it is then text every
+    command can store and print on one line, and the loader reports the file
+    instead of reading it.
+    """
+    root_str = str(root)
+    folders: list[str] = []
+    prefixes: list[str] = []
+    items: list[tuple[int, str]] = []  # (folder number, file name)
+    linked: list[tuple[str, str]] = []
+    escaped: dict[int, str] = {}  # item number -> its escaped name
+    stack = [(root_str, "")]
+    while stack:
+        folder, prefix = stack.pop()
+        try:
+            listing = os.scandir(folder)
+        except OSError:
+            continue
+        number = len(folders)
+        folders.append(folder)
+        prefixes.append(prefix)
+        with listing:
+            for entry in listing:
+                name = entry.name
+                if name[0] == ".":
+                    continue
+                key = name if name.isprintable() else name_key(name)
+                try:
+                    # the file type comes with the listing: no stat here
+                    if entry.is_dir(follow_symlinks=False):
+                        stack.append((entry.path, f"{prefix}{key}/"))
+                    elif name.lower().endswith(MARKDOWN_SUFFIXES):
+                        if entry.is_symlink():
+                            if key == name:  # an escaped link would not resolve: not followed
+                                linked.append((entry.path, prefix + name))
+                        else:
+                            if key != name:
+                                escaped[len(items)] = key
+                            items.append((number, name))
+                except OSError:
+                    continue
+    stats = _stat_all(folders, items)
+    out = {
+        prefixes[number] + name: st
+        for (number, name), st in zip(items, stats, strict=True)
+        if st is not None
+    }
+    for i, key in escaped.items():
+        number, name = items[i]
+        st = out.pop(prefixes[number] + name, None)
+        if st is not None:
+            out.setdefault(prefixes[number] + key, st)  # a real file of that name wins
+    if linked:
+        root_real = os.path.realpath(root_str)
+        for full, rel in linked:
+            if symlinks is not None:
+                symlinks.append(rel)
+            real = os.path.realpath(full)
+            if real.startswith(root_real + os.sep) and os.path.isfile(real):
+                with contextlib.suppress(OSError):
+                    st = os.stat(real)
+                    out[rel] = (st.st_mtime_ns, st.st_size)
+    return out
+
+
+_REGULAR = stat.S_IFREG
+_BY_FOLDER = os.stat in os.supports_dir_fd and hasattr(os, "O_DIRECTORY")
+
+
+def _stat_part(
+    folders: list[str], items: list[tuple[int, str]], start: int, step: int
+) -> list[tuple[int, int] | None]:
+    """(mtime_ns, size) of every step-th item from start; None for what is
+    gone since the listing or is not a regular file (a FIFO would block a
+    read). Names are looked up relative to their open folder: one path
+    component for the kernel to resolve instead of the whole path."""
+    out: list[tuple[int, int] | None] = []
+    append = out.append
+    lstat = os.stat
+    current, fd = -1, -1
+    try:
+        for number, name in itertools.islice(items, start, None, step):
+            try:
+                if not _BY_FOLDER:
+                    st = lstat(os.path.join(folders[number], name), follow_symlinks=False)
+                else:
+                    if number != current:
+                        if fd >= 0:
+                            os.close(fd)
+                            fd = -1
+                        current = number
+                        fd = os.open(folders[number], os.O_RDONLY | os.O_DIRECTORY)
+                    st = lstat(name, dir_fd=fd, follow_symlinks=False)
+            except OSError:
+                append(None)
+                continue
+            append((st.st_mtime_ns, st.st_size) if st.st_mode & 0o170000 == _REGULAR else None)
+    finally:
+        if fd >= 0:
+            os.close(fd)
+    return out
+
+
+def _stat_all(folders: list[str], items: list[tuple[int, str]]) -> list[tuple[int, int] | None]:
+    """_stat_part of every item; half of them by a forked child when there
+    are many."""
+    import threading
+
+    if (
+        len(items) < PARALLEL_SCAN_FROM
+        or not hasattr(os, "fork")
+        or threading.active_count() > 1  # fork is only safe single-threaded
+    ):
+        return _stat_part(folders, items, 0, 1)
+    read_end, write_end = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the child: stat the odd half, send it, leave at once
+        try:
+            import signal
+
+            signal.signal(signal.SIGINT, signal.SIG_DFL)
+            os.close(read_end)
+            with open(write_end, "wb") as pipe:
+                pipe.write(marshal.dumps(_stat_part(folders, items, 1, 2)))
+        finally:
+            os._exit(0)
+    os.close(write_end)
+    try:
+        mine = _stat_part(folders, items, 0, 2)
+        with open(read_end, "rb") as pipe:
+            data = pipe.read()
+    finally:
+        os.waitpid(pid, 0)
+    try:
+        theirs = marshal.loads(data)
+        if len(theirs) != len(items) // 2:
+            raise ValueError("short answer")
+    except (ValueError, EOFError, TypeError):
+        theirs = _stat_part(folders, items, 1, 2)  # the child died: do its half here
+    out: list[tuple[int, int] | None] = [None] * len(items)
+    out[0::2] = mine
+    out[1::2] = theirs
+    return out
+
+
+def fingerprint(on_disk: dict[str, tuple[int, int]]) -> str:
+    """One digest of every file's path, mtime and size: equal digests mean
+    nothing to refresh, without reading the files table.
+
+    It follows the listing order, which is the same for unchanged folders;
+    should a file system reorder a listing, the digest differs and the
+    refresh merely compares file by file.
+    """
+    import hashlib  # not at the top: the command line imports this module at start-up
+
+    return hashlib.blake2b(marshal.dumps(on_disk), digest_size=16).hexdigest()
+
+
+# --- names no command can show -------------------------------------------------------
+
+
+def _needs_escape(code: int) -> bool:
+    # control characters (C0, DEL, C1), the line and paragraph separators
+    # some editors and str.splitlines break lines at, and surrogates (a name
+    # that is not UTF-8 is decoded with them, and SQLite refuses them)
+    return (
+        code < 0x20 or 0x7F <= code <= 0x9F or code in (0x2028, 0x2029) or 0xD800 <= code < 0xE000
+    )
+
+
+def name_key(name: str) -> str:
+    """A file name as the KB's listing holds it: itself, unless it is not
+    UTF-8 (each byte that is not is written \\xNN) or holds a line break or
+    another control character (\\xNN below 0x80, else \\uNNNN; and then a
+    backslash is \\x5c, so that the name can be read back)."""
+    if not any(_needs_escape(ord(ch)) for ch in name):
+        return name
+    out = []
+    for ch in name:
+        code = ord(ch)
+        if ch == "\\":
+            out.append("\\x5c")
+        elif not _needs_escape(code):
+            out.append(ch)
+        elif 0xDC80 <= code <= 0xDCFF:  # os.fsdecode's stand-in for a byte that is not UTF-8
+            out.append(f"\\x{code - 0xDC00:02x}")
+        elif code < 0x80:
+            out.append(f"\\x{code:02x}")
+        else:
+            out.append(f"\\u{code:04x}")
+    return "".join(out)
+
+
+def _unescape(key: str) -> bytes | None:
+    """The path name_key escaped into `key`, as bytes; None if it escapes nothing."""
+    out = bytearray()
+    i = 0
+    escaped = False
+    while i < len(key):
+        ch = key[i]
+        if ch == "\\" and key[i + 1 : i + 2] == "x" and _hex(key[i + 2 : i + 4]):
+            out.append(int(key[i + 2 : i + 4], 16))
+            i += 4
+            escaped = True
+        elif ch == "\\" and key[i + 1 : i + 2] == "u" and _hex(key[i + 2 : i + 6]):
+            out += chr(int(key[i + 2 : i + 6], 16)).encode("utf-8", "surrogatepass")
+            i += 6
+            escaped = True
+        else:
+            out += ch.encode("utf-8", "surrogatepass")
+            i += 1
+    return bytes(out) if escaped else None
+
+
+def _hex(text: str) -> bool:
+    return len(text) in (2, 4) and all(c in "0123456789abcdef" for c in text)
+
+
+def name_problem(root: Path | str, key: str) -> tuple[str, os.stat_result] | None:
+    """Why the file listed as `key` is not read, and its stat, when `key` is
+    the escaped name of a file (see name_key); None when it is not."""
+    raw = _unescape(key)
+    if raw is None:
+        return None
+    try:
+        st = os.lstat(os.path.join(os.fsencode(root), raw))
+    except OSError:
+        return None
+    try:
+        raw.decode("utf-8")
+    except UnicodeDecodeError:
+        reason = "the file name is not UTF-8 (shown with \\x escapes): rename the file"
+    else:
+        reason = "the file name holds a line break or a control character: rename the file"
+    return reason, st
