@@ -24,6 +24,7 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 
 from kzkb import external
+from kzkb.check import guard
 from kzkb.external import UrlResult, check_urls, is_private_address
 
 # Small enough that the whole file runs in a few seconds.
@@ -443,7 +444,7 @@ def test_redirect_to_a_private_address_is_refused(
     # 10.255.255.1 is the only private address in sight.
     original = is_private_address
     monkeypatch.setattr(
-        external, "is_private_address", lambda a: str(a) != "127.0.0.1" and original(a)
+        guard, "is_private_address", lambda a: str(a) != "127.0.0.1" and original(a)
     )
     url = server.url("/to-private")
     result = check_urls([url], timeout=2.0)[url]

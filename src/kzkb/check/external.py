@@ -1,0 +1,163 @@
+"""Check external http(s) links: concurrently, politely, and without false alarms.
+
+A library, not a command: nothing here prints, and neither typer, rich, httpx
+nor asyncio is imported until `check_urls` is called, so importing this module
+costs kzkb's start-up nothing.
+
+This module runs a check: it plans each URL (plan), skips private hosts it
+can tell without DNS (guard), answers from the cache (cache), fetches the
+rest concurrently (client, with ratelimit and retry) and stores the
+successes. Each of those modules states its own rules. No URL ever raises:
+a failure of the checker itself is a warning "check failed: ...".
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+from kzkb.check.cache import from_cache, load_cache, update_cache
+from kzkb.check.client import USER_AGENT, ClientOptions, open_checker
+from kzkb.check.failures import one_line
+from kzkb.check.guard import obviously_private, skipped
+from kzkb.check.plan import plan
+from kzkb.check.report import ERROR, WARNING, UrlResult
+
+Progress = Callable[[int, int], None]
+
+
+def check_urls(
+    urls: Iterable[str],
+    *,
+    timeout: float = 10.0,
+    retries: int = 2,
+    per_host: int = 16,
+    concurrency: int = 64,
+    allow_private: bool = False,
+    strict: bool = False,
+    cache_path: Path | None = None,
+    cache_ttl: float = 86400.0,
+    progress: Progress | None = None,
+    user_agent: str = USER_AGENT,
+    max_redirects: int = 10,
+    backoff: float = 0.25,
+    max_wait: float = 30.0,
+) -> dict[str, UrlResult]:
+    """Check every URL and return its result, keyed by the URL as given.
+
+    `progress(done, total)` is called after each distinct check (total is the
+    number of distinct checks, after dropping fragments), from the thread
+    that runs the event loop. Safe to call from inside a running event loop:
+    the checks then run on a thread of their own.
+    """
+    given = list(dict.fromkeys(urls))
+    if not given:
+        return {}
+    import asyncio
+
+    opts = ClientOptions(
+        timeout=max(timeout, 0.001),
+        retries=max(retries, 0),
+        per_host=max(per_host, 1),
+        concurrency=max(concurrency, 1),
+        allow_private=allow_private,
+        strict=strict,
+        user_agent=user_agent,
+        max_redirects=max(max_redirects, 0),
+        backoff=max(backoff, 0.0),
+        max_wait=max(max_wait, 0.0),
+    )
+    run = _Run(given, opts, cache_path, cache_ttl, progress)
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return asyncio.run(run.check_all())
+    # asyncio.run refuses to nest: a caller already in a loop gets a thread.
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(1) as pool:
+        return pool.submit(asyncio.run, run.check_all()).result()
+
+
+class _Run:
+    """One call of check_urls: the URLs given, what each is fetched as, the
+    results so far and the progress count."""
+
+    def __init__(
+        self,
+        given: list[str],
+        opts: ClientOptions,
+        cache_path: Path | None,
+        cache_ttl: float,
+        progress: Progress | None,
+    ) -> None:
+        self.given = given
+        self.opts = opts
+        self.cache_path = cache_path
+        self.cache_ttl = cache_ttl
+        self.progress = progress
+        self.planned: dict[str, list[str]] = {}  # fetch key -> the URLs given for it
+        self.results: dict[str, UrlResult] = {}
+        self.done = 0
+        self.total = 0
+
+    def finish(self, urls: list[str], result: UrlResult) -> None:
+        for url in urls:
+            self.results[url] = replace(result, url=url)
+        self.done += 1
+        if self.progress is not None:
+            self.progress(self.done, self.total)
+
+    async def check_all(self) -> dict[str, UrlResult]:
+        import time
+
+        for url in self.given:
+            planned = plan(url)
+            if isinstance(planned, UrlResult):
+                self.results[url] = planned
+            else:
+                self.planned.setdefault(planned, []).append(url)
+        self.total = len(self.results) + len(self.planned)
+        for url in list(self.results):
+            self.finish([url], self.results[url])
+
+        cache: dict[str, dict[str, Any]] = {}
+        if self.cache_path is not None and self.cache_ttl > 0:
+            cache = load_cache(self.cache_path)
+        now = time.time()
+        to_fetch: list[str] = []
+        for key, urls in self.planned.items():
+            host = None if self.opts.allow_private else obviously_private(key)
+            if host is not None:
+                self.finish(urls, skipped(key, host))
+                continue
+            hit = from_cache(key, cache.get(key), now, self.cache_ttl)
+            if hit is not None:
+                self.finish(urls, hit)
+            else:
+                to_fetch.append(key)
+        if to_fetch:
+            fetched = await self._fetch_all(to_fetch)
+            if self.cache_path is not None:
+                update_cache(self.cache_path, fetched, self.cache_ttl)
+        return {url: self.results[url] for url in self.given}
+
+    async def _fetch_all(self, keys: list[str]) -> dict[str, UrlResult]:
+        import asyncio
+
+        fetched: dict[str, UrlResult] = {}
+        async with open_checker(self.opts) as checker:
+
+            async def one(key: str) -> None:
+                try:
+                    result = await checker.check(key)
+                except Exception as exc:  # a bug here must not cost the other URLs
+                    severity = ERROR if self.opts.strict else WARNING
+                    result = UrlResult(key, severity, f"check failed: {one_line(exc)}")
+                fetched[key] = result
+                self.finish(self.planned[key], result)
+
+            await asyncio.gather(*(one(key) for key in keys))
+        return fetched
