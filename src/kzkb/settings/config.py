@@ -1,0 +1,314 @@
+"""The settings of a KB, read once into a Config.
+
+A KB is a folder of Markdown records. Its settings come from, in order of
+precedence: kzkb.toml in the folder, else a [tool.kzkb] table in its
+pyproject.toml; and beneath either, the folder's Hugo site configuration
+(hugo.toml, config.toml, their YAML and JSON forms, or config/_default/),
+from which kzkb takes what Hugo itself uses to build the site: contentDir,
+the languages with their own contentDir, the default language and whether it
+lives in a subfolder, the taxonomies and the permalinks. So a Hugo or Docsy
+site is read as it is, and kzkb.toml adds only what Hugo has no word for
+(the vocabulary, kinds, and the typed sections: index, lint, check-links).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from kzkb.model import KzkbError
+from kzkb.settings.find import find_kb
+from kzkb.settings.hugo import hugo_settings, hugo_site, read_hugo_config
+from kzkb.settings.own import check_keys, read_own
+from kzkb.settings.sections import (
+    DEFAULT_MAX_FILE_SIZE,
+    CheckLinksSettings,
+    IndexSettings,
+    LintSettings,
+    WatchSettings,
+    check_links_settings,
+    index_settings,
+    lint_settings,
+    want,
+)
+from kzkb.urls import term_slug
+
+DEFAULT_TAXONOMIES = {"category": "category", "country": "countries", "tag": "tags"}
+DEFAULT_KINDS = {"guides": "guide", "sources": "source", "documents": "document"}
+PERMALINK_KINDS = ("page", "section", "taxonomy", "term")
+
+
+@dataclass(frozen=True, slots=True)
+class TermDef:
+    """A term of the KB's controlled vocabulary (kzkb.toml [[terms.<taxonomy>]])."""
+
+    slug: str
+    label: str
+    labels: dict[str, str] = field(default_factory=dict)  # lang -> label
+    description: str = ""
+
+
+@dataclass(slots=True)
+class Config:
+    root: Path  # the KB folder (where kzkb.toml or the Hugo configuration is)
+    content_dir: Path  # where the records are: the folder every command scans
+    title: str = ""
+    languages: list[str] = field(default_factory=lambda: ["en"])
+    # singular taxonomy name -> front-matter field (Hugo: category = "category")
+    taxonomies: dict[str, str] = field(default_factory=lambda: dict(DEFAULT_TAXONOMIES))
+    kinds: dict[str, str] = field(default_factory=lambda: dict(DEFAULT_KINDS))
+    # COMPAT(r14): config.max_file_size -> config.index.max_file_size (kept in
+    # step by __post_init__; tests build Config(max_file_size=...))
+    max_file_size: int = DEFAULT_MAX_FILE_SIZE
+    vocabulary: dict[str, dict[str, TermDef]] = field(default_factory=dict)
+    config_file: Path | None = None
+    # COMPAT(r14): the merged tables as read, until no caller reads them
+    # (watch.py, lint.py, cli/check_links.py move to the sections below)
+    raw: dict[str, Any] = field(default_factory=dict)
+    # folder below content_dir -> the language of the records in it; "" is
+    # every other folder. None: kzkb's own rule, a folder named after each
+    # language but the first (kk/guides/a.md), the rest in the first language
+    lang_dirs: dict[str, str] | None = None
+    default_in_subdir: bool = False  # Hugo's defaultContentLanguageInSubdir
+    # Hugo's permalinks by kind (page, section, taxonomy, term): section -> pattern
+    permalinks: dict[str, dict[str, str]] = field(default_factory=dict)
+    index: IndexSettings = field(default_factory=IndexSettings)
+    watch: WatchSettings = field(default_factory=WatchSettings)
+    lint: LintSettings = field(default_factory=LintSettings)
+    check_links: CheckLinksSettings = field(default_factory=CheckLinksSettings)
+
+    def __post_init__(self) -> None:
+        # whichever of the two was given (differs from the default) wins
+        if self.max_file_size != self.index.max_file_size:
+            if self.index.max_file_size == DEFAULT_MAX_FILE_SIZE:
+                self.index = IndexSettings(max_file_size=self.max_file_size)
+            else:
+                self.max_file_size = self.index.max_file_size
+
+    @property
+    def default_language(self) -> str:
+        return self.languages[0]
+
+    def taxonomy_for(self, name: str) -> str | None:
+        """The singular taxonomy name for `name`, given singular or plural."""
+        if name in self.taxonomies:
+            return name
+        for singular, plural in self.taxonomies.items():
+            if plural == name:
+                return singular
+        return None
+
+    def language_dirs(self) -> dict[str, str]:
+        """Folder (relative to content_dir, "" for the rest) -> language."""
+        if self.lang_dirs is not None:
+            return self.lang_dirs
+        dirs = {lang: lang for lang in self.languages[1:]}
+        dirs[""] = self.default_language
+        return dirs
+
+    def url_prefix(self, lang: str) -> str:
+        """What Hugo puts before a language's URLs: "" or "/kk"."""
+        if lang == self.default_language and not self.default_in_subdir:
+            return ""
+        return f"/{lang}"
+
+    def split_path(self, relpath: str) -> tuple[str | None, str]:
+        """(language, path within that language's folder) of a content path;
+        language None when no language's folder holds it."""
+        best = None
+        for folder, lang in self.language_dirs().items():
+            if (folder == "" or relpath.startswith(folder + "/")) and (
+                best is None or len(folder) > len(best[0])
+            ):
+                best = (folder, lang)
+        if best is None:
+            return None, relpath
+        folder, lang = best
+        return lang, relpath[len(folder) + 1 :] if folder else relpath
+
+    def taxonomy_url(self, plural: str) -> str:
+        """The path of a taxonomy's list page, less the language prefix."""
+        from kzkb.urls import normalize_url, urlize
+
+        pattern = self.permalinks.get("taxonomy", {}).get(plural)
+        return normalize_url(pattern if pattern else f"/{urlize(plural)}/")
+
+    def term_base(self, plural: str) -> str:
+        """The path its terms' pages start with ("/category/"): Hugo's term
+        permalink less its last :slug or :title, else the taxonomy's own."""
+        from kzkb.urls import normalize_url, urlize
+
+        pattern = self.permalinks.get("term", {}).get(plural, "")
+        match = re.fullmatch(r"(/?[^:]*?)/?:(?:slug|title)/?", pattern)
+        if match:
+            return normalize_url(match.group(1) or "/")
+        return f"/{urlize(plural)}/"
+
+    def parse_key(self) -> str:
+        """What the index must be rebuilt for when it changes: the folder,
+        and every setting that changes what a file parses into."""
+        size = self.index.max_file_size
+        settings = [
+            self.languages, self.language_dirs(), self.default_in_subdir,
+            self.taxonomies, self.kinds, self.permalinks,
+            # None for the default: the key of a KB without the setting stays as it was
+            None if size == DEFAULT_MAX_FILE_SIZE else size,
+        ]  # fmt: skip
+        digest = hashlib.blake2b(
+            json.dumps(settings, sort_keys=True, default=str).encode(), digest_size=8
+        ).hexdigest()
+        return f"{self.content_dir}\0{digest}"
+
+
+def load_config(root: Path) -> Config:
+    """The settings of the KB at `root` (see the module doc); a folder with
+    none of the files gets the defaults."""
+    own, file = read_own(root)
+    hugo_files: list[Path] = []
+    data: dict[str, Any] = {}
+    if hugo_site(root):
+        hugo, hugo_files = read_hugo_config(root)
+        data = hugo_settings(hugo, hugo_files)
+    if own is None and not hugo_files:
+        return Config(root=root, content_dir=root)
+    if own is not None:
+        assert file is not None
+        check_keys(own, file)
+        data.update(own)  # kzkb's own settings win over what Hugo's imply
+    cfg = parse_config(root, data, file or hugo_files[0])
+    cfg.config_file = file
+    if hugo_files and cfg.lang_dirs is None:
+        # Hugo reads a kk/ folder as a section of the default language;
+        # only a language's own contentDir gives its records its language
+        cfg.lang_dirs = {"": cfg.default_language}
+    return cfg
+
+
+def open_config(explicit: str | os.PathLike[str] | None = None) -> Config:
+    return load_config(find_kb(explicit))
+
+
+def _folder(root: Path, name: str, what: str, file: Path) -> Path:
+    path = (root / name).resolve()
+    if not path.is_dir():
+        raise KzkbError(
+            f"{file}: {what} {name!r} is not a folder",
+            f"point {what} at the folder holding the records",
+        )
+    return path
+
+
+def _permalinks(value: Any, file: Path) -> dict[str, dict[str, str]]:
+    """Hugo's two shapes: [permalinks] section = pattern (pages and terms),
+    or [permalinks.page] / .section / .taxonomy / .term tables."""
+    out: dict[str, dict[str, str]] = {}
+    for key, pattern in (value or {}).items():
+        key = str(key).lower()
+        if isinstance(pattern, str):
+            for kind in ("page", "term"):
+                out.setdefault(kind, {})[key.strip(" /")] = pattern
+        elif isinstance(pattern, dict) and key in PERMALINK_KINDS:
+            for section, p in pattern.items():
+                if not isinstance(p, str):
+                    raise KzkbError(f"{file}: permalinks.{key}.{section} must be a string", "")
+                out.setdefault(key, {})[str(section).lower().strip(" /")] = p
+        else:
+            raise KzkbError(
+                f"{file}: permalinks.{key} is neither a pattern nor a table of "
+                + "/".join(PERMALINK_KINDS),
+                'write sources = "/:sections/:slug/" or [permalinks.page]',
+            )
+    return out
+
+
+def _content_dirs(cfg: Config, data: dict[str, Any], file: Path) -> None:
+    """content_dir, and each language's own folder below their common one."""
+    content = want(data, "content_dir", str, file)
+    base = _folder(cfg.root, content, "content_dir", file) if content else cfg.root
+    dirs = want(data, "content_dirs", dict, file)
+    if not dirs:
+        cfg.content_dir = base
+        return
+    folders: dict[str, Path] = {}
+    for lang, name in dirs.items():
+        if lang not in cfg.languages:
+            raise KzkbError(
+                f"{file}: content_dirs names {lang!r}, not one of the languages",
+                f"use one of {', '.join(cfg.languages)}",
+            )
+        folders[lang] = _folder(cfg.root, str(name), f"the {lang} contentDir", file)
+    for lang in cfg.languages:
+        folders.setdefault(lang, base)
+    common = Path(os.path.commonpath([str(p) for p in folders.values()]))
+    cfg.content_dir = common
+    cfg.lang_dirs = {}
+    for lang, path in folders.items():
+        rel = path.relative_to(common).as_posix()
+        rel = "" if rel == "." else rel
+        if rel in cfg.lang_dirs:
+            raise KzkbError(
+                f"{file}: {lang} and {cfg.lang_dirs[rel]} share the folder {path}",
+                "give each language its own contentDir",
+            )
+        cfg.lang_dirs[rel] = lang
+
+
+def _vocabulary(cfg: Config, data: dict[str, Any], file: Path) -> None:
+    """[[terms.<taxonomy>]]: the controlled vocabulary, by singular taxonomy."""
+    terms = want(data, "terms", dict, file) or {}
+    for taxonomy, entries in terms.items():
+        singular = cfg.taxonomy_for(taxonomy)
+        if singular is None:
+            raise KzkbError(
+                f"{file}: [[terms.{taxonomy}]] names no taxonomy",
+                f"add it to [taxonomies] or use one of {', '.join(cfg.taxonomies)}",
+            )
+        vocab: dict[str, TermDef] = {}
+        for entry in entries if isinstance(entries, list) else []:
+            if not isinstance(entry, dict) or not entry.get("slug"):
+                raise KzkbError(
+                    f"{file}: a [[terms.{taxonomy}]] entry has no slug",
+                    'give every term a slug = "..."',
+                )
+            slug = term_slug(str(entry["slug"]))
+            labels = {
+                key.removeprefix("label_"): str(value)
+                for key, value in entry.items()
+                if key.startswith("label_")
+            }
+            vocab[slug] = TermDef(
+                slug=slug,
+                label=str(entry.get("label", slug)),
+                labels=labels,
+                description=str(entry.get("description", "")),
+            )
+        cfg.vocabulary[singular] = vocab
+
+
+def parse_config(root: Path, data: dict[str, Any], file: Path) -> Config:
+    """A Config from the merged settings `data`, each checked; errors name `file`."""
+    cfg = Config(root=root, content_dir=root, config_file=file, raw=data)
+    cfg.title = str(data.get("title", ""))
+    languages = want(data, "languages", list, file)
+    if languages:
+        cfg.languages = [str(code) for code in languages]
+    _content_dirs(cfg, data, file)
+    cfg.default_in_subdir = bool(data.get("default_language_in_subdir", False))
+    taxonomies = want(data, "taxonomies", dict, file)
+    if taxonomies is not None:
+        cfg.taxonomies = {str(k): str(v) for k, v in taxonomies.items()}
+    kinds = want(data, "kinds", dict, file)
+    if kinds is not None:
+        cfg.kinds = {str(k): str(v) for k, v in kinds.items()}
+    cfg.permalinks = _permalinks(want(data, "permalinks", dict, file), file)
+    cfg.index, cfg.watch = index_settings(data, file)
+    cfg.max_file_size = cfg.index.max_file_size
+    _vocabulary(cfg, data, file)
+    cfg.lint = lint_settings(data, file)
+    cfg.check_links = check_links_settings(data, file)
+    return cfg

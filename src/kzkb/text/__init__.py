@@ -1,0 +1,1 @@
+"""Text rules shared by every layer: folding and the one "did you mean"."""
