@@ -641,33 +641,38 @@ def test_installed_command_writes_utf8_to_a_pipe_in_the_c_locale(cli, messy, tmp
 
 
 @pytest.mark.parametrize(
-    "options",
+    ("options", "kwargs"),
     [
-        ["-f", "json"],
-        ["-f", "jsonl"],
-        ["-f", "csv"],
-        ["-f", "csv", "--excel"],
-        ["-f", "toml"],
-        ["-f", "jsonl", "--fields", "title,path", "--no-body"],
-        ["-f", "json", "--category", "local-ngo"],
+        (["-f", "json"], {"fmt": "json"}),
+        (["-f", "jsonl"], {"fmt": "jsonl"}),
+        (["-f", "csv"], {"fmt": "csv"}),
+        (["-f", "csv", "--excel"], {"fmt": "csv", "excel": True}),
+        (["-f", "toml"], {"fmt": "toml"}),
+        (
+            ["-f", "jsonl", "--fields", "title,path", "--no-body"],
+            {"fmt": "jsonl", "fields": ["title", "path"], "body": False},
+        ),
+        (["-f", "json", "--category", "local-ngo"], {"fmt": "json", "category": "local-ngo"}),
     ],
 )
-def test_parallel_export_writes_what_the_serial_one_does(run, any_kb, monkeypatch, options):
+def test_parallel_export_writes_what_the_serial_one_does(run, any_kb, tmp_path, options, kwargs):
     """A large export is encoded by worker processes, slice by slice; the
     bytes must be those of the one-process export, in the same order."""
-    import kzkb.export
+    from kzkb.export import ExportTuning, can_fork, export
+    from kzkb.kb import KnowledgeBase
 
     serial = out(run("export", "--kb", str(any_kb), *options))
-    monkeypatch.setattr(kzkb.export, "PARALLEL_FROM", 1)
-    monkeypatch.setattr(kzkb.export, "SLICE", 3)  # many slices, some partial
-    calls = []
-    original = kzkb.export._parallel
-    monkeypatch.setattr(
-        kzkb.export, "_parallel", lambda *a, **k: calls.append(1) or original(*a, **k)
-    )
-    parallel = out(run("export", "--kb", str(any_kb), *options))
-    assert calls, "the parallel path was not taken"
-    assert parallel == serial
+    tuning = ExportTuning(parallel_from=1, slice=3)  # many slices, some partial
+    base = KnowledgeBase.open(str(any_kb))
+    kwargs = dict(kwargs)  # the parameter's dict is shared by both KBs
+    category = kwargs.pop("category", None)
+    records = base.stored(base.filters({"category": [category]} if category else {}, [], []))
+    fmt = kwargs.pop("fmt")
+    assert can_fork(records, fmt, tuning), "the parallel path would not be taken"
+    target = tmp_path / "parallel.out"
+    export(records, base.config, fmt, target=target, tuning=tuning, **kwargs)
+    base.index.close()
+    assert target.read_bytes().decode("utf-8") == serial
 
 
 # The CSV row encoder is kzkb's own (the csv module's writer was most of a
@@ -712,34 +717,26 @@ def test_toml_strings_are_written_as_tomli_w_writes_them(text):
 
 @pytest.mark.parametrize("parallel", [False, True])
 @pytest.mark.parametrize("fmt", ["jsonl", "csv", "sqlite"])
-def test_a_refresh_committed_during_the_export_leaves_no_file(
-    run, messy, tmp_path, monkeypatch, parallel, fmt
-):
+def test_a_refresh_committed_during_the_export_leaves_no_file(messy, tmp_path, parallel, fmt):
     """Another kzkb may refresh the index between the choice of records and
     their reading; the export then says so and writes nothing, rather than a
     file silently short of those records."""
     import sqlite3
 
-    import kzkb.export
+    from kzkb.export import ExportTuning, export
     from kzkb.kb import KnowledgeBase
+    from kzkb.model import KzkbError
 
-    if parallel:
-        monkeypatch.setattr(kzkb.export, "PARALLEL_FROM", 1)
-        monkeypatch.setattr(kzkb.export, "SLICE", 2)
-    chosen = KnowledgeBase.stored
-
-    def stored_then_refreshed(self, filters=None):
-        records = chosen(self, filters)
-        other = sqlite3.connect(self.index.path)  # the other process's commit
-        other.execute("DELETE FROM record_data WHERE id = ?", (records.ids[1],))
-        other.commit()
-        other.close()
-        return records
-
-    monkeypatch.setattr(KnowledgeBase, "stored", stored_then_refreshed)
+    tuning = ExportTuning(parallel_from=1, slice=2) if parallel else ExportTuning()
+    base = KnowledgeBase.open(str(messy), index_path=str(tmp_path / "i.db"))
+    records = base.stored()
+    other = sqlite3.connect(base.index.path)  # the other process's commit
+    other.execute("DELETE FROM record_data WHERE id = ?", (records.ids[1],))
+    other.commit()
+    other.close()
     target = tmp_path / f"out.{fmt}"
-    result = run("export", "--kb", str(messy), "--index", str(tmp_path / "i.db"), "-o", str(target))
-    assert result.exit_code == 2
-    assert "the index changed while exporting" in result.output
+    with pytest.raises(KzkbError, match="the index changed while exporting"):
+        export(records, base.config, fmt, target=target, tuning=tuning)
+    base.index.close()
     assert not target.exists()
     assert not list(tmp_path.glob(".out.*"))  # nor a temporary file left behind
