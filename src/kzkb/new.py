@@ -79,9 +79,9 @@ def canonical_terms(config: Config, taxonomy: str, values: list[str]) -> list[st
         by_label = {term_slug(t.label): t.slug for t in vocab.values()}
         found = slug if slug in vocab else by_label.get(slug)
         if found is None:
-            from kzkb.lint import _nearest
+            from kzkb.text.suggest import closest_one
 
-            near = _nearest(slug, list(vocab))
+            near = closest_one(slug, list(vocab))
             plural = config.taxonomies[taxonomy]
             raise KzkbError(
                 f"{value!r} is not a {taxonomy} of kzkb.toml",

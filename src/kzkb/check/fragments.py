@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 
 from kzkb.check.report import ERROR, WARNING, LinkFinding
 from kzkb.check.rows import LinkRow, link_rows
-from kzkb.check.suggest import closest
+from kzkb.text.suggest import closest_one
 
 if TYPE_CHECKING:
     from kzkb.kb import KnowledgeBase
@@ -41,5 +41,5 @@ def fragment_finding(
             "heading differs in case: browsers will not scroll to it",
             f"write #{same_case[0]}",
         )
-    near = closest(fragment, anchors, cutoff=60)
+    near = closest_one(fragment, anchors)
     return LinkFinding.at(row, ERROR, "no such heading", f"did you mean #{near}?" if near else "")

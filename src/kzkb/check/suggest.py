@@ -1,13 +1,15 @@
-"""check's "did you mean": the nearest existing URL, file, term or heading.
+"""The nearest existing page to a broken link, among up to 100,000 URLs.
 
-Kept here until the one shared "did you mean" lands; `closest` is what the
-integrator switches over.
+kzkb.text.suggest ranks a handful of choices (terms, headings, settings) by
+score; a broken link needs the nearest of every page of a KB, so this keeps
+the pages grouped by folder and length and looks only a typo or two away,
+within a budget per check.
 """
 
 from __future__ import annotations
 
 import itertools
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -64,16 +66,6 @@ class Suggester:
                 self._paths = Names(self.kb.index.record_ids())
             self._done[key] = self._paths.closest(wanted)
         return self._done[key]
-
-
-def closest(wanted: str, choices: Sequence[str], cutoff: float = 75) -> str:
-    """The nearest of a few choices (terms, headings), if near enough."""
-    from rapidfuzz import fuzz, process
-
-    if not choices:
-        return ""
-    found = process.extractOne(wanted, choices, scorer=fuzz.ratio, score_cutoff=cutoff)
-    return found[0] if found else ""
 
 
 class Names:

@@ -13,8 +13,9 @@ from kzkb.check.fragments import ALWAYS_THERE, fragment_finding
 from kzkb.check.report import ERROR, LinkFinding
 from kzkb.check.resolve import Records, Site, ref_is_generated, resolve_ref
 from kzkb.check.rows import LinkRow, link_rows
-from kzkb.check.suggest import Suggester, closest
+from kzkb.check.suggest import Suggester
 from kzkb.links import bare_host
+from kzkb.text.suggest import closest_one
 
 if TYPE_CHECKING:
     from kzkb.kb import KnowledgeBase
@@ -84,7 +85,7 @@ def broken_targets(kb: KnowledgeBase, site: Site, refs: set[tuple[str, str]]) ->
             continue
         taxonomy, term = site.term_of(key)
         if taxonomy is not None and term:
-            near = closest(term, site.used(taxonomy))
+            near = closest_one(term, site.used(taxonomy), cutoff=75)
             hint = ""
             if near == term:  # used, but only in another language
                 hint = f"did you mean {site.term_page(taxonomy, term)}?"
@@ -132,7 +133,7 @@ def _check_ref(
     if fragment and not ALWAYS_THERE.match(fragment):
         rid = records[found][0]
         if not kb.index.has_anchor(rid, fragment):
-            near = closest(fragment, kb.index.anchors_of(rid))
+            near = closest_one(fragment, kb.index.anchors_of(rid), cutoff=75)
             return LinkFinding.at(
                 row,
                 ERROR,

@@ -13,12 +13,12 @@ import posixpath
 import re
 from urllib.parse import unquote, urlsplit
 
+from kzkb.files import MARKDOWN_SUFFIXES
 from kzkb.model import Link, Record
 from kzkb.urls import normalize_url, resolve_relative
 
 _SCHEME = re.compile(r"^[a-zA-Z][a-zA-Z0-9+.-]*:")
 
-MARKDOWN_SUFFIXES = (".md", ".markdown")
 
 
 def is_external(target: str) -> bool:

@@ -15,7 +15,7 @@ across: the rules across the KB · edits: the text each repair writes ·
 repair: --fix over the KB, written atomically · run: lint over the KB.
 """
 
-from kzkb.lint.across import _nearest, canonical_spelling, check_duplicates, check_terms  # noqa: F401
+from kzkb.lint.across import canonical_spelling, check_duplicates, check_terms  # noqa: F401
 from kzkb.lint.edits import fixed_text  # noqa: F401
 from kzkb.lint.findings import ERROR, FIXABLE, OFF, RULES, WARNING, LintFinding, LintReport  # noqa: F401
 from kzkb.lint.options import LintOptions  # noqa: F401

@@ -12,6 +12,7 @@ from kzkb.lint.findings import OFF, LintFinding
 from kzkb.lint.options import LintOptions
 from kzkb.lint.read import _Field, _File
 from kzkb.lint.rules import _split_name
+from kzkb.text.suggest import closest_one
 from kzkb.urls import term_slug
 
 
@@ -40,7 +41,7 @@ def check_terms(files: list[_File], config: Config, options: LintOptions) -> lis
         for f, fld, value in uses:
             slug = term_slug(value)
             if vocab and slug not in vocab and options.severity["unknown-term"] != OFF:
-                near = _nearest(slug, list(vocab))
+                near = closest_one(slug, list(vocab))
                 out.append(LintFinding(
                     f.path, fld.line, "unknown-term", options.severity["unknown-term"],
                     f"{fld.key}: {value!r} is not a {taxonomy} of kzkb.toml",
@@ -86,13 +87,6 @@ def canonical_spellings(files: list[_File], config: Config) -> dict[tuple[str, s
                     spelled, vocab[slug].slug if slug in vocab else None
                 )
     return canonical
-
-
-def _nearest(slug: str, choices: list[str]) -> str:
-    from rapidfuzz import fuzz, process
-
-    found = process.extractOne(slug, choices, scorer=fuzz.ratio, score_cutoff=60)
-    return found[0] if found else ""
 
 
 def check_duplicates(files: list[_File], config: Config, options: LintOptions) -> list[LintFinding]:

@@ -45,7 +45,7 @@ def _read(config: Config, rel: str) -> tuple[bytes, str] | LintFinding:
     from kzkb.loader import read_source
 
     content = str(config.content_dir)
-    source = read_source(os.path.join(content, rel), rel, content, config.max_file_size)
+    source = read_source(os.path.join(content, rel), rel, content, config.index.max_file_size)
     if source.data is None:
         skipped = source.skipped
         reason = skipped.reason if skipped is not None else "cannot read the file"
@@ -102,7 +102,7 @@ def _parse(rel: str, text: str) -> tuple[_File, LintFinding | None]:
         node = yaml.compose(source, Loader=yaml_loader())
         data = yaml.load(source, Loader=yaml_loader())
     except yaml.YAMLError as exc:
-        from kzkb.loader import yaml_problem
+        from kzkb.safe_yaml import yaml_problem
 
         row, problem = yaml_problem(exc)
         line = row + 2 if row is not None else 1

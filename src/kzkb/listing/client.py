@@ -55,8 +55,7 @@ def setting(config: Any) -> str:
     """'on', 'off' or 'auto', from $KZKB_WATCH, else kzkb.toml [index] watch."""
     value: Any = os.environ.get("KZKB_WATCH")
     if value is None:
-        section = config.raw.get("index") if config is not None else None
-        value = section.get("watch", "auto") if isinstance(section, dict) else "auto"
+        value = config.watch.mode if config is not None else "auto"
     if value is True or str(value).lower() in ("on", "1", "true", "yes", "always"):
         return "on"
     if value is False or str(value).lower() in ("off", "0", "false", "no", "never"):

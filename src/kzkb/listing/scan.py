@@ -14,7 +14,8 @@ import os
 import stat
 from pathlib import Path
 
-MARKDOWN_SUFFIXES = (".md", ".markdown")
+from kzkb.files import MARKDOWN_SUFFIXES
+
 
 # Stat in two processes from this many files on: stat is a system call the
 # kernel serves in parallel, and at 100,000 files it is most of a refresh.

@@ -112,7 +112,7 @@ def load_bytes(data: bytes, relpath: str, config: Config) -> Record | Skipped:
 
 
 def load_file(path: Path, relpath: str, config: Config) -> Record | Skipped:
-    source = read_source(str(path), relpath, str(config.content_dir), config.max_file_size)
+    source = read_source(str(path), relpath, str(config.content_dir), config.index.max_file_size)
     if source.data is None:
         assert source.skipped is not None
         return source.skipped

@@ -51,7 +51,7 @@ def read_settings(file: Path) -> dict[str, Any]:
         except yaml.YAMLError as exc:
             # loaded only for a broken file; the integrator points this at
             # kzkb.safe_yaml, which ends the config <-> loader cycle
-            from kzkb.loader import yaml_problem
+            from kzkb.safe_yaml import yaml_problem
 
             row, problem = yaml_problem(exc)
             line = row + 1 if row is not None else 1
