@@ -108,7 +108,9 @@ def python_of(kzkb: str) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    # argparse would call `python -m bench` "__main__.py"
+    prog = "python -m bench" if Path(sys.argv[0]).name == "__main__.py" else None
+    parser = argparse.ArgumentParser(prog=prog, description=__doc__.split("\n\n")[0])
     add = parser.add_argument
     add(
         "--sizes",
