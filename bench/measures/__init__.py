@@ -1,0 +1,1 @@
+"""One module per measure; each takes the Harness and returns its Measures."""
