@@ -286,27 +286,27 @@ def _traced(
 ) -> Any:
     """run() with `on_statement(sql, connection)` called as each statement of
     a connection it opens starts, before SQLite takes any lock for it."""
-    from kzkb import index
+    from kzkb.store import db as index
 
-    real = index._connect
+    real = index.connect
 
     def connect(path: str, *args: Any) -> sqlite3.Connection:
         db = real(path, *args)
         db.set_trace_callback(lambda sql: on_statement(sql, db))
         return db
 
-    index._connect = connect
+    index.connect = connect
     try:
         return run()
     finally:
-        index._connect = real
+        index.connect = real
 
 
-def open_and_refresh(db: Path, kb: Path, rebuild: bool = False) -> int:
+def open_and_refresh(db: Path, kb: Path, rebuild: bool = False, tuning: Any = None) -> int:
     from kzkb.config import open_config
     from kzkb.index import Index
 
-    index = Index.open(db)
+    index = Index.open(db) if tuning is None else Index.open(db, tuning=tuning)
     try:
         index.refresh(open_config(kb), rebuild=rebuild)
         return index.count()
@@ -406,11 +406,11 @@ def test_a_rebuild_beside_a_refresh_in_every_interleaving(
     assert held == total
 
 
-def test_a_busy_index_is_never_taken_for_a_damaged_one(tmp_path, small_kb, monkeypatch):
+def test_a_busy_index_is_never_taken_for_a_damaged_one(tmp_path, small_kb):
     """A lock held longer than kzkb waits is a one-line error; the index, and
     the other process's transaction, stay as they are."""
-    from kzkb import index as index_module
     from kzkb.model import KzkbError
+    from kzkb.store.db import Tuning
 
     db = tmp_path / "x.sqlite"
     assert open_and_refresh(db, small_kb) == SMALL
@@ -418,11 +418,9 @@ def test_a_busy_index_is_never_taken_for_a_damaged_one(tmp_path, small_kb, monke
     holder.execute("PRAGMA journal_mode = DELETE")
     holder.execute("BEGIN EXCLUSIVE")
     holder.execute("DELETE FROM records WHERE path = 'sources/r0000.md'")
-    monkeypatch.setattr(index_module, "WAIT_STEP_MS", 100)
-    monkeypatch.setattr(index_module, "WRITE_WAIT", 0.5)
     inode = os.stat(db).st_ino
     with pytest.raises(KzkbError) as caught:
-        open_and_refresh(db, small_kb)
+        open_and_refresh(db, small_kb, tuning=Tuning(wait_step_ms=100, write_wait=0.5))
     assert "busy" in str(caught.value)
     assert os.stat(db).st_ino == inode
     holder.execute("ROLLBACK")

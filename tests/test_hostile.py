@@ -687,13 +687,12 @@ def test_raw_html_targets_and_ids(html: str, targets, ids) -> None:
     assert _html_targets(html) == (targets, ids)
 
 
-def test_large_records_are_written_as_they_come_and_all_kept(tmp_path: Path, monkeypatch):
-    """The index writer holds at most _Batch.BYTES of record text before it
-    writes (large records would otherwise pile up by the gigabyte); writing
+def test_large_records_are_written_as_they_come_and_all_kept(tmp_path: Path):
+    """The index writer holds at most Tuning.batch_bytes of record text before
+    it writes (large records would otherwise pile up by the gigabyte); writing
     after every record must keep every one of them, links and terms too."""
-    import kzkb.index
+    from kzkb.store.db import Tuning
 
-    monkeypatch.setattr(kzkb.index._Batch, "BYTES", 1)
     root = tmp_path / "kb"
     (root / "sources").mkdir(parents=True)
     for i in range(12):
@@ -701,7 +700,7 @@ def test_large_records_are_written_as_they_come_and_all_kept(tmp_path: Path, mon
         (root / "sources" / f"r{i}.md").write_text(
             f"---\ntitle: Record {i}\ntags: [t{i % 3}]\n---\n\n{body}\n", "utf-8"
         )
-    index = Index.open(tmp_path / "i.sqlite")
+    index = Index.open(tmp_path / "i.sqlite", tuning=Tuning(batch_bytes=1))
     stats = index.refresh(load_config(root))
     assert stats.added == 12
     assert index.count() == 12

@@ -12,9 +12,11 @@ from pathlib import Path
 from typing import Any
 
 from kzkb.config import Config, open_config
-from kzkb.index import Index, Progress, RefreshStats, default_index_path
 from kzkb.model import KzkbError, Record, Skipped, Term
 from kzkb.search import FILTER_FIELDS, Query, matched_fields, parse_query, plan, snippet
+from kzkb.store.db import default_index_path
+from kzkb.store.index import Index
+from kzkb.store.refresh import Progress, RefreshStats
 from kzkb.urls import normalize_url, term_slug
 
 SORTS = ("path", "title", "date")
@@ -137,7 +139,7 @@ class KnowledgeBase:
         return self.config.root
 
     def skipped(self) -> list[Skipped]:
-        return self.index.skipped()
+        return self.index.records.skipped()
 
     # --- filters -------------------------------------------------------------
 
@@ -172,7 +174,7 @@ class KnowledgeBase:
         for column, values, target in (("kind", kinds, out.kinds), ("lang", langs, out.langs)):
             if not values:
                 continue  # counting every record's kind costs a table scan
-            known_values = set(self.index.counts(column))
+            known_values = set(self.index.records.counts(column))
             for value in values or []:
                 if value not in known_values:
                     near = suggest(value, sorted(known_values))
@@ -186,7 +188,7 @@ class KnowledgeBase:
         return out
 
     def known_terms(self, taxonomy: str) -> set[str]:
-        used = set(self.index.term_counts(taxonomy))
+        used = set(self.index.records.term_counts(taxonomy))
         return used | set(self.config.vocabulary.get(taxonomy, {}))
 
     # --- queries ---------------------------------------------------------------
@@ -195,7 +197,7 @@ class KnowledgeBase:
         if sort not in SORTS:
             raise KzkbError(f"unknown sort {sort!r}", f"use one of: {', '.join(SORTS)}")
         f = filters or Filters()
-        return self.index.select(f.terms, f.kinds, f.langs, order=sort)
+        return self.index.records.select(f.terms, f.kinds, f.langs, order=sort)
 
     def parse(self, text: str) -> tuple[Query, Filters]:
         """A query string and the filters written inside it (category:ingo)."""
@@ -231,9 +233,10 @@ class KnowledgeBase:
                 )
             # filters alone (category:ingo): every matching record, like `list`
             return [Hit(r, 0.0, "", ()) for r in self.list(f)[:limit]]
-        p = plan(query, self.index)
-        where, params = Index.where(f.terms, f.kinds, f.langs)
-        pool = self.index.search(p.match, where, params, max(limit * 3, 50))
+        p = plan(query, self.index.fulltext)
+        pool = self.index.fulltext.search(
+            p.match, max(limit * 3, 50), terms=f.terms, kinds=f.kinds, langs=f.langs
+        )
         words = p.folded_query.split()
 
         from kzkb.fold import fold
@@ -262,7 +265,7 @@ class KnowledgeBase:
         if not query.strip():
             yield from self.stored(f)
             return
-        hits = self.search(query, f, limit=max(self.index.count(), 1))
+        hits = self.search(query, f, limit=max(self.index.records.count(), 1))
         yield from sorted((h.record for h in hits), key=lambda r: r.path)
 
     def stored(self, filters: Filters | None = None) -> Any:
@@ -271,7 +274,7 @@ class KnowledgeBase:
         from kzkb.export import Stored
 
         f = filters or Filters()
-        return Stored(self.index, self.index.ids_in_order(f.terms, f.kinds, f.langs))
+        return Stored(self.index, self.index.records.ids_in_order(f.terms, f.kinds, f.langs))
 
     def find(self, ref: str) -> Record:
         """One record by path, URL or alias, slug, or title."""
@@ -280,26 +283,26 @@ class KnowledgeBase:
             raise KzkbError("empty reference", "give a slug, path, URL or title")
         candidates: list[Record] = []
         path = ref.removeprefix("./")
-        candidates = self.index.by_path(path)
+        candidates = self.index.records.by_path(path)
         if not candidates and ref.startswith("/"):
             url = normalize_url(ref)
-            candidates = self.index.by_url(url)
+            candidates = self.index.records.by_url(url)
             if not candidates and not url.endswith("/"):
                 # /sources/sources/vlast.kz may name the page vlast.kz.md
-                candidates = self.index.by_url(url + "/")
+                candidates = self.index.records.by_url(url + "/")
         if not candidates and "/" not in ref:
-            candidates = self.index.by_slug(ref)
+            candidates = self.index.records.by_slug(ref)
         if not candidates:
-            candidates = self.index.by_title(ref)
+            candidates = self.index.records.by_title(ref)
         if not candidates and path.lower().endswith((".md", ".markdown")):
-            unusable = [s for s in self.index.skipped() if s.path == path]
+            unusable = [s for s in self.index.records.skipped() if s.path == path]
             if unusable:
                 raise KzkbError(
                     f"{path} is not indexed: line {unusable[0].line}: {unusable[0].reason}",
                     "fix the file; `kzkb lint` says more",
                 )
         if not candidates:
-            choices = self.index.titles_and_urls()
+            choices = self.index.records.titles_and_urls()
             names = sorted(
                 {t for t, _, _ in choices}
                 | {u.rstrip("/").rsplit("/", 1)[-1] for _, u, _ in choices}
@@ -324,7 +327,9 @@ class KnowledgeBase:
         """Records whose links point at this record's URL or an alias of it."""
         return [
             r
-            for r in self.index.linking_to([record.url, *record.aliases, "path:" + record.path])
+            for r in self.index.records.linking_to(
+                [record.url, *record.aliases, "path:" + record.path]
+            )
             if r.path != record.path
         ]
 
@@ -340,7 +345,7 @@ class KnowledgeBase:
             found = [
                 r
                 for path in translation_paths(record.path, config, lang)
-                for r in self.index.by_path(path)
+                for r in self.index.records.by_path(path)
                 if r.lang == lang
             ]
             if not found:  # paired by URL instead: /guides/a/ and /kk/guides/a/
@@ -348,7 +353,7 @@ class KnowledgeBase:
                 own = record.url
                 if prefix and own.startswith(prefix + "/"):
                     own = own[len(prefix) :]
-                found = self.index.by_url(normalize_url(config.url_prefix(lang) + own))
+                found = self.index.records.by_url(normalize_url(config.url_prefix(lang) + own))
             out += [r for r in found if r.path not in {x.path for x in out}]
         return out
 
@@ -362,7 +367,7 @@ class KnowledgeBase:
                 else (f"use one of: {', '.join(self.config.taxonomies)}")
             )
             raise KzkbError(f"unknown taxonomy {taxonomy!r}", hint)
-        used = self.index.term_counts(name)
+        used = self.index.records.term_counts(name)
         vocab = self.config.vocabulary.get(name, {})
         out = []
         for slug in sorted(set(used) | set(vocab)):
@@ -373,27 +378,30 @@ class KnowledgeBase:
         return sorted(out, key=lambda t: (-t.count, t.slug))
 
     def summary(self) -> dict[str, dict[str, int]]:
-        return {"kind": self.index.counts("kind"), "lang": self.index.counts("lang")}
+        return {
+            "kind": self.index.records.counts("kind"),
+            "lang": self.index.records.counts("lang"),
+        }
 
     def stats(self) -> dict[str, Any]:
         """Coverage at a glance: records per term of every taxonomy (as most
         records spell it), per kind and language, and per year created."""
         taxonomies: dict[str, dict[str, int]] = {}
         for singular, plural in self.config.taxonomies.items():
-            used = self.index.term_counts(singular)
+            used = self.index.records.term_counts(singular)
             vocab = self.config.vocabulary.get(singular, {})
             counts = {
                 (vocab[slug].label if slug in vocab else spelled): n
                 for slug, (n, spelled) in used.items()
             }
             taxonomies[plural] = dict(sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])))
-        years = self.index.per_year()
+        years = self.index.records.per_year()
         undated = years.pop("", 0)
         return {
-            "records": self.index.count(),
+            "records": self.index.records.count(),
             "taxonomies": taxonomies,
-            "kind": self.index.counts("kind"),
-            "lang": self.index.counts("lang"),
+            "kind": self.index.records.counts("kind"),
+            "lang": self.index.records.counts("lang"),
             "created": dict(sorted(years.items())),
             "created_unknown": undated,
         }

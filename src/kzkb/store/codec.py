@@ -1,0 +1,57 @@
+"""A Record as the JSON text the index keeps of it, and back."""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import json
+from typing import Any
+
+from kzkb.model import Heading, Link, Record
+
+
+def _encode(value: Any) -> Any:
+    if isinstance(value, dt.date):  # a datetime too: its text is longer than a date's
+        return {"$date": value.isoformat()}
+    return str(value)  # anything else YAML can produce is kept as its text
+
+
+def _decode(obj: dict[str, Any]) -> Any:
+    if len(obj) == 1 and "$date" in obj:
+        text = obj["$date"]
+        # a front-matter mapping may be {"$date": "soon"}: it stays a mapping
+        with contextlib.suppress(TypeError, ValueError):
+            if len(text) == 10:
+                return dt.date.fromisoformat(text)
+            return dt.datetime.fromisoformat(text)
+    return obj
+
+
+def record_to_json(record: Record) -> str:
+    data = {
+        "path": record.path,
+        "url": record.url,
+        "lang": record.lang,
+        "kind": record.kind,
+        "title": record.title,
+        "description": record.description,
+        "fields": record.fields,
+        "terms": record.terms,
+        "term_labels": record.term_labels,
+        "aliases": record.aliases,
+        "body": record.body,
+        "body_line": record.body_line,
+        "links": [[x.target, x.text, x.line, x.column, x.kind] for x in record.links],
+        "headings": [[h.level, h.text, h.id, h.line] for h in record.headings],
+        "anchors": record.anchors,
+        "mtime_ns": record.mtime_ns,
+        "size": record.size,
+    }
+    return json.dumps(data, ensure_ascii=False, default=_encode)
+
+
+def record_from_json(text: str) -> Record:
+    data = json.loads(text, object_hook=_decode)
+    data["links"] = [Link(*x) for x in data["links"]]
+    data["headings"] = [Heading(*h) for h in data["headings"]]
+    return Record(**data)

@@ -1,0 +1,365 @@
+"""The SQLite file of an index: connecting, opening or creating it, telling
+a busy file from a damaged one, waiting for another writer, switching the
+journal, and replacing a stale or damaged index — never a file not ours.
+
+One database per KB, outside it (the user cache directory). A refresh is
+one transaction, so a crash or Ctrl-C leaves the previous index whole; WAL
+lets readers go on while one writer refreshes, and SQLite's write lock makes
+a second writer wait.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import os
+import sqlite3
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from kzkb.config import Config
+from kzkb.model import KzkbError
+
+SCHEMA_VERSION = 12
+
+# Stamped in the SQLite header (PRAGMA application_id, bytes 68-71): the
+# mark that a file is a kzkb index, which kzkb may replace when it is stale
+# or damaged. Any other file at --index is the user's and is never touched.
+APPLICATION_ID = 0x6B7A6B62  # "kzkb"
+SQLITE_MAGIC = b"SQLite format 3\x00"
+
+# How long a statement waits for another process's lock before it fails.
+BUSY_TIMEOUT_MS = 60_000
+
+
+@dataclass(frozen=True, slots=True)
+class Tuning:
+    """The store's thresholds. The defaults are the measured ones; tests
+    pass smaller ones to reach a path without thousands of files or minutes."""
+
+    # Where a command must wait for another to finish writing (see
+    # busy_wait), it asks again every wait_step_ms, so that Ctrl-C can end
+    # the wait (SQLite waits inside a statement, where Python's signal
+    # handler cannot run), for up to write_wait seconds in all: a cold index
+    # of 100,000 records takes 80 s on two cores.
+    wait_step_ms: int = 1000
+    write_wait: float = 600.0
+    # Parse in worker processes from this many changed files on: below it,
+    # the cost of starting workers exceeds what they save.
+    parallel_from: int = 400
+    parallel_slice: int = 4096
+    # From this many changed files on, link_keys is counted again as a whole.
+    recount_from: int = 2000
+    # Rows of this many prepared files are written together, and at most
+    # batch_bytes of record text held: 256 records of up to 10 MB each (the
+    # size limit) would otherwise be gigabytes waiting.
+    batch_size: int = 256
+    batch_bytes: int = 32 * 2**20
+
+
+DEFAULT_TUNING = Tuning()
+
+SCHEMA = """
+CREATE TABLE meta (key TEXT PRIMARY KEY, value NOT NULL);
+CREATE TABLE files (
+  path TEXT PRIMARY KEY,
+  mtime_ns INTEGER NOT NULL,
+  size INTEGER NOT NULL,
+  hash BLOB NOT NULL,
+  skipped_line INTEGER,
+  skipped_reason TEXT
+) WITHOUT ROWID;
+CREATE INDEX files_skipped ON files(path) WHERE skipped_reason IS NOT NULL;
+CREATE TABLE records (
+  id INTEGER PRIMARY KEY,
+  path TEXT NOT NULL UNIQUE,
+  url TEXT NOT NULL,
+  lang TEXT NOT NULL,
+  kind TEXT NOT NULL,
+  title TEXT NOT NULL,
+  title_key TEXT NOT NULL,
+  title_fold TEXT NOT NULL,
+  date TEXT,
+  created TEXT
+);
+-- the whole record, apart: scans of records then read a few MB, not the bodies
+CREATE TABLE record_data (id INTEGER PRIMARY KEY, data TEXT NOT NULL);
+CREATE INDEX records_by_kind ON records(kind);
+CREATE INDEX records_by_lang ON records(lang);
+CREATE TABLE record_terms (
+  record_id INTEGER NOT NULL,
+  taxonomy TEXT NOT NULL,
+  slug TEXT NOT NULL,
+  label TEXT NOT NULL,
+  lang TEXT NOT NULL
+);
+CREATE INDEX record_terms_by_record ON record_terms(record_id);
+CREATE INDEX record_terms_by_term ON record_terms(taxonomy, slug, lang);
+CREATE TABLE urls (url TEXT NOT NULL, record_id INTEGER NOT NULL, is_alias INTEGER NOT NULL);
+CREATE INDEX urls_by_url ON urls(url);
+CREATE INDEX urls_by_record ON urls(record_id);
+CREATE TABLE links (
+  record_id INTEGER NOT NULL,
+  key TEXT,
+  fragment TEXT NOT NULL,
+  target TEXT NOT NULL,
+  text TEXT NOT NULL,
+  line INTEGER NOT NULL,
+  col INTEGER NOT NULL,
+  kind TEXT NOT NULL,
+  self INTEGER NOT NULL  -- 1: to the record itself (its URL, an alias, its file)
+);
+CREATE INDEX links_by_key ON links(key, self);
+CREATE INDEX links_by_record ON links(record_id);
+CREATE INDEX links_with_fragment ON links(record_id) WHERE fragment <> '';
+-- each distinct link key with its number of links, and of links from another
+-- record: kept current at refresh, so that finding broken links and orphans
+-- reads a row per key instead of one per link
+CREATE TABLE link_keys (
+  key TEXT PRIMARY KEY,
+  links INTEGER NOT NULL,
+  inbound INTEGER NOT NULL
+) WITHOUT ROWID;
+CREATE TABLE anchors (
+  record_id INTEGER NOT NULL,
+  anchor TEXT NOT NULL,
+  PRIMARY KEY (record_id, anchor)
+) WITHOUT ROWID;
+CREATE VIRTUAL TABLE fts USING fts5(title, terms, description, body, tokenize = "unicode61");
+CREATE VIRTUAL TABLE fts_vocab USING fts5vocab(fts, 'row');
+"""
+
+RECORD_TABLES = ("record_terms", "urls", "links", "anchors")
+
+
+def connect(path: str, busy_ms: int = BUSY_TIMEOUT_MS) -> sqlite3.Connection:
+    db = sqlite3.connect(
+        path, timeout=busy_ms / 1000, isolation_level=None, check_same_thread=False
+    )
+    db.execute(f"PRAGMA busy_timeout = {busy_ms}")
+    return db
+
+
+_connect = (
+    connect  # COMPAT(r14): kzkb.index._connect (export's workers) -> store.index.open_snapshot
+)
+
+
+def connect_reader(path: str) -> sqlite3.Connection:
+    """A connection that can only read: for a process that reads an index
+    another keeps current (an export's workers). It waits out a writer's
+    checkpoint as a writer's connection does."""
+    db = connect(path)
+    db.execute("PRAGMA query_only = ON")
+    return db
+
+
+def is_busy(exc: BaseException) -> bool:
+    code = getattr(exc, "sqlite_errorcode", 0) & 0xFF
+    return isinstance(exc, sqlite3.OperationalError) and code in (
+        sqlite3.SQLITE_BUSY,
+        sqlite3.SQLITE_LOCKED,
+    )
+
+
+def is_damage(exc: sqlite3.DatabaseError) -> bool:
+    """Whether SQLite found the file itself bad. Busy, locked, read-only,
+    full say nothing about the file, which another process may be using."""
+    code = getattr(exc, "sqlite_errorcode", 0) & 0xFF
+    return code in (sqlite3.SQLITE_CORRUPT, sqlite3.SQLITE_NOTADB)
+
+
+def busy_error(name: str) -> KzkbError:
+    return KzkbError(
+        f"the index {name} is busy: another process has kept it locked too long",
+        "let the other kzkb command finish (or stop it), or give another --index",
+    )
+
+
+def busy_wait(name: str, attempt: Callable[[], Any], tuning: Tuning = DEFAULT_TUNING) -> Any:
+    """attempt() again, while another process's lock is in its way, for up
+    to tuning.write_wait; each try should wait at most wait_step_ms itself."""
+    deadline = time.monotonic() + tuning.write_wait
+    while True:
+        try:
+            return attempt()
+        except sqlite3.OperationalError as exc:
+            if not is_busy(exc):
+                raise
+            if time.monotonic() > deadline:
+                raise busy_error(name) from None
+
+
+def journal(db: sqlite3.Connection, mode: str) -> bool:
+    """Switch the journal mode if no other connection is in the way; True if
+    it is `mode` now. A change needs the database to itself, so this asks
+    once, briefly, rather than wait as queries do."""
+    if db.execute("PRAGMA journal_mode").fetchone()[0] == mode:
+        return True
+    waits = db.execute("PRAGMA busy_timeout").fetchone()[0]
+    db.execute("PRAGMA busy_timeout = 100")
+    try:
+        return db.execute(f"PRAGMA journal_mode = {mode}").fetchone()[0] == mode
+    except sqlite3.OperationalError:
+        return False  # busy: another process has it open; it stays as it is
+    finally:
+        db.execute(f"PRAGMA busy_timeout = {waits}")
+
+
+def begin_write(db: sqlite3.Connection, name: str, tuning: Tuning = DEFAULT_TUNING) -> None:
+    """BEGIN IMMEDIATE: one writer at a time, while readers go on. The wait
+    for another's write is asked a step at a time: see Tuning.wait_step_ms."""
+    if name == ":memory:":
+        db.execute("BEGIN IMMEDIATE")
+        return
+    db.execute(f"PRAGMA busy_timeout = {tuning.wait_step_ms}")
+    try:
+        busy_wait(name, lambda: db.execute("BEGIN IMMEDIATE"), tuning)
+    finally:
+        db.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+
+
+def read_meta(db: sqlite3.Connection, key: str) -> Any:
+    row = db.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
+    return row[0] if row else None
+
+
+def write_meta(db: sqlite3.Connection, key: str, value: str | bytes) -> None:
+    db.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", (key, value))
+
+
+# --- opening -------------------------------------------------------------------------------
+
+
+def open_db(name: str, owned: bool, tuning: Tuning = DEFAULT_TUNING) -> sqlite3.Connection:
+    """Open (or create) the index file. A stale schema or a damaged index is
+    replaced by a new empty one, which the next refresh fills.
+
+    `owned`: the path is kzkb's own (the cache), so whatever is there may be
+    replaced. Elsewhere only an empty file or a kzkb index is.
+    """
+    if name == ":memory:":
+        db = connect(name)
+        initialise(db)
+        return db
+    Path(name).parent.mkdir(parents=True, exist_ok=True)
+    check_ownership(name, owned)
+    try:
+        # another process may be writing it, as long as a cold index takes
+        db = busy_wait(name, lambda: _open_file(name, tuning), tuning)
+    except sqlite3.Error as exc:
+        raise KzkbError(
+            f"cannot use the index {name}: {exc}",
+            "pass --index PATH (or set KZKB_INDEX) to a writable place",
+        ) from None
+    db.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+    return db
+
+
+def _open_file(name: str, tuning: Tuning) -> sqlite3.Connection:
+    """One try at open_db: fails busy if another process's lock is in the
+    way, and then leaves the file as it found it."""
+    db = connect(name, tuning.wait_step_ms)
+    try:
+        version = db.execute("PRAGMA user_version").fetchone()[0]
+        if version == SCHEMA_VERSION:
+            # while a first fill runs in rollback mode (see refresh), this
+            # fails; the filler switches to WAL when it is done
+            journal(db, "wal")
+            db.execute("PRAGMA synchronous = NORMAL")
+            db.execute("SELECT count(*) FROM files").fetchone()
+            return db
+        if version != 0:  # another schema: start again
+            db.close()
+            remove_db(name)
+            db = connect(name, tuning.wait_step_ms)
+        initialise(db)
+        return db
+    except sqlite3.DatabaseError as exc:
+        with contextlib.suppress(Exception):
+            db.close()
+        # Only a file SQLite cannot read is damaged. Busy or locked means
+        # another process is using it: removing it then would take the
+        # index, and that process's journal, from under it.
+        if not is_damage(exc):
+            raise
+    # a damaged kzkb index: it is a cache of the KB, so rebuild it
+    remove_db(name)
+    db = connect(name, tuning.wait_step_ms)
+    try:
+        initialise(db)
+    except BaseException:
+        db.close()
+        raise
+    return db
+
+
+def initialise(db: sqlite3.Connection) -> None:
+    # A new file keeps its rollback journal: the first fill needs one (see
+    # refresh) and switches to WAL when it is done. A switch here would race
+    # another process starting at the same moment: SQLite does not wait for
+    # a journal-mode change, it fails at once if another connection holds
+    # the write lock.
+    db.execute(f"PRAGMA application_id = {APPLICATION_ID}")
+    db.execute("PRAGMA synchronous = NORMAL")
+    _create(db)
+
+
+def _create(db: sqlite3.Connection) -> None:
+    db.execute("BEGIN IMMEDIATE")
+    try:
+        # another process may have created it while we waited for the lock
+        if db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION:
+            db.execute("COMMIT")
+            return
+        for statement in SCHEMA.split(";\n"):
+            if statement.strip():
+                db.execute(statement)
+        db.execute(f"PRAGMA application_id = {APPLICATION_ID}")
+        db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+        db.execute("COMMIT")
+    except BaseException:
+        if db.in_transaction:
+            db.execute("ROLLBACK")
+        raise
+
+
+def check_ownership(name: str, owned: bool) -> None:
+    """Refuse to open (and so perhaps replace) a file that is not ours."""
+    try:
+        with open(name, "rb") as handle:
+            header = handle.read(100)
+    except FileNotFoundError:
+        return
+    except OSError as exc:
+        raise KzkbError(
+            f"cannot read the index {name}: {exc.strerror}",
+            "pass --index PATH (or set KZKB_INDEX) to a writable place",
+        ) from None
+    if owned or not header:
+        return
+    stamp = int.from_bytes(header[68:72], "big") if len(header) >= 72 else 0
+    if header.startswith(SQLITE_MAGIC) and stamp == APPLICATION_ID:
+        return
+    raise KzkbError(
+        f"{name} is not a kzkb index; kzkb will not overwrite it",
+        "choose another --index path (or KZKB_INDEX), or remove the file",
+    )
+
+
+def remove_db(name: str) -> None:
+    for suffix in ("", "-journal", "-wal", "-shm"):
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(name + suffix)
+
+
+def default_index_path(config: Config) -> Path:
+    """One database per KB, in the user cache directory (XDG_CACHE_HOME)."""
+    from platformdirs import user_cache_dir
+
+    key = hashlib.sha1(str(config.content_dir.resolve()).encode()).hexdigest()[:16]
+    name = "".join(ch if ch.isalnum() else "-" for ch in config.content_dir.name)[:32] or "kb"
+    return Path(user_cache_dir("kzkb")) / f"{name}-{key}.sqlite"

@@ -1,0 +1,99 @@
+"""An index: one connection to the database, and the parts that use it."""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+from kzkb.config import Config
+from kzkb.store.db import DEFAULT_TUNING, Tuning, connect_reader, open_db, read_meta
+from kzkb.store.fulltext import FullText
+from kzkb.store.links import Links
+from kzkb.store.records import Records
+from kzkb.store.refresh import Progress, Refresher, RefreshStats
+
+# COMPAT(r14): Index.<name> -> Index.<part>.<name>, for the callers outside
+# the store that still ask the index itself (check, export, views, cli).
+_MOVED = {
+    **dict.fromkeys(
+        (
+            "_records", "count", "skipped", "select", "ids_in_order", "data_of", "by_url",
+            "by_path", "by_title", "by_slug", "linking_to", "titles_and_urls", "of_kind",
+            "record_ids", "section_folders", "counts", "per_year", "term_counts",
+        ),
+        "records",
+    ),
+    **dict.fromkeys(
+        (
+            "link_count", "unresolved_keys", "links_with_keys", "web_links", "missing_anchors",
+            "anchors_of", "has_anchor", "websites", "unlinked", "existing", "urls_under",
+            "all_urls", "term_langs", "has_term", "used_slugs",
+        ),
+        "links",
+    ),
+    **dict.fromkeys(("has_prefix", "has_word", "words_from"), "fulltext"),
+}  # fmt: skip
+
+
+class Index:
+    """A SQLite database of one KB's records."""
+
+    def __init__(self, db: Any, path: str, tuning: Tuning = DEFAULT_TUNING) -> None:
+        self.db = db
+        self.path = path
+        self.tuning = tuning
+        self.records = Records(db)
+        self.links = Links(db)
+        self.fulltext = FullText(db)
+
+    @classmethod
+    def open(
+        cls,
+        path: str | os.PathLike[str] = ":memory:",
+        *,
+        owned: bool = False,
+        tuning: Tuning = DEFAULT_TUNING,
+    ) -> Index:
+        """Open (or create) the index; see store.db.open_db."""
+        name = str(path)
+        return cls(open_db(name, owned, tuning), name, tuning)
+
+    def close(self) -> None:
+        self.db.close()
+
+    def refresh(
+        self,
+        config: Config,
+        *,
+        rebuild: bool = False,
+        progress: Progress | None = None,
+        tuning: Tuning | None = None,
+    ) -> RefreshStats:
+        """Bring the index up to date with the KB's files; see store.refresh."""
+        refresher = Refresher(self.db, self.path, tuning or self.tuning)
+        return refresher.refresh(config, rebuild=rebuild, progress=progress)
+
+    def stamp(self) -> str | None:
+        """The fingerprint of the files the index was last refreshed from: it
+        changes with every refresh that changes the index."""
+        return read_meta(self.db, "fingerprint")
+
+    def filled(self, config: Config) -> bool:
+        """Whether a refresh of this KB's folder has completed here before."""
+        return (
+            read_meta(self.db, "parse_key") == config.parse_key()
+            and read_meta(self.db, "fingerprint") is not None
+        )
+
+    def __getattr__(self, name: str) -> Any:
+        part = _MOVED.get(name)
+        if part is None:
+            raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
+        return getattr(getattr(self, part), name)
+
+
+def open_snapshot(path: str | os.PathLike[str]) -> Index:
+    """An index another process keeps current, opened to read only: for
+    workers that read records by id beside their parent (export)."""
+    name = str(path)
+    return Index(connect_reader(name), name)

@@ -1,0 +1,113 @@
+"""What a worker prepares of one file, off the main process: its hash and,
+if it loads, every row the database needs of it."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from dataclasses import dataclass
+from typing import Any
+
+from kzkb.config import Config
+from kzkb.model import Record, Skipped
+from kzkb.store.codec import record_to_json
+
+
+@dataclass(slots=True)
+class Prepared:
+    """Everything the database needs of one file, built off the main process."""
+
+    path: str
+    mtime_ns: int
+    size: int
+    hash: bytes
+    skipped: Skipped | None = None
+    row: tuple[Any, ...] | None = None  # records row without id
+    data: str = ""  # the record as JSON
+    terms: list[tuple[str, str, str]] | None = None
+    urls: list[tuple[str, int]] | None = None
+    links: list[tuple[str | None, str, str, str, int, int, str, bool]] | None = None
+    anchors: list[str] | None = None
+    fts: tuple[str, str, str, str] | None = None
+
+
+_CONFIG: Config | None = None  # set before parsing; fork hands it to the workers
+
+
+def use_config(config: Config) -> None:
+    """The settings _prepare parses by, in this process and the workers it forks."""
+    global _CONFIG
+    _CONFIG = config
+
+
+def _prepare(job: tuple[str, str]) -> Prepared:
+    full, rel = job
+    config = _CONFIG
+    assert config is not None
+    from kzkb.loader import INTERNAL, load_bytes, one_line, read_source
+
+    # too big, not a regular file, a link out of the KB, a name no command can
+    # print: reported without a byte read
+    source = read_source(full, rel, str(config.content_dir), config.max_file_size)
+    if source.data is None:
+        assert source.skipped is not None
+        # the reason as the hash: a file skipped for another reason is a change
+        digest = hashlib.blake2b(source.skipped.reason.encode(), digest_size=16).digest()
+        return Prepared(rel, source.mtime_ns, source.size, digest, skipped=source.skipped)
+    digest = hashlib.blake2b(source.data, digest_size=16).digest()
+    result = load_bytes(source.data, rel, config)
+    prepared = Prepared(rel, source.mtime_ns, source.size, digest)
+    if isinstance(result, Skipped):
+        prepared.skipped = result
+        return prepared
+    result.mtime_ns, result.size = source.mtime_ns, source.size
+    try:
+        return _fill(prepared, result)
+    except Exception as exc:  # a bug must cost one file, not the whole refresh
+        reason = one_line(f"{INTERNAL} ({type(exc).__name__}: {exc}): please report it as a bug")
+        return Prepared(rel, source.mtime_ns, source.size, digest, skipped=Skipped(rel, 1, reason))
+
+
+def _fill(prepared: Prepared, record: Record) -> Prepared:
+    """The rows of a record that loaded."""
+    from kzkb.fold import fold
+    from kzkb.links import fragment_of, link_key
+    from kzkb.search import fts_columns
+
+    prepared.row = (
+        record.path,
+        record.url,
+        record.lang,
+        record.kind,
+        record.title,
+        record.title.casefold(),
+        fold(record.title),
+        record.date.isoformat() if record.date else None,
+        record.created.isoformat() if record.created else None,
+    )
+    prepared.data = record_to_json(record)
+    prepared.terms = [
+        (taxonomy, slug, label, record.lang)
+        for taxonomy, slugs in record.terms.items()
+        for slug, label in zip(slugs, record.term_labels[taxonomy], strict=True)
+    ]
+    prepared.urls = [(record.url, 0)] + [(alias, 1) for alias in record.aliases]
+    own = {record.url, *record.aliases, "path:" + record.path}
+    prepared.links = [
+        (key, fragment_of(x.target), x.target, x.text, x.line, x.column, x.kind, key in own)
+        for x in record.links
+        for key in (link_key(x, record),)
+    ]
+    prepared.anchors = sorted({h.id for h in record.headings} | set(record.anchors))
+    prepared.fts = fts_columns(record)
+    return prepared
+
+
+def _worker_init() -> None:
+    """Workers leave Ctrl-C to the main process, which rolls back and says so
+    in one line; if the main process dies, they end without a word."""
+    import signal
+    import sys
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    sys.stderr = open(os.devnull, "w")  # noqa: SIM115 - lives as long as the worker

@@ -1,0 +1,459 @@
+"""Bring an index up to date with the KB's files.
+
+Every command refreshes the index before answering: files whose mtime or
+size changed are read, and re-parsed only if their content hash changed;
+new, deleted and renamed files are reflected at once. The whole refresh is
+one transaction (see kzkb.store.db).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import marshal
+import os
+import sqlite3
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from kzkb import prescan
+from kzkb.config import Config
+from kzkb.scan import fingerprint, scan
+from kzkb.store.db import (
+    DEFAULT_TUNING,
+    RECORD_TABLES,
+    Tuning,
+    begin_write,
+    journal,
+    read_meta,
+    write_meta,
+)
+from kzkb.store.prepare import Prepared, _prepare, _worker_init, use_config
+
+Progress = Callable[[int, int], None]
+Listing = dict[str, tuple[int, int]]  # path -> (mtime_ns, size)
+
+
+@dataclass(slots=True)
+class RefreshStats:
+    added: int = 0
+    changed: int = 0
+    removed: int = 0
+    unchanged: int = 0
+    skipped: int = 0
+    rebuilt: bool = False
+    seconds: float = 0.0
+    files: int = 0  # Markdown files in the KB
+    scanned_by: str = "scan"  # or "watcher": see kzkb.watch
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "added": self.added,
+            "changed": self.changed,
+            "removed": self.removed,
+            "unchanged": self.unchanged,
+            "skipped": self.skipped,
+            "rebuilt": self.rebuilt,
+            "seconds": round(self.seconds, 4),
+            "files": self.files,
+            "scanned_by": self.scanned_by,
+        }
+
+
+@dataclass(slots=True)
+class _Files:
+    """What this refresh knows of the KB's files: a prescan's or watcher's
+    answer (`pending`), a scan of the folder (`on_disk`), or a watcher's
+    list of what changed since the listing the index holds (`changes`)."""
+
+    pending: Any  # prescan.Pending or watch.Answer; None after a scan
+    on_disk: Listing | None
+    stamp: str
+    count: int
+    changes: dict[str, tuple[int, int] | None] | None = None
+
+
+class _Batch:
+    """Rows of many prepared files, written with one executemany per table:
+    the writer's time goes to SQLite, not to a Python call per row."""
+
+    def __init__(self, db: sqlite3.Connection, tuning: Tuning = DEFAULT_TUNING) -> None:
+        self.db = db
+        self.size = tuning.batch_size
+        self.bytes = tuning.batch_bytes
+        self.items: list[Prepared] = []
+        self.held = 0
+        self.next_id: int = db.execute("SELECT coalesce(max(id), 0) + 1 FROM records").fetchone()[0]
+        self.count_keys = True  # False when link_keys is recounted at the end
+
+    def add(self, prepared: Prepared) -> None:
+        self.items.append(prepared)
+        self.held += len(prepared.data)
+        if len(self.items) >= self.size or self.held >= self.bytes:
+            self.flush()
+
+    def flush(self) -> None:
+        files, records, data, terms, urls, links, anchors, fts = [], [], [], [], [], [], [], []
+        for p in self.items:
+            skipped = p.skipped
+            files.append(
+                (p.path, p.mtime_ns, p.size, p.hash,
+                 skipped.line if skipped else None, skipped.reason if skipped else None)
+            )  # fmt: skip
+            if p.row is None:
+                continue
+            rid = self.next_id
+            self.next_id += 1
+            records.append((rid, *p.row))
+            data.append((rid, p.data))
+            terms += [(rid, *t) for t in p.terms or ()]
+            urls += [(u, rid, a) for u, a in p.urls or ()]
+            links += [(rid, *x) for x in p.links or ()]
+            anchors += [(rid, a) for a in p.anchors or ()]
+            fts.append((rid, *(p.fts or ("", "", "", ""))))
+        self.items.clear()
+        self.held = 0
+        db = self.db
+        db.executemany("INSERT INTO files VALUES (?, ?, ?, ?, ?, ?)", files)
+        db.executemany(
+            "INSERT INTO records(id, path, url, lang, kind, title, title_key, title_fold, date,"
+            " created) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            records,
+        )
+        db.executemany("INSERT INTO record_data VALUES (?, ?)", data)
+        db.executemany("INSERT INTO record_terms VALUES (?, ?, ?, ?, ?)", terms)
+        db.executemany("INSERT INTO urls VALUES (?, ?, ?)", urls)
+        db.executemany("INSERT INTO links VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", links)
+        if self.count_keys:
+            self._count(links)
+        db.executemany("INSERT INTO anchors VALUES (?, ?)", anchors)
+        db.executemany(
+            "INSERT INTO fts(rowid, title, terms, description, body) VALUES (?, ?, ?, ?, ?)", fts
+        )
+
+    def _count(self, links: list[tuple[Any, ...]]) -> None:
+        counts: dict[str, list[int]] = {}
+        for row in links:
+            key = row[1]
+            if key is not None:
+                count = counts.get(key)
+                if count is None:
+                    count = counts[key] = [0, 0]
+                count[0] += 1
+                count[1] += not row[8]
+        self.db.executemany(
+            "INSERT INTO link_keys VALUES (?, ?, ?) ON CONFLICT(key) DO UPDATE"
+            " SET links = links + excluded.links, inbound = inbound + excluded.inbound",
+            [(key, n, inbound) for key, (n, inbound) in counts.items()],
+        )
+
+
+class Refresher:
+    """The refresh of one index connection; see the module doc."""
+
+    def __init__(self, db: sqlite3.Connection, path: str, tuning: Tuning = DEFAULT_TUNING) -> None:
+        self.db = db
+        self.path = path
+        self.tuning = tuning
+        self._count_keys = True  # keep link_keys current on every delete
+
+    def refresh(
+        self, config: Config, *, rebuild: bool = False, progress: Progress | None = None
+    ) -> RefreshStats:
+        started = time.perf_counter()
+        stats = RefreshStats(rebuilt=rebuild)
+        # the folder and the settings files parse by: another of either rebuilds
+        settings = config.parse_key()
+        files = self._list(config, rebuild, stats)
+        if (
+            not rebuild
+            and read_meta(self.db, "parse_key") == settings
+            and read_meta(self.db, "fingerprint") == files.stamp
+        ):
+            # the same files with the same mtimes and sizes as last time
+            if files.pending is not None:
+                files.pending.close()
+            stats.unchanged = files.count
+            stats.skipped = int(read_meta(self.db, "skipped") or 0)
+            stats.seconds = time.perf_counter() - started
+            return stats
+        base = read_meta(self.db, "fingerprint")
+        if files.on_disk is None and files.pending is not None and not rebuild and base:
+            # a watcher tells what changed since the listing the index holds
+            since = getattr(files.pending, "changes_since", None)
+            files.changes = since(base) if since is not None else None
+        first_fill = self._first_fill(base)
+        begin_write(self.db, self.path, self.tuning)
+        try:
+            self._update(config, settings, base, rebuild, files, stats, progress)
+            self.db.execute("COMMIT")
+        except BaseException:
+            # SQLite has rolled back by itself after some errors (a full disk)
+            if self.db.in_transaction:
+                self.db.execute("ROLLBACK")
+            raise
+        finally:
+            if first_fill:
+                journal(self.db, "wal")
+        stats.seconds = time.perf_counter() - started
+        return stats
+
+    def _list(self, config: Config, rebuild: bool, stats: RefreshStats) -> _Files:
+        """The files as a prescan or the watcher lists them, else a scan."""
+        pending = prescan.take(config.content_dir)
+        if pending is None and not rebuild:
+            from kzkb import watch
+
+            pending = watch.connect(config.content_dir, config)
+        header = pending.header() if pending is not None else None
+        if header is not None:
+            stamp, count = header
+            stats.scanned_by = getattr(pending, "source", "scan")
+            files = _Files(pending, None, stamp, count)
+        else:
+            on_disk = scan(config.content_dir)
+            files = _Files(pending, on_disk, fingerprint(on_disk), len(on_disk))
+        stats.files = files.count
+        return files
+
+    def _first_fill(self, base: str | None) -> bool:
+        """Whether this is the first fill of a new index file, now in rollback
+        journal mode: there SQLite writes each page once, where WAL writes it
+        to the log and again at the checkpoint (1.4 GB twice at 100,000
+        records). There is no earlier index to keep whole, and the journal
+        still makes the fill all or nothing. Back to WAL afterwards, for
+        readers beside a writer."""
+        return (
+            self.path != ":memory:"
+            and base is None
+            and self.db.execute("SELECT 1 FROM files LIMIT 1").fetchone() is None
+            and journal(self.db, "delete")
+        )
+
+    def _update(
+        self,
+        config: Config,
+        settings: str,
+        base: str | None,
+        rebuild: bool,
+        files: _Files,
+        stats: RefreshStats,
+        progress: Progress | None,
+    ) -> None:
+        """The refresh's writes, inside its transaction."""
+        # read under the lock: another process may have refreshed meanwhile
+        if files.changes is not None and read_meta(self.db, "fingerprint") != base:
+            files.changes = None
+        clear = rebuild or read_meta(self.db, "parse_key") != settings
+        if clear:
+            files.changes = None  # what changed since the old index is no rebuild's list
+        if files.changes is None and files.on_disk is None:
+            self._list_whole(config, files, stats)
+        if clear:
+            self._clear()
+            stats.rebuilt = True
+            known: Listing = {}
+        elif files.changes is not None:
+            known = self._known_of(list(files.changes))
+        else:
+            known = self._known()
+        candidates, gone = _compare(files, known)
+        stats.unchanged = files.count - len(candidates)
+        recount = stats.rebuilt or len(candidates) + len(gone) > self.tuning.recount_from
+        self._count_keys = not recount
+        for path in gone:
+            self._delete(path)
+            del known[path]
+        stats.removed = len(gone)
+        self._write(config, candidates, known, recount, stats, progress)
+        self._count_keys = True
+        if recount:
+            self._recount_keys()
+        self._remember(settings, files, known, stats)
+
+    def _list_whole(self, config: Config, files: _Files, stats: RefreshStats) -> None:
+        """Every file, where a list of changes will not do."""
+        on_disk = files.pending.files() if files.pending is not None else None
+        if on_disk is None:
+            on_disk = scan(config.content_dir)
+            files.stamp = fingerprint(on_disk)
+            stats.scanned_by = "scan"
+        files.on_disk = on_disk
+        stats.files = files.count = len(on_disk)
+
+    def _write(
+        self,
+        config: Config,
+        candidates: list[str],
+        known: Listing,
+        recount: bool,
+        stats: RefreshStats,
+        progress: Progress | None,
+    ) -> None:
+        """Read the candidates, and write those whose content changed."""
+        db = self.db
+        hashes = self._hashes([p for p in candidates if p in known])
+        use_config(config)
+        content = str(config.content_dir)
+        jobs = [(os.path.join(content, p), p) for p in candidates]
+        if len(jobs) > self.tuning.recount_from:
+            # B-trees of a million rows: keep their inner pages in memory
+            db.execute("PRAGMA cache_size = -65536")
+        batch = _Batch(db, self.tuning)
+        batch.count_keys = not recount
+        # closed here, not when collected: on Ctrl-C its worker pool is ended
+        # at once rather than at exit, where it can hang
+        with contextlib.closing(self._prepare_all(jobs)) as prepared_all:
+            for i, prepared in enumerate(prepared_all, 1):
+                path = prepared.path
+                old = hashes.get(path)
+                if old is not None and old == prepared.hash:
+                    # touched, not changed: remember the new mtime and size only
+                    db.execute(
+                        "UPDATE files SET mtime_ns = ?, size = ? WHERE path = ?",
+                        (prepared.mtime_ns, prepared.size, path),
+                    )
+                    stats.unchanged += 1
+                else:
+                    if path in known:
+                        self._delete(path)
+                        stats.changed += 1
+                    else:
+                        stats.added += 1
+                    batch.add(prepared)
+                known[path] = (prepared.mtime_ns, prepared.size)
+                if progress is not None:
+                    progress(i, len(jobs))
+        batch.flush()
+
+    def _prepare_all(self, jobs: list[tuple[str, str]]) -> Iterator[Prepared]:
+        workers = min(os.cpu_count() or 1, 8)
+        if len(jobs) < self.tuning.parallel_from or workers < 2:
+            yield from map(_prepare, jobs)
+            return
+        import multiprocessing
+
+        # fork shares the loaded modules; workers parse while we write
+        ctx = multiprocessing.get_context("fork" if hasattr(os, "fork") else "spawn")
+        step = self.tuning.parallel_slice
+        with ctx.Pool(workers, initializer=_worker_init) as pool:
+            # a slice at a time: the workers never run far ahead of the
+            # writer, so parsed records do not pile up in memory
+            for start in range(0, len(jobs), step):
+                yield from pool.imap(_prepare, jobs[start : start + step], chunksize=64)
+
+    def _recount_keys(self) -> None:
+        """link_keys counted again from the links: after many changes, one
+        GROUP BY costs less than keeping the counts at every row."""
+        self.db.execute("DELETE FROM link_keys")
+        self.db.execute(
+            "INSERT INTO link_keys SELECT key, count(*), count(*) - sum(self) FROM links"
+            " WHERE key IS NOT NULL GROUP BY key"
+        )
+
+    def _remember(self, settings: str, files: _Files, known: Listing, stats: RefreshStats) -> None:
+        db = self.db
+        write_meta(db, "parse_key", settings)
+        write_meta(db, "fingerprint", files.stamp)
+        if files.changes is None:
+            # the whole listing, for the next refresh that has to compare all
+            # of it; after a watcher's changes it is stale, and known_for
+            # tells so
+            write_meta(db, "known", marshal.dumps(known))
+            write_meta(db, "known_for", files.stamp)
+        stats.skipped = db.execute(
+            "SELECT count(*) FROM files WHERE skipped_reason IS NOT NULL"
+        ).fetchone()[0]
+        # kept, so that a refresh with nothing to do still knows of them
+        write_meta(db, "skipped", str(stats.skipped))
+
+    # --- what the index holds of the files -------------------------------------------------
+
+    def _known(self) -> Listing:
+        """{path: (mtime_ns, size)} as the files table holds them, from the
+        copy kept in meta by the last refresh that compared every file: one
+        read instead of a row per file."""
+        value = read_meta(self.db, "known")
+        current = value is not None and read_meta(self.db, "known_for") == read_meta(
+            self.db, "fingerprint"
+        )
+        if current and isinstance(value, bytes):
+            with contextlib.suppress(ValueError, EOFError, TypeError):
+                known = marshal.loads(value)
+                if isinstance(known, dict):
+                    return known
+        rows = self.db.execute("SELECT path, mtime_ns, size FROM files")
+        return {path: (m, s) for path, m, s in rows}
+
+    def _known_of(self, paths: list[str]) -> Listing:
+        """_known() for these paths only."""
+        if len(paths) > 500:
+            wanted = set(paths)
+            return {p: ms for p, ms in self._known().items() if p in wanted}
+        query = "SELECT mtime_ns, size FROM files WHERE path = ?"
+        out = {}
+        for path in paths:
+            row = self.db.execute(query, (path,)).fetchone()
+            if row is not None:
+                out[path] = (row[0], row[1])
+        return out
+
+    def _hashes(self, paths: list[str]) -> dict[str, bytes]:
+        """Content hashes of these indexed files, to tell an edit from a touch."""
+        if len(paths) > 500:
+            rows = self.db.execute("SELECT path, hash FROM files")
+            wanted = set(paths)
+            return {path: h for path, h in rows if path in wanted}
+        query = "SELECT hash FROM files WHERE path = ?"
+        out = {}
+        for path in paths:
+            row = self.db.execute(query, (path,)).fetchone()
+            if row is not None:
+                out[path] = row[0]
+        return out
+
+    def _clear(self) -> None:
+        for table in ("files", "records", "record_data", "link_keys", *RECORD_TABLES):
+            self.db.execute(f"DELETE FROM {table}")
+        self.db.execute("DELETE FROM fts")
+
+    def _delete(self, path: str) -> None:
+        db = self.db
+        db.execute("DELETE FROM files WHERE path = ?", (path,))
+        row = db.execute("SELECT id FROM records WHERE path = ?", (path,)).fetchone()
+        if row is None:
+            return
+        rid = row[0]
+        if self._count_keys:
+            counts = db.execute(
+                "SELECT key, count(*), count(*) - sum(self) FROM links"
+                " WHERE record_id = ? AND key IS NOT NULL GROUP BY key",
+                (rid,),
+            ).fetchall()
+            db.executemany(
+                "UPDATE link_keys SET links = links - ?, inbound = inbound - ? WHERE key = ?",
+                [(n, inbound, key) for key, n, inbound in counts],
+            )
+            db.executemany(
+                "DELETE FROM link_keys WHERE key = ? AND links <= 0", [(c[0],) for c in counts]
+            )
+        for table in RECORD_TABLES:
+            db.execute(f"DELETE FROM {table} WHERE record_id = ?", (rid,))
+        db.execute("DELETE FROM fts WHERE rowid = ?", (rid,))
+        db.execute("DELETE FROM record_data WHERE id = ?", (rid,))
+        db.execute("DELETE FROM records WHERE id = ?", (rid,))
+
+
+def _compare(files: _Files, known: Listing) -> tuple[list[str], list[str]]:
+    """(files to read, files gone). In path order: records get ids in the
+    order export and list read them, so those reads are sequential on disk."""
+    if files.changes is not None:
+        changes = files.changes
+        candidates = sorted(p for p, ms in changes.items() if ms is not None and known.get(p) != ms)
+        gone = [p for p, ms in changes.items() if ms is None and p in known]
+    else:
+        assert files.on_disk is not None
+        candidates = sorted(p for p, ms in files.on_disk.items() if known.get(p) != ms)
+        gone = [p for p in known if p not in files.on_disk]
+    return candidates, gone
