@@ -43,6 +43,8 @@ from kzkb import watch
 from kzkb.config import open_config
 from kzkb.kb import KnowledgeBase
 from kzkb.listing import prescan
+from kzkb.model import KzkbError
+from kzkb.settings.sections import index_settings
 from kzkb.scan import scan
 from tests.conftest import ROOT, kzkb_exe
 from tests.test_index_persistence import hits_of, later, record
@@ -888,8 +890,6 @@ def test_watch_symlink_comes_back_with_its_target(tree):
         (None, {"index": {"watch": True}}, "on"),
         (None, {"index": {"watch": False}}, "off"),
         (None, {"index": {"watch": "auto"}}, "auto"),
-        (None, {"index": {"watch": "never"}}, "off"),
-        (None, {"index": "not a table"}, "auto"),
         ("on", None, "on"),
         ("ON", None, "on"),
         ("1", None, "on"),
@@ -913,8 +913,14 @@ def test_setting_reads_the_environment_then_kzkb_toml(monkeypatch, env, toml, ex
         monkeypatch.delenv("KZKB_WATCH", raising=False)
     else:
         monkeypatch.setenv("KZKB_WATCH", env)
-    config = None if toml is None else SimpleNamespace(raw=toml)
+    config = None if toml is None else SimpleNamespace(watch=index_settings(toml, Path("t"))[1])
     assert watch.setting(config) == expected
+
+
+@pytest.mark.parametrize("toml", [{"index": {"watch": "never"}}, {"index": "not a table"}])
+def test_a_watch_setting_kzkb_does_not_know_is_refused_when_read(toml):
+    with pytest.raises(KzkbError, match=r"\[?index"):
+        index_settings(toml, Path("kzkb.toml"))
 
 
 def test_setting_from_a_real_kzkb_toml(tmp_path, monkeypatch):
