@@ -44,53 +44,63 @@ def _title_width(console_width: int, fixed: Sequence[int], ideal: int) -> int:
     return max(10, min(ideal, left))
 
 
-def search_table(hits: Sequence[Hit]) -> None:
+# the KB's first taxonomies get a column each: (width it may ask for, most it takes)
+_COLUMNS = ((22, 26), (14, 20))
+
+
+def table_taxonomies(config: Config) -> list[tuple[str, str, int, int]]:
+    """(singular, heading, width cap, most width) of the taxonomies the tables
+    show: the KB's first two, headed by their front-matter field (Category,
+    Countries)."""
+    first = list(config.taxonomies.items())[: len(_COLUMNS)]
+    return [
+        (singular, field.replace("_", " ").capitalize(), *sizes)
+        for (singular, field), sizes in zip(first, _COLUMNS, strict=False)
+    ]
+
+
+def search_table(hits: Sequence[Hit], config: Config) -> None:
     from rich import box
     from rich.table import Table
 
     console = out()
     records = [h.record for h in hits]
-    cats = [_terms(r, "category") for r in records]
-    countries = [_terms(r, "country") for r in records]
+    columns = table_taxonomies(config)
+    values = [[_terms(r, column[0]) for r in records] for column in columns]
     paths = [r.path for r in records]
-    wide = console.width >= 120
-    roomy = console.width >= 100  # below that, the category gives way to the path
+    # below 100 columns the first taxonomy gives way to the path, below 120 the second
+    shown = [console.width >= 100, console.width >= 120][: len(columns)]
     fixed = [3, _width(paths, 60), 24]
-    if roomy:
-        fixed.append(_width(cats, 22))
-    if wide:
-        fixed.append(_width(countries, 14))
+    for (_, _, cap, _), v, show in zip(columns, values, shown, strict=True):
+        if show:
+            fixed.append(_width(v, cap))
     title_width = _title_width(console.width, fixed, 30)
     table = Table(box=box.SIMPLE_HEAD, pad_edge=False)
     table.add_column("#", justify="right", style="dim", no_wrap=True)
     table.add_column("Title", style="bold", max_width=title_width)
-    if roomy:
-        table.add_column("Category", min_width=_width(cats, 22), max_width=26)
-    if wide:
-        table.add_column("Countries", min_width=_width(countries, 14), max_width=20)
+    for (_, heading, cap, most), v, show in zip(columns, values, shown, strict=True):
+        if show:
+            table.add_column(heading, min_width=_width(v, cap), max_width=most)
     table.add_column("Snippet", ratio=1, min_width=20)
     # a path is what one copies to `kzkb show`: fold it, never cut it
     table.add_column("Path", style="cyan", overflow="fold", min_width=_width(paths, 60))
-    for rank, (hit, cat, country) in enumerate(zip(hits, cats, countries, strict=True), 1):
-        cells = [str(rank), hit.record.title]
-        if roomy:
-            cells.append(cat)
-        if wide:
-            cells.append(country)
-        table.add_row(*cells, highlight(hit.snippet), hit.record.path)
+    for i, hit in enumerate(hits):
+        terms = [v[i] for v, show in zip(values, shown, strict=True) if show]
+        table.add_row(str(i + 1), hit.record.title, *terms, highlight(hit.snippet), hit.record.path)
     console.print(table)
 
 
-def records_table(records: Sequence[Record]) -> None:
+def records_table(records: Sequence[Record], config: Config) -> None:
     from rich import box
     from rich.table import Table
 
     console = out()
-    cats = [_terms(r, "category") for r in records]
-    countries = [_terms(r, "country") for r in records]
+    columns = table_taxonomies(config)
+    values = [[_terms(r, column[0]) for r in records] for column in columns]
     paths = [r.path for r in records]
     wide = console.width >= 140
-    fixed = [6, 4, _width(cats, 22), _width(countries, 14), _width(paths, 60)]
+    sized = zip(columns, values, strict=True)
+    fixed = [6, 4, *(_width(v, cap) for (_, _, cap, _), v in sized), _width(paths, 60)]
     if wide:
         fixed.append(40)
     title_width = _title_width(console.width, fixed, 36)
@@ -98,13 +108,13 @@ def records_table(records: Sequence[Record]) -> None:
     table.add_column("Title", style="bold", max_width=title_width)
     table.add_column("Kind", no_wrap=True)
     table.add_column("Lang", no_wrap=True)
-    table.add_column("Category", min_width=_width(cats, 22), max_width=26)
-    table.add_column("Countries", min_width=_width(countries, 14), max_width=20)
+    for (_, heading, cap, most), v in zip(columns, values, strict=True):
+        table.add_column(heading, min_width=_width(v, cap), max_width=most)
     if wide:
         table.add_column("Description", ratio=1, min_width=24)
     table.add_column("Path", style="cyan", overflow="fold", min_width=_width(paths, 60))
-    for r, cat, country in zip(records, cats, countries, strict=True):
-        cells = [r.title, r.kind, r.lang, cat, country]
+    for i, r in enumerate(records):
+        cells = [r.title, r.kind, r.lang, *(v[i] for v in values)]
         if wide:
             cells.append(shorten(r.description))
         table.add_row(*cells, r.path)
