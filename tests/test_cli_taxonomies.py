@@ -143,6 +143,12 @@ def test_new_writes_the_field_the_taxonomy_uses(run, site):
     assert "country:" not in text and "category" not in text
 
 
+def test_terms_defaults_to_the_sites_first_taxonomy(run, site):
+    result = run("terms", "--kb", str(site), "-f", "json")
+    assert result.exit_code == 0, result.output
+    assert {t["slug"] for t in json.loads(result.stdout)} == {"kazakhstan", "uzbekistan"}
+
+
 def test_real_process_takes_the_site_options(cli, site):
     result = cli("list", "--kb", str(site), "--country", "uzbekistan", "-f", "json")
     assert titles(result) == {"Tashkent Shelter", "Samarkand Forum"}

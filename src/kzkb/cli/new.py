@@ -54,10 +54,12 @@ def new_cmd(
     if description is None:
         description = typer.prompt("Description", default="").strip() if asking else ""
     given = taxonomy_terms(ctx)
-    if not given.get("category") and asking and config.vocabulary.get("category"):
-        choices = ", ".join(sorted(config.vocabulary["category"]))
-        answer = typer.prompt(f"Category ({choices})", default="").strip()
-        given["category"] = [answer] if answer else []
+    # on a terminal, the KB's first taxonomy is asked for when it has a vocabulary
+    first = next(iter(config.taxonomies), None)
+    if first and not given.get(first) and asking and config.vocabulary.get(first):
+        choices = ", ".join(sorted(config.vocabulary[first]))
+        answer = typer.prompt(f"{first.replace('_', ' ').capitalize()} ({choices})", default="")
+        given[first] = [answer.strip()] if answer.strip() else []
     lang = lang or config.default_language
     if lang not in config.languages:
         raise KzkbError(

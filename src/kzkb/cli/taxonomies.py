@@ -99,9 +99,9 @@ class TaxonomyCommand(TyperCommand):
         for number, (singular, field) in enumerate(taxonomies.items()):
             flags: list[str] = []
             for name in (singular, field):
-                for flag in (f"--{name.replace('_', '-')}", f"--{name}"):
-                    if _FLAG.fullmatch(flag) and flag not in taken and flag not in flags:
-                        flags.append(flag)
+                flag = f"--{name.replace('_', '-')}"  # Click's spelling: --data-type
+                if _FLAG.fullmatch(flag) and flag not in taken and flag not in flags:
+                    flags.append(flag)
             if not flags:
                 continue  # its names are other options': --term still reaches it
             short = SHORT.get(singular) if self.short_flags else None
