@@ -74,9 +74,10 @@ def _keep(singular: str) -> Any:
 
 
 class TaxonomyCommand(TyperCommand):
-    """A command taking one option per taxonomy of its KB, before `before`:
-    --<singular> and --<field> (`country = "countries"`: --country and
-    --countries), a flag no other option of the command has."""
+    """A command taking one option per taxonomy of its KB, placed before the
+    parameter `before`: named --<singular> and --<field> (`country =
+    "countries"`: --country and --countries), less any name one of the
+    command's own options already has."""
 
     before = "kind"
     short_flags = True
@@ -95,6 +96,7 @@ class TaxonomyCommand(TyperCommand):
 
     def taxonomy_options(self, taxonomies: dict[str, str]) -> list[Any]:
         taken = {flag for p in self.params for flag in (*p.opts, *p.secondary_opts)}
+        taken.update(("--help", "-h"))  # the app's help option, which every command has
         options: list[Any] = []
         for number, (singular, field) in enumerate(taxonomies.items()):
             flags: list[str] = []
