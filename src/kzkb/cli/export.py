@@ -10,16 +10,8 @@ from typing import Annotated
 import typer
 
 from kzkb.cli.app import IndexOption, KbOption, app, open_kb
-from kzkb.cli.filters import (
-    CategoryOption,
-    CountryOption,
-    KindOption,
-    LangOption,
-    LanguageOption,
-    TagOption,
-    TermOption,
-    build_filters,
-)
+from kzkb.cli.filters import KindOption, LangOption, TermOption, build_filters
+from kzkb.cli.taxonomies import TaxonomyCommand, taxonomy_terms
 
 
 class ExportFormat(StrEnum):
@@ -31,8 +23,9 @@ class ExportFormat(StrEnum):
     sqlite = "sqlite"
 
 
-@app.command("export")
+@app.command("export", cls=TaxonomyCommand)
 def export_cmd(
+    ctx: typer.Context,
     query: Annotated[
         str | None, typer.Argument(help="Only records this search query matches.")
     ] = None,
@@ -53,10 +46,6 @@ def export_cmd(
     excel: Annotated[
         bool, typer.Option("--excel", help="CSV with a byte-order mark, for spreadsheets.")
     ] = False,
-    category: CategoryOption = None,
-    country: CountryOption = None,
-    tag: TagOption = None,
-    language: LanguageOption = None,
     kind: KindOption = None,
     lang: LangOption = None,
     term: TermOption = None,
@@ -86,7 +75,7 @@ def export_cmd(
         raise KzkbError("SQLite output needs a file", "add -o kb.sqlite")
     wanted = [f.strip() for f in fields.split(",") if f.strip()] if fields else None
     base = open_kb(kb, index)
-    filters = build_filters(base, category, country, tag, language, kind, lang, term)
+    filters = build_filters(base, taxonomy_terms(ctx), kind, lang, term)
     records = base.records(query or "", filters) if query else base.stored(filters)
     core.export(
         records,

@@ -1,4 +1,5 @@
-"""The filter options `list`, `search` and `export` share."""
+"""The filter options `list`, `search` and `export` share; one per taxonomy
+comes from the KB's configuration (kzkb.cli.taxonomies)."""
 
 from __future__ import annotations
 
@@ -11,44 +12,6 @@ from kzkb.cli import complete
 if TYPE_CHECKING:  # the core loads only when a command runs, not for --help
     from kzkb.kb import Filters, KnowledgeBase
 
-CategoryOption = Annotated[
-    list[str] | None,
-    typer.Option(
-        "--category",
-        "-c",
-        metavar="TERM",
-        help="Only records in this category.",
-        autocompletion=complete.terms_of("category"),
-    ),
-]
-CountryOption = Annotated[
-    list[str] | None,
-    typer.Option(
-        "--country",
-        metavar="TERM",
-        help="Only this country.",
-        autocompletion=complete.terms_of("country"),
-    ),
-]
-TagOption = Annotated[
-    list[str] | None,
-    typer.Option(
-        "--tag",
-        "-t",
-        metavar="TERM",
-        help="Only records with this tag.",
-        autocompletion=complete.terms_of("tag"),
-    ),
-]
-LanguageOption = Annotated[
-    list[str] | None,
-    typer.Option(
-        "--language",
-        metavar="TERM",
-        help="Only sources published in this language (the `language` field).",
-        autocompletion=complete.terms_of("language"),
-    ),
-]
 KindOption = Annotated[
     list[str] | None,
     typer.Option(
@@ -81,14 +44,12 @@ LangOption = Annotated[
 
 def build_filters(
     base: KnowledgeBase,
-    category: list[str] | None,
-    country: list[str] | None,
-    tag: list[str] | None,
-    language: list[str] | None,
+    given: dict[str, list[str]],
     kind: list[str] | None,
     lang: list[str] | None,
     term: list[str] | None = None,
 ) -> Filters:
+    """Filters from --term pairs and `given`, the taxonomy options' terms."""
     from kzkb.model import KzkbError
 
     terms: dict[str, list[str]] = {}
@@ -97,12 +58,7 @@ def build_filters(
         if not colon or not taxonomy.strip() or not value.strip():
             raise KzkbError(f"--term {pair!r} is not TAXONOMY:TERM", "write --term topics:health")
         terms.setdefault(taxonomy.strip(), []).append(value.strip())
-    for taxonomy, values in (
-        ("category", category),
-        ("country", country),
-        ("tag", tag),
-        ("language", language),
-    ):
+    for taxonomy, values in given.items():
         if values:
             terms.setdefault(taxonomy, []).extend(values)
     return base.filters(terms, list(kind or []), list(lang or []))

@@ -8,16 +8,8 @@ from typing import Annotated
 import typer
 
 from kzkb.cli.app import FormatOption, IndexOption, KbOption, LimitOption, app, open_kb
-from kzkb.cli.filters import (
-    CategoryOption,
-    CountryOption,
-    KindOption,
-    LangOption,
-    LanguageOption,
-    TagOption,
-    TermOption,
-    build_filters,
-)
+from kzkb.cli.filters import KindOption, LangOption, TermOption, build_filters
+from kzkb.cli.taxonomies import TaxonomyCommand, taxonomy_terms
 
 
 class Sort(StrEnum):
@@ -26,12 +18,9 @@ class Sort(StrEnum):
     date = "date"
 
 
-@app.command("list")
+@app.command("list", cls=TaxonomyCommand)
 def list_records(
-    category: CategoryOption = None,
-    country: CountryOption = None,
-    tag: TagOption = None,
-    language: LanguageOption = None,
+    ctx: typer.Context,
     kind: KindOption = None,
     lang: LangOption = None,
     term: TermOption = None,
@@ -43,7 +32,7 @@ def list_records(
     kb: KbOption = None,
     index: IndexOption = None,
 ) -> None:
-    """Browse records by category, country, tag, language, kind or lang.
+    """Browse records by the terms of any taxonomy, kind or lang.
 
     Examples:
 
@@ -56,13 +45,13 @@ def list_records(
     from kzkb import views
 
     base = open_kb(kb, index)
-    filters = build_filters(base, category, country, tag, language, kind, lang, term)
+    filters = build_filters(base, taxonomy_terms(ctx), kind, lang, term)
     records = base.list(filters, sort=sort.value)
     if limit:
         records = records[:limit]
     if fmt.value == "table":
         if records:
-            views.records_table(records)
+            views.records_table(records, base.config)
         else:
             views.note("No record matches these filters.")
     else:

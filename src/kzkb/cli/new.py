@@ -7,21 +7,14 @@ from typing import Annotated
 import typer
 
 from kzkb.cli.app import IndexOption, KbOption, app, open_kb
+from kzkb.cli.taxonomies import NewCommand, taxonomy_terms
 
 
-@app.command("new")
+@app.command("new", cls=NewCommand)
 def new_cmd(
+    ctx: typer.Context,
     title: Annotated[str | None, typer.Option("--title", help="The record's title.")] = None,
     kind: Annotated[str, typer.Option("--kind", help="source, guide, document ...")] = "source",
-    category: Annotated[
-        list[str] | None, typer.Option("--category", metavar="TERM", help="Repeatable.")
-    ] = None,
-    country: Annotated[
-        list[str] | None, typer.Option("--country", metavar="TERM", help="Repeatable.")
-    ] = None,
-    tag: Annotated[
-        list[str] | None, typer.Option("--tag", metavar="TERM", help="Repeatable.")
-    ] = None,
     description: Annotated[
         str | None, typer.Option("--description", help="One or two sentences.")
     ] = None,
@@ -60,16 +53,18 @@ def new_cmd(
         title = typer.prompt("Title").strip()
     if description is None:
         description = typer.prompt("Description", default="").strip() if asking else ""
-    if not category and asking and config.vocabulary.get("category"):
-        choices = ", ".join(sorted(config.vocabulary["category"]))
-        answer = typer.prompt(f"Category ({choices})", default="").strip()
-        category = [answer] if answer else []
+    given = taxonomy_terms(ctx)
+    # on a terminal, the KB's first taxonomy is asked for when it has a vocabulary
+    first = next(iter(config.taxonomies), None)
+    if first and not given.get(first) and asking and config.vocabulary.get(first):
+        choices = ", ".join(sorted(config.vocabulary[first]))
+        answer = typer.prompt(f"{first.replace('_', ' ').capitalize()} ({choices})", default="")
+        given[first] = [answer.strip()] if answer.strip() else []
     lang = lang or config.default_language
     if lang not in config.languages:
         raise KzkbError(
             f"{lang!r} is not a language of this KB", f"use {', '.join(config.languages)}"
         )
-    given = {"category": category or [], "country": country or [], "tag": tag or []}
     terms: dict[str, list[str]] = {}
     for name, values in given.items():
         taxonomy = config.taxonomy_for(name)

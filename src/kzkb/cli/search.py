@@ -7,28 +7,17 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from kzkb.cli.app import FormatOption, IndexOption, KbOption, LimitOption, app, fresh, open_kb
-from kzkb.cli.filters import (
-    CategoryOption,
-    CountryOption,
-    KindOption,
-    LangOption,
-    LanguageOption,
-    TagOption,
-    TermOption,
-    build_filters,
-)
+from kzkb.cli.filters import KindOption, LangOption, TermOption, build_filters
+from kzkb.cli.taxonomies import TaxonomyCommand, taxonomy_terms
 
 if TYPE_CHECKING:
     from kzkb.kb import Hit
 
 
-@app.command()
+@app.command(cls=TaxonomyCommand)
 def search(
+    ctx: typer.Context,
     query: Annotated[str, typer.Argument(help='Words, "phrases", -excluded, field:value.')],
-    category: CategoryOption = None,
-    country: CountryOption = None,
-    tag: TagOption = None,
-    language: LanguageOption = None,
     kind: KindOption = None,
     lang: LangOption = None,
     term: TermOption = None,
@@ -52,14 +41,14 @@ def search(
     base = open_kb(kb, index, defer=True)
 
     def run() -> list[Hit]:
-        filters = build_filters(base, category, country, tag, language, kind, lang, term)
+        filters = build_filters(base, taxonomy_terms(ctx), kind, lang, term)
         return base.search(query, filters, limit=limit or 20)
 
     hits = fresh(base, run)
     config = base.config
     if fmt.value == "table":
         if hits:
-            views.search_table(hits)
+            views.search_table(hits, config)
         else:
             views.note(f"No record matches {query!r}.")
     else:

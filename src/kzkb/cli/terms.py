@@ -13,12 +13,13 @@ from kzkb.cli.app import FormatOption, IndexOption, KbOption, LimitOption, app, 
 @app.command()
 def terms(
     taxonomy: Annotated[
-        str,
+        str | None,
         typer.Argument(
-            help="category, country, tag, language, data_type ...",
+            help="A taxonomy of the KB, singular or plural (default: its first).",
             autocompletion=complete.taxonomies,
+            show_default=False,
         ),
-    ] = "category",
+    ] = None,
     limit: LimitOption = None,
     fmt: FormatOption = "table",
     kb: KbOption = None,
@@ -35,6 +36,8 @@ def terms(
     from kzkb import views
 
     base = open_kb(kb, index)
+    if taxonomy is None:
+        taxonomy = next(iter(base.config.taxonomies), "category")
     found = base.terms(taxonomy)
     if limit:
         found = found[:limit]

@@ -1,0 +1,8 @@
+"""Everything kzkb prints, by output: consoles and messages, record tables,
+findings, KB summaries, and rows for programs."""
+
+from kzkb.views.console import err, error, note, out, reset, skipped_warnings, warn  # noqa: F401
+from kzkb.views.findings import link_report, lint_diff, lint_report  # noqa: F401
+from kzkb.views.machine import hit_dict, record_dict, record_json, term_dict, write_rows  # noqa: F401
+from kzkb.views.records import record_detail, records_table, search_table, terms_table  # noqa: F401
+from kzkb.views.summary import index_summary, stats, watcher_status  # noqa: F401

@@ -1,0 +1,77 @@
+"""The two consoles (stdout for answers, stderr for messages) and the one-line messages.
+
+Rich leaves out colour when stdout is not a terminal and honours NO_COLOR,
+so a pipe gets plain text. Rich is imported where it is used: a command
+writing JSON or CSV never loads it (50 ms of start-up).
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Iterable
+from typing import TYPE_CHECKING
+
+from kzkb.model import Skipped
+
+if TYPE_CHECKING:
+    from rich.console import Console
+
+_out: Console | None = None
+_err: Console | None = None
+
+
+def out() -> Console:
+    from rich.console import Console
+
+    global _out
+    if _out is None:
+        # A pipe has no width: keep rows whole rather than wrap at 80 columns.
+        width = None if sys.stdout.isatty() or os.environ.get("COLUMNS") else 160
+        _out = Console(highlight=False, width=width, soft_wrap=False)
+    return _out
+
+
+def err() -> Console:
+    from rich.console import Console
+
+    global _err
+    if _err is None:
+        # soft_wrap: an error is one line, whatever the terminal's width
+        _err = Console(stderr=True, highlight=False, soft_wrap=True)
+    return _err
+
+
+def reset() -> None:
+    """Forget the consoles (tests swap stdout between commands)."""
+    global _out, _err
+    _out = _err = None
+
+
+def error(message: str) -> None:
+    from rich.text import Text
+
+    err().print(Text("kzkb: error: ", style="bold red") + Text(message))
+
+
+def warn(message: str) -> None:
+    from rich.text import Text
+
+    err().print(Text("kzkb: warning: ", style="yellow") + Text(message))
+
+
+def note(message: str) -> None:
+    from rich.text import Text
+
+    err().print(Text(message, style="dim"))
+
+
+def skipped_warnings(skipped: Iterable[Skipped]) -> None:
+    """Each unusable file once, on stderr, so stdout stays clean for pipes."""
+    for s in skipped:
+        warn(f"skipped {s}")
+
+
+def shorten(text: str, limit: int = 160) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 1].rsplit(" ", 1)[0] + "…"

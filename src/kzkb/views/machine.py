@@ -1,0 +1,83 @@
+"""Output for programs: records, hits and terms as JSON, JSONL and CSV rows."""
+
+from __future__ import annotations
+
+import csv
+import json
+import sys
+from collections.abc import Sequence
+from typing import Any
+
+from kzkb.config import Config
+from kzkb.kb import Hit
+from kzkb.model import Record, Term
+
+
+def record_dict(record: Record, config: Config) -> dict[str, Any]:
+    """A record as programs see it (README: "JSON output")."""
+    from kzkb.export import record_dict as as_dict
+
+    return as_dict(record, config)
+
+
+def _jsonable(value: Any) -> Any:
+    from kzkb.export import jsonable
+
+    return jsonable(value)
+
+
+def hit_dict(rank: int, hit: Hit, config: Config) -> dict[str, Any]:
+    data = {"rank": rank, "score": round(hit.score, 4), **record_dict(hit.record, config)}
+    data["snippet"] = hit.snippet.replace("\x02", "").replace("\x03", "")
+    data["matched"] = list(hit.matched)
+    return data
+
+
+def term_dict(term: Term) -> dict[str, Any]:
+    return {"taxonomy": term.taxonomy, "slug": term.slug, "label": term.label, "count": term.count}
+
+
+def write_rows(rows: Sequence[dict[str, Any]], fmt: str) -> None:
+    """json: one array; jsonl: an object a line; csv: a header and a row each."""
+    stream = sys.stdout
+    if fmt == "json":
+        json.dump([_jsonable(r) for r in rows], stream, ensure_ascii=False, indent=2)
+        stream.write("\n")
+    elif fmt == "jsonl":
+        for row in rows:
+            stream.write(json.dumps(_jsonable(row), ensure_ascii=False) + "\n")
+    elif fmt == "csv":
+        columns = list(rows[0]) if rows else []
+        writer = csv.writer(stream, lineterminator="\n")
+        writer.writerow(columns)
+        for row in rows:
+            writer.writerow([cell(row.get(c)) for c in columns])
+    else:  # pragma: no cover - the CLI validates formats
+        raise ValueError(fmt)
+    stream.flush()
+
+
+def cell(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, (list, tuple)):
+        return "; ".join(str(v) for v in value)
+    return str(_jsonable(value))
+
+
+def record_json(
+    record: Record, config: Config, backlinks: Sequence[Record], translations: Sequence[Record]
+) -> None:
+    data = record_dict(record, config)
+    data["aliases"] = record.aliases
+    data["fields"] = _jsonable(record.fields)
+    data["body"] = record.body
+    data["links"] = [
+        {"target": x.target, "text": x.text, "line": x.line, "column": x.column, "kind": x.kind}
+        for x in record.links
+    ]
+    data["headings"] = [{"level": h.level, "text": h.text, "id": h.id} for h in record.headings]
+    data["backlinks"] = [r.path for r in backlinks]
+    data["translations"] = [r.path for r in translations]
+    json.dump(data, sys.stdout, ensure_ascii=False, indent=2)
+    sys.stdout.write("\n")

@@ -1,0 +1,180 @@
+"""Tables of records for a terminal: list, search, terms and show."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
+from kzkb.config import Config
+from kzkb.kb import Hit
+from kzkb.model import Record, Term
+from kzkb.views.console import out, shorten
+from kzkb.views.machine import cell
+
+if TYPE_CHECKING:
+    from rich.text import Text
+
+
+def _terms(record: Record, taxonomy: str) -> str:
+    return ", ".join(record.term_labels.get(taxonomy, []))
+
+
+def highlight(snippet: str) -> Text:
+    """A snippet with \x02...\x03 marks as Rich text with the matches in bold."""
+    from rich.text import Text
+
+    text = Text()
+    parts = snippet.replace("\n", " ").split("\x02")
+    text.append(parts[0])
+    for part in parts[1:]:
+        match, _, rest = part.partition("\x03")
+        text.append(match, style="bold yellow")
+        text.append(rest)
+    return text
+
+
+def _width(values: Sequence[str], cap: int) -> int:
+    return min(max((len(v) for v in values), default=4), cap)
+
+
+def _title_width(console_width: int, fixed: Sequence[int], ideal: int) -> int:
+    """What the title column may take once the fixed columns (and the
+    two-space gaps between columns) have theirs."""
+    left = console_width - sum(fixed) - 3 * (len(fixed) + 1)
+    return max(10, min(ideal, left))
+
+
+# the KB's first taxonomies get a column each: (width it may ask for, most it takes)
+_COLUMNS = ((22, 26), (14, 20))
+
+
+def table_taxonomies(config: Config) -> list[tuple[str, str, int, int]]:
+    """(singular, heading, width cap, most width) of the taxonomies the tables
+    show: the KB's first two, headed by their front-matter field (Category,
+    Countries)."""
+    first = list(config.taxonomies.items())[: len(_COLUMNS)]
+    return [
+        (singular, field.replace("_", " ").capitalize(), *sizes)
+        for (singular, field), sizes in zip(first, _COLUMNS, strict=False)
+    ]
+
+
+def search_table(hits: Sequence[Hit], config: Config) -> None:
+    from rich import box
+    from rich.table import Table
+
+    console = out()
+    records = [h.record for h in hits]
+    columns = table_taxonomies(config)
+    values = [[_terms(r, column[0]) for r in records] for column in columns]
+    paths = [r.path for r in records]
+    # below 100 columns the first taxonomy gives way to the path, below 120 the second
+    shown = [console.width >= 100, console.width >= 120][: len(columns)]
+    fixed = [3, _width(paths, 60), 24]
+    for (_, _, cap, _), v, show in zip(columns, values, shown, strict=True):
+        if show:
+            fixed.append(_width(v, cap))
+    title_width = _title_width(console.width, fixed, 30)
+    table = Table(box=box.SIMPLE_HEAD, pad_edge=False)
+    table.add_column("#", justify="right", style="dim", no_wrap=True)
+    table.add_column("Title", style="bold", max_width=title_width)
+    for (_, heading, cap, most), v, show in zip(columns, values, shown, strict=True):
+        if show:
+            table.add_column(heading, min_width=_width(v, cap), max_width=most)
+    table.add_column("Snippet", ratio=1, min_width=20)
+    # a path is what one copies to `kzkb show`: fold it, never cut it
+    table.add_column("Path", style="cyan", overflow="fold", min_width=_width(paths, 60))
+    for i, hit in enumerate(hits):
+        terms = [v[i] for v, show in zip(values, shown, strict=True) if show]
+        table.add_row(str(i + 1), hit.record.title, *terms, highlight(hit.snippet), hit.record.path)
+    console.print(table)
+
+
+def records_table(records: Sequence[Record], config: Config) -> None:
+    from rich import box
+    from rich.table import Table
+
+    console = out()
+    columns = table_taxonomies(config)
+    values = [[_terms(r, column[0]) for r in records] for column in columns]
+    paths = [r.path for r in records]
+    wide = console.width >= 140
+    sized = zip(columns, values, strict=True)
+    fixed = [6, 4, *(_width(v, cap) for (_, _, cap, _), v in sized), _width(paths, 60)]
+    if wide:
+        fixed.append(40)
+    title_width = _title_width(console.width, fixed, 36)
+    table = Table(box=box.SIMPLE_HEAD, pad_edge=False)
+    table.add_column("Title", style="bold", max_width=title_width)
+    table.add_column("Kind", no_wrap=True)
+    table.add_column("Lang", no_wrap=True)
+    for (_, heading, cap, most), v in zip(columns, values, strict=True):
+        table.add_column(heading, min_width=_width(v, cap), max_width=most)
+    if wide:
+        table.add_column("Description", ratio=1, min_width=24)
+    table.add_column("Path", style="cyan", overflow="fold", min_width=_width(paths, 60))
+    for i, r in enumerate(records):
+        cells = [r.title, r.kind, r.lang, *(v[i] for v in values)]
+        if wide:
+            cells.append(shorten(r.description))
+        table.add_row(*cells, r.path)
+    console.print(table)
+
+
+def terms_table(terms: Sequence[Term], taxonomy: str) -> None:
+    from rich import box
+    from rich.table import Table
+
+    table = Table(box=box.SIMPLE_HEAD, pad_edge=False, title=f"{taxonomy} terms")
+    table.add_column("Slug", style="cyan", no_wrap=True)
+    table.add_column("Label")
+    table.add_column("Count", justify="right")
+    table.add_column("Description", ratio=1)
+    for term in terms:
+        table.add_row(term.slug, term.label, str(term.count), term.description)
+    out().print(table)
+
+
+def record_detail(
+    record: Record, config: Config, backlinks: Sequence[Record], translations: Sequence[Record]
+) -> None:
+    from rich import box
+    from rich.table import Table
+    from rich.text import Text
+
+    console = out()
+    console.print(Text(record.title, style="bold"))
+    fields = Table(box=box.SIMPLE, show_header=False, pad_edge=False)
+    fields.add_column("Field", style="dim", no_wrap=True)
+    fields.add_column("Value", ratio=1)
+    fields.add_row("path", record.path)
+    fields.add_row("url", record.url)
+    fields.add_row("kind", record.kind)
+    fields.add_row("lang", record.lang)
+    shown = {"title", "url", "aliases", *config.taxonomies.values()}
+    for key, value in record.fields.items():
+        if key in shown or value in (None, "", []):
+            continue
+        fields.add_row(key, cell(value) if key != "description" else str(value).strip())
+    for singular, plural in config.taxonomies.items():
+        if record.term_labels.get(singular):
+            fields.add_row(plural, _terms(record, singular))
+    if record.website:
+        fields.add_row("website", record.website)
+    if record.aliases:
+        fields.add_row("aliases", ", ".join(record.aliases))
+    if translations:
+        fields.add_row("translations", ", ".join(f"{t.lang}: {t.path}" for t in translations))
+    console.print(fields)
+    if record.body.strip():
+        from rich.markdown import Markdown  # markdown-it under it: only `show` pays for it
+
+        console.rule(style="dim")
+        console.print(Markdown(record.body))
+    console.rule(style="dim")
+    if backlinks:
+        console.print(Text(f"Linked from {len(backlinks)} record(s):", style="bold"))
+        for r in backlinks:
+            console.print(Text("  ") + Text(r.title) + Text(f"  {r.path}", style="cyan"))
+    else:
+        console.print(Text("No record links here.", style="dim"))

@@ -1,0 +1,128 @@
+"""Summaries of the KB as a whole: index, watcher status and stats charts."""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Iterable
+from typing import Any
+
+from kzkb.model import Skipped
+from kzkb.views.console import out
+
+
+def index_summary(
+    root: str,
+    summary: dict[str, dict[str, int]],
+    skipped: Iterable[Skipped],
+    fmt: str,
+    refresh: dict[str, Any] | None = None,
+    index_path: str = "",
+) -> None:
+    from rich import box
+    from rich.table import Table
+    from rich.text import Text
+
+    skipped = list(skipped)
+    refresh = refresh or {}
+    if fmt != "table":
+        data = {
+            "kb": root,
+            "index": index_path,
+            "records": sum(summary["kind"].values()),
+            "by_kind": summary["kind"],
+            "by_lang": summary["lang"],
+            "refresh": refresh,
+            "skipped": [{"path": s.path, "line": s.line, "reason": s.reason} for s in skipped],
+        }
+        json.dump(data, sys.stdout, ensure_ascii=False, indent=2 if fmt == "json" else None)
+        sys.stdout.write("\n")
+        return
+    console = out()
+    total = sum(summary["kind"].values())
+    console.print(Text(f"Indexed {total} records from {root}", style="bold"))
+    if refresh:
+        did = "rebuilt" if refresh.get("rebuilt") else "refreshed"
+        counts = ", ".join(
+            f"{refresh.get(key, 0)} {key}" for key in ("added", "changed", "removed", "unchanged")
+        )
+        line = f"Index {did} in {refresh.get('seconds', 0):.2f} s: {counts} ({index_path})"
+        console.print(Text(line, style="dim"))
+    for title, counts in (("Kind", summary["kind"]), ("Lang", summary["lang"])):
+        table = Table(box=box.SIMPLE_HEAD, pad_edge=False)
+        table.add_column(title)
+        table.add_column("Records", justify="right")
+        for name, n in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])):
+            table.add_row(name, str(n))
+        console.print(table)
+    if skipped:
+        console.print(Text(f"Skipped {len(skipped)} file(s):", style="bold yellow"))
+        for s in skipped:
+            console.print(Text(f"  {s}"))
+    else:
+        console.print(Text("No files skipped.", style="dim"))
+
+
+def watcher_status(status: dict[str, Any], fmt: str) -> None:
+    if fmt == "json":
+        json.dump(status, sys.stdout, ensure_ascii=False, indent=2)
+        sys.stdout.write("\n")
+        return
+    from rich import box
+    from rich.table import Table
+
+    table = Table(box=box.SIMPLE_HEAD, pad_edge=False, show_header=False)
+    table.add_column("", style="bold")
+    table.add_column("")
+    state = "running" if status.get("running") else "not running"
+    table.add_row("watcher", state)
+    for key in ("kb", "setting", "pid", "files", "folders", "since", "questions", "events",
+                "rescans", "refused", "socket"):  # fmt: skip
+        if key in status:
+            table.add_row(key, str(status[key]))
+    out().print(table)
+
+
+def stats(data: dict[str, Any], fmt: str, top: int = 15) -> None:
+    if fmt == "json":
+        json.dump(data, sys.stdout, ensure_ascii=False, indent=2)
+        sys.stdout.write("\n")
+        return
+    from rich.text import Text
+
+    console = out()
+    console.print(Text(f"{data['records']} records", style="bold"))
+    charts: list[tuple[str, dict[str, int]]] = [
+        *data["taxonomies"].items(),
+        ("kind", data["kind"]),
+        ("lang", data["lang"]),
+    ]
+    years = dict(data["created"])
+    for title, counts in charts:
+        _bar_chart(title, dict(sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))), top)
+    if data.get("created_unknown"):
+        years["unknown"] = data["created_unknown"]
+    _bar_chart("added per year (created)", years, len(years) or 1)
+
+
+def _bar_chart(title: str, counts: dict[str, int], top: int, keep_order: bool = False) -> None:
+    """Counts as a table of bars, the largest `top` of them, the rest summed."""
+    from rich import box
+    from rich.table import Table
+    from rich.text import Text
+
+    items = list(counts.items())
+    shown, rest = items[:top], items[top:]
+    if rest:
+        shown.append((f"{len(rest)} more", sum(n for _, n in rest)))
+    table = Table(title=title, title_justify="left", title_style="bold", box=box.SIMPLE_HEAD)
+    table.add_column(title.split(" ")[0].capitalize(), overflow="fold", max_width=40)
+    table.add_column("Records", justify="right")
+    table.add_column("", no_wrap=True)
+    most = max((n for _, n in shown), default=0) or 1
+    for name, n in shown:
+        bar = "█" * max(1, round(30 * n / most)) if n else ""
+        table.add_row(name or "—", str(n), Text(bar, style="cyan"))
+    if not shown:
+        table.add_row("—", "0", "")
+    out().print(table)
