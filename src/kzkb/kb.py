@@ -11,9 +11,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from kzkb.config import Config, open_config
+from kzkb.listing import prescan
 from kzkb.model import KzkbError, Record, Skipped, Term
 from kzkb.search import FILTER_FIELDS, Query, matched_fields, parse_query, plan, snippet
+from kzkb.settings.config import Config, open_config
 from kzkb.store.db import default_index_path
 from kzkb.store.index import Index
 from kzkb.store.refresh import Progress, RefreshStats
@@ -96,8 +97,6 @@ class KnowledgeBase:
         leave the refresh to `settle()`, which the caller must call before
         trusting an answer; the scan and the query then run side by side.
         """
-        from kzkb import prescan
-
         config = open_config(path)
         given = index_path or os.environ.get("KZKB_INDEX")
         where = given or default_index_path(config)
@@ -239,7 +238,7 @@ class KnowledgeBase:
         )
         words = p.folded_query.split()
 
-        from kzkb.fold import fold
+        from kzkb.text.fold import fold
 
         def tier(record: Record) -> int:
             title = fold(record.title)
@@ -251,7 +250,7 @@ class KnowledgeBase:
             return 2
 
         ranked = sorted(pool, key=lambda item: (tier(item[1]), -item[0]))[:limit]
-        from kzkb.loader import plain_text
+        from kzkb.parse.markdown import plain_text
 
         for _, record in ranked:  # the index keeps the body, not its plain text
             if not record.text and record.body:
@@ -271,7 +270,7 @@ class KnowledgeBase:
     def stored(self, filters: Filters | None = None) -> Any:
         """The records the filters choose, by id in the index (export.Stored),
         which export can read in parallel."""
-        from kzkb.export import Stored
+        from kzkb.export.shapes import Stored
 
         f = filters or Filters()
         return Stored(self.index, self.index.records.ids_in_order(f.terms, f.kinds, f.langs))
@@ -335,7 +334,7 @@ class KnowledgeBase:
 
     def translations(self, record: Record) -> list[Record]:
         """The same page in the KB's other languages."""
-        from kzkb.loader import translation_paths
+        from kzkb.hugo.paths import translation_paths
 
         out: list[Record] = []
         config = self.config

@@ -7,8 +7,8 @@ import json
 from collections import Counter
 from pathlib import Path
 
-from kzkb.config import Config
 from kzkb.model import KzkbError
+from kzkb.settings.config import Config
 from kzkb.urls import term_slug
 
 BODY = "Write here what the source is, who runs it and why researchers cite it.\n"
@@ -126,7 +126,7 @@ NEVER_OVERWRITES = "kzkb new never overwrites: choose another --slug"
 def write_new(target: Path, text: str, root: Path) -> None:
     """Write a new file atomically inside the KB folder `root`; an existing
     one is never replaced, even one another process creates meanwhile."""
-    from kzkb.export import atomic_path
+    from kzkb.files import atomic_path
 
     if target.exists() or target.is_symlink():
         raise KzkbError(f"{target} exists", NEVER_OVERWRITES)

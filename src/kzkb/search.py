@@ -69,7 +69,7 @@ def _quote(text: str) -> str:
 def fts_columns(record: Record) -> tuple[str, str, str, str]:
     """(title, terms, description, body) as the FTS table indexes them: folded,
     so that a query in one script or spelling finds text in any other."""
-    from kzkb.fold import fold
+    from kzkb.text.fold import fold
 
     terms = " ".join(label for labels in record.term_labels.values() for label in labels)
     title = record.title
@@ -148,7 +148,7 @@ def plan(query: Query, vocab: Vocabulary) -> Plan:
     words, and, when nothing starts with it, the indexed words a typo or two
     away. Two neighbouring words may also match as one (kaz fem -> kazfem).
     """
-    from kzkb.fold import fold
+    from kzkb.text.fold import fold
 
     prefixes: list[str] = []
     exact: list[str] = []
@@ -225,7 +225,7 @@ def matched_fields(record: Record, plan_: Plan) -> tuple[str, ...]:
 def snippet(record: Record, plan_: Plan, width: int = 24) -> str:
     """The passage of the description or body with the most matched words,
     matches wrapped in \x02...\x03, in the record's own script."""
-    from kzkb.fold import fold
+    from kzkb.text.fold import fold
 
     pattern = _matcher(plan_)
     best = ("", -1)

@@ -6,7 +6,7 @@ import re
 from typing import TYPE_CHECKING
 
 from kzkb.check.report import ERROR, WARNING, LinkFinding
-from kzkb.check.rows import LinkRow, link_rows
+from kzkb.store.links import LinkRow, MissingAnchor
 from kzkb.text.suggest import closest_one
 
 if TYPE_CHECKING:
@@ -18,8 +18,7 @@ ALWAYS_THERE = re.compile(r"^(?:top|fn:.+|fnref\d*:.+)?$", re.IGNORECASE)
 
 def broken_fragments(kb: KnowledgeBase) -> list[LinkFinding]:
     out: list[LinkFinding] = []
-    for row in link_rows(kb.index.missing_anchors()):
-        assert row.target_id is not None  # missing_anchors joins the target record
+    for row in kb.index.links.missing_anchors():
         finding = fragment_finding(kb, row, row.fragment, row.target_id)
         if finding is not None:
             out.append(finding)
@@ -27,12 +26,12 @@ def broken_fragments(kb: KnowledgeBase) -> list[LinkFinding]:
 
 
 def fragment_finding(
-    kb: KnowledgeBase, row: LinkRow, fragment: str, target_id: int
+    kb: KnowledgeBase, row: LinkRow | MissingAnchor, fragment: str, target_id: int
 ) -> LinkFinding | None:
     """The finding for a #fragment the target record has no anchor for."""
-    if ALWAYS_THERE.match(fragment) or kb.index.has_anchor(target_id, fragment):
+    if ALWAYS_THERE.match(fragment) or kb.index.links.has_anchor(target_id, fragment):
         return None
-    anchors = kb.index.anchors_of(target_id)
+    anchors = kb.index.links.anchors_of(target_id)
     same_case = [a for a in anchors if a.casefold() == fragment.casefold()]
     if same_case:
         return LinkFinding.at(

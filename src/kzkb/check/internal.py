@@ -31,7 +31,7 @@ def check_links(kb: KnowledgeBase, options: CheckOptions | None = None) -> LinkR
     """Every finding for the KB's internal links, orphans and translations;
     options.external adds the web links (check_external)."""
     options = options or CheckOptions()
-    report = LinkReport(records=kb.index.count(), links=kb.index.link_count())
+    report = LinkReport(records=kb.index.records.count(), links=kb.index.links.link_count())
     site = Site(kb)
     refs: set[tuple[str, str]] = set()  # (from path, to path) of the refs that resolve
     report.findings += broken_targets(kb, site, refs)

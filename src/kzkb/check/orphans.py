@@ -25,6 +25,6 @@ def orphans(kb: KnowledgeBase, refs: set[tuple[str, str]]) -> list[LinkFinding]:
             "orphan source: no record links here",
             "link it from a guide",
         )
-        for _rid, path, url in kb.index.unlinked("source")
+        for _rid, path, url in kb.index.links.unlinked("source")
         if path not in by_ref
     ]

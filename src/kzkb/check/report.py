@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from kzkb.check.rows import LinkRow
+from kzkb.store.links import LinkRow, MissingAnchor
 
 OK, WARNING, ERROR = "ok", "warning", "error"
 
@@ -28,11 +28,11 @@ class LinkFinding:
     suggestion: str = ""
 
     @classmethod
-    def at(cls, row: LinkRow, severity: str, reason: str, suggestion: str = "") -> LinkFinding:
+    def at(
+        cls, row: LinkRow | MissingAnchor, severity: str, reason: str, suggestion: str = ""
+    ) -> LinkFinding:
         """The finding for the link of `row`, placed where the link is written."""
-        return cls(
-            row.source, row.line, row.column, row.text, row.target, severity, reason, suggestion
-        )
+        return cls(row.path, row.line, row.col, row.text, row.target, severity, reason, suggestion)
 
     def as_dict(self) -> dict[str, Any]:
         return {

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 from urllib.parse import unquote, urlsplit
 
-from kzkb.links import MARKDOWN_SUFFIXES
+from kzkb.hugo.links import MARKDOWN_SUFFIXES
 from kzkb.urls import normalize_url, urlize
 
 if TYPE_CHECKING:
@@ -66,7 +66,7 @@ class Site:
         as ref names it, and the same less its language (folder or suffix),
         by language. Made once a run: a KB may hold thousands of refs."""
         if self._ref_paths is None:
-            from kzkb.loader import locate
+            from kzkb.hugo.paths import locate
 
             raw: dict[str, str] = {}
             bare: dict[str, dict[str, str]] = {}
@@ -100,12 +100,12 @@ class Site:
     def used(self, taxonomy: str) -> list[str]:
         """The slugs of the taxonomy's terms some record uses."""
         if taxonomy not in self._used:
-            self._used[taxonomy] = self.kb.index.used_slugs(taxonomy)
+            self._used[taxonomy] = self.kb.index.links.used_slugs(taxonomy)
         return self._used[taxonomy]
 
     def term_page(self, taxonomy: str, slug: str) -> str:
         """A page the term has: the default language's if it has one."""
-        langs = self.kb.index.term_langs(taxonomy, slug)
+        langs = self.kb.index.links.term_langs(taxonomy, slug)
         lang = self.default if self.default in langs else (langs[0] if langs else self.default)
         plural = self.kb.config.taxonomies.get(taxonomy, taxonomy)
         return normalize_url(f"{self.prefix(lang)}{self.kb.config.term_base(plural)}{slug}/")
@@ -152,7 +152,7 @@ class Generated:
             site = self.site
             dirs = site.kb.config.language_dirs()
             self._sections = set()
-            for lang, top, second in site.kb.index.section_folders():
+            for lang, top, second in site.kb.index.records.section_folders():
                 # the first folder below the language's own contentDir
                 folder = second if top and top in dirs else top
                 if folder:
@@ -168,7 +168,7 @@ class Generated:
         if taxonomy is not None and term:
             if url not in self._terms:
                 lang, _ = self.site.split_lang(url)
-                self._terms[url] = self.site.kb.index.has_term(taxonomy, term, lang)
+                self._terms[url] = self.site.kb.index.links.has_term(taxonomy, term, lang)
             return self._terms[url]
         return url.count("/") <= 3 and url in self.sections()
 

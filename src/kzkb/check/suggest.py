@@ -46,11 +46,11 @@ class Suggester:
             name = wanted.rstrip("/")
             folder = name.rpartition("/")[0] + "/"
             if folder not in self._urls:
-                self._urls[folder] = Names.in_folder(folder, self.kb.index.urls_under(folder))
+                self._urls[folder] = Names.in_folder(folder, self.kb.index.links.urls_under(folder))
             names = self._urls[folder]
             if not names.folders:  # the folder itself mistyped: /source/sources/x/
                 if self._all_urls is None:
-                    urls = set(self.kb.index.all_urls()) | self.site.extra.known()
+                    urls = set(self.kb.index.links.all_urls()) | self.site.extra.known()
                     self._all_urls = Names(u.rstrip("/") for u in urls if u != "/")
                 names = self._all_urls
             near = names.closest(name)
@@ -63,7 +63,7 @@ class Suggester:
             return ""
         if key not in self._done:
             if self._paths is None:
-                self._paths = Names(self.kb.index.record_ids())
+                self._paths = Names(self.kb.index.records.record_ids())
             self._done[key] = self._paths.closest(wanted)
         return self._done[key]
 

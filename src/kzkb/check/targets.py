@@ -12,9 +12,9 @@ from typing import TYPE_CHECKING
 from kzkb.check.fragments import ALWAYS_THERE, fragment_finding
 from kzkb.check.report import ERROR, LinkFinding
 from kzkb.check.resolve import Records, Site, ref_is_generated, resolve_ref
-from kzkb.check.rows import LinkRow, link_rows
 from kzkb.check.suggest import Suggester
-from kzkb.links import bare_host
+from kzkb.hugo.links import bare_host
+from kzkb.store.links import LinkRow
 from kzkb.text.suggest import closest_one
 
 if TYPE_CHECKING:
@@ -29,36 +29,36 @@ def broken_targets(kb: KnowledgeBase, site: Site, refs: set[tuple[str, str]]) ->
     records: Records | None = None
     keys = [
         key
-        for key in kb.index.unresolved_keys()
+        for key in kb.index.links.unresolved_keys()
         if key.startswith(("ref:", "path:")) or key not in site.extra
     ]
-    for row in link_rows(kb.index.links_with_keys(keys)):
+    for row in kb.index.links.links_with_keys(keys):
         key = row.key
         assert key is not None  # links with a key were asked for
         if row.kind == "ref" or key.startswith("ref:"):
             if records is None:
-                records = kb.index.record_ids()
+                records = kb.index.records.record_ids()
             finding = _check_ref(kb, row, records, suggest, site, refs)
             if finding is not None:
                 out.append(finding)
             continue
         if key.startswith("path:"):
             near = suggest.path(key[len("path:") :])
-            hint = f"did you mean {_relative_md(row.source, near)}?" if near else ""
+            hint = f"did you mean {_relative_md(row.path, near)}?" if near else ""
             out.append(LinkFinding.at(row, ERROR, "no such file in the KB", hint))
             continue
         if not key.endswith("/"):  # a file name: /files/report.pdf
-            exists, spelled = site.file_exists(row.target, row.source_url)
+            exists, spelled = site.file_exists(row.target, row.url)
             if exists or key + "/" in site.extra:
                 continue
             # /sources/feminita/index.html is the file Hugo writes for the page
             page = key.removesuffix("index.html") if key.endswith("/index.html") else key + "/"
             if page in site.extra:
                 continue
-            pages = kb.index.by_url(page)
+            pages = kb.index.records.by_url(page)
             if pages:  # a page named like a file, /sources/vlast.kz: the server adds the /
                 if records is None:
-                    records = kb.index.record_ids()
+                    records = kb.index.records.record_ids()
                 rid = records[pages[0].path][0]
                 finding = fragment_finding(kb, row, row.fragment, rid) if row.fragment else None
                 if finding is not None:
@@ -117,9 +117,9 @@ def _check_ref(
     wanted = key[len("ref:") :] if key.startswith("ref:") else ""
     if not wanted:
         return None
-    found = resolve_ref(site, records, row.source, wanted)
+    found = resolve_ref(site, records, row.path, wanted)
     if found is None:
-        if ref_is_generated(site, records, row.source, wanted):
+        if ref_is_generated(site, records, row.path, wanted):
             return None
         near = suggest.path(wanted)
         return LinkFinding.at(
@@ -128,12 +128,12 @@ def _check_ref(
             "ref to no such page (Hugo stops the build)",
             f"did you mean {near}?" if near else "",
         )
-    refs.add((row.source, found))
+    refs.add((row.path, found))
     fragment = row.fragment
     if fragment and not ALWAYS_THERE.match(fragment):
         rid = records[found][0]
-        if not kb.index.has_anchor(rid, fragment):
-            near = closest_one(fragment, kb.index.anchors_of(rid), cutoff=75)
+        if not kb.index.links.has_anchor(rid, fragment):
+            near = closest_one(fragment, kb.index.links.anchors_of(rid), cutoff=75)
             return LinkFinding.at(
                 row,
                 ERROR,

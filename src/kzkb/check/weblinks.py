@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 
 from kzkb.check.external import check_urls
 from kzkb.check.report import ERROR, WARNING, CheckOptions, LinkFinding, LinkReport
-from kzkb.check.rows import LinkRow, link_rows
+from kzkb.store.links import LinkRow
 
 if TYPE_CHECKING:
     from kzkb.kb import KnowledgeBase
@@ -35,18 +35,18 @@ def check_external(
 def website_rows(kb: KnowledgeBase) -> list[LinkRow]:
     """Front-matter `url` fields as link rows, placed on the line that names them."""
     rows = []
-    for path, page_url, website in kb.index.websites():
+    for path, page_url, website in kb.index.links.websites():
         line, column = _field_position(kb.config.content_dir / path, "url", website)
         rows.append(
             LinkRow(
-                source=path,
-                source_url=page_url,
+                path=path,
+                url=page_url,
                 key=None,
                 fragment="",
                 target=website,
                 text="website",
                 line=line,
-                column=column,
+                col=column,
                 kind="website",
             )
         )
@@ -74,7 +74,7 @@ def _external(
     patterns = [re.compile(p) for p in options.exclude]
     rows = [
         r
-        for r in [*link_rows(kb.index.web_links()), *website_rows(kb)]
+        for r in [*kb.index.links.web_links(), *website_rows(kb)]
         if not any(p.search(r.target) for p in patterns)
     ]
     if not rows:

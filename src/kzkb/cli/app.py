@@ -186,7 +186,7 @@ def keep_watching(base: Any) -> None:
         return
     import contextlib
 
-    from kzkb import watch
+    from kzkb.listing import client as watch
 
     # the command's answer stands without it; the next one scans by itself
     with contextlib.suppress(OSError):

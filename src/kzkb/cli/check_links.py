@@ -77,7 +77,8 @@ def check_links_cmd(
       kzkb check-links --external --exclude 'facebook\\.com' --timeout 5
     """
     from kzkb import views
-    from kzkb.check import CheckOptions, check_links
+    from kzkb.check.internal import check_links
+    from kzkb.check.report import CheckOptions
 
     patterns = list(exclude or [])
     base = open_kb(kb, index, defer=True)
@@ -94,7 +95,7 @@ def check_links_cmd(
     if external:
         from platformdirs import user_cache_dir
 
-        from kzkb.check import check_external
+        from kzkb.check.weblinks import check_external
 
         options.cache_path = Path(user_cache_dir("kzkb")) / "links.json"
         bar = ProgressBar("Checking", threshold=1)

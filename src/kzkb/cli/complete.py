@@ -58,7 +58,7 @@ def any_term(ctx: Any, incomplete: str) -> Choices:
 
 def taxonomies(ctx: Any, incomplete: str) -> Choices:
     try:
-        from kzkb.config import open_config
+        from kzkb.settings.config import open_config
 
         config = open_config((ctx.params if ctx is not None else {}).get("kb"))
     except Exception:
@@ -69,7 +69,7 @@ def taxonomies(ctx: Any, incomplete: str) -> Choices:
 
 def languages(ctx: Any, incomplete: str) -> Choices:
     try:
-        from kzkb.config import open_config
+        from kzkb.settings.config import open_config
 
         config = open_config((ctx.params if ctx is not None else {}).get("kb"))
     except Exception:
@@ -80,7 +80,7 @@ def languages(ctx: Any, incomplete: str) -> Choices:
 def kinds(ctx: Any, incomplete: str) -> Choices:
     try:
         base = _open(ctx)
-        found = [(kind, f"{n} records") for kind, n in base.index.counts("kind").items()]
+        found = [(kind, f"{n} records") for kind, n in base.index.records.counts("kind").items()]
     except Exception:
         return []
     return _matching(found, incomplete)
@@ -90,7 +90,7 @@ def records(ctx: Any, incomplete: str) -> Choices:
     """Record slugs and paths for `show`: at most 200, the shell's list."""
     try:
         base = _open(ctx)
-        rows = base.index.titles_and_urls()
+        rows = base.index.records.titles_and_urls()
     except Exception:
         return []
     out: Choices = []

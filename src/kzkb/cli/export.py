@@ -65,19 +65,19 @@ def export_cmd(
 
       kzkb export feminist --fields path,title,url --format jsonl
     """
-    from kzkb import export as core
+    from kzkb.export.engine import export, format_for
     from kzkb.model import KzkbError
 
     chosen = fmt.value if fmt is not None else None
     if chosen is None:
-        chosen = core.format_for(output) if output is not None else "json"
+        chosen = format_for(output) if output is not None else "json"
     if chosen == "sqlite" and output is None:
         raise KzkbError("SQLite output needs a file", "add -o kb.sqlite")
     wanted = [f.strip() for f in fields.split(",") if f.strip()] if fields else None
     base = open_kb(kb, index)
     filters = build_filters(base, taxonomy_terms(ctx), kind, lang, term)
     records = base.records(query or "", filters) if query else base.stored(filters)
-    core.export(
+    export(
         records,
         base.config,
         chosen,

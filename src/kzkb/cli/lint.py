@@ -62,15 +62,18 @@ def lint_cmd(
     import os
     import sys
 
-    from kzkb import lint, views
-    from kzkb.config import open_config
+    from kzkb import views
+    from kzkb.lint.options import LintOptions
+    from kzkb.lint.repair import fix
+    from kzkb.lint.run import lint
+    from kzkb.listing.scan import scan
     from kzkb.model import KzkbError
-    from kzkb.scan import scan
+    from kzkb.settings.config import open_config
 
     if dry_run and not fix:
         raise KzkbError("--dry-run shows what --fix would do", "add --fix")
     config = open_config(kb)
-    options = lint.LintOptions.from_config(config)
+    options = LintOptions.from_config(config)
     content = config.content_dir
     every = sorted(scan(content))
     chosen = every
@@ -103,14 +106,14 @@ def lint_cmd(
 
     if fix:
         # terms are spelled alike across the whole KB, so every file informs the repair
-        changes = lint.fix(config, every, options, write=not dry_run, only=set(chosen))
+        changes = fix(config, every, options, write=not dry_run, only=set(chosen))
         if dry_run:
             views.lint_diff({display(p): c for p, c in changes.items()})
             raise typer.Exit(1 if changes else 0)
         if changes:
             repaired = sum(len(c[2]) for c in changes.values())
             views.note(f"repaired {repaired} defect(s) in {len(changes)} file(s)")
-    report = lint.lint(config, every, options)
+    report = lint(config, every, options)
     if fix:
         report.fixed = {path: rules for path, (_, _, rules) in changes.items()}
     keep = set(chosen)  # once: a set per finding cost seconds at 25,000 findings

@@ -70,7 +70,7 @@ def new_cmd(
         taxonomy = config.taxonomy_for(name)
         if taxonomy is not None:
             terms[taxonomy] = new.canonical_terms(config, taxonomy, values)
-    paths = [p for p, _, _ in base.index.of_kind(kind)]
+    paths = [p for p, _, _ in base.index.records.of_kind(kind)]
     folder = new.folder_for(config, kind, paths, lang)
     # named as its neighbours are (feminita_kz.md or feminita-kz.md); a
     # translation sits beside the original, with .<lang> before .md (Hugo)

@@ -52,7 +52,7 @@ def kb_argument(args: Sequence[str]) -> str | None:
 def configured(kb: str | None) -> dict[str, str]:
     """Singular name -> front-matter field of the KB's taxonomies."""
     try:
-        from kzkb.config import open_config  # only a command that parses pays for it
+        from kzkb.settings.config import open_config
 
         return dict(open_config(kb).taxonomies)
     except Exception:  # the command reports a missing KB or a broken configuration

@@ -41,9 +41,10 @@ def watcher_cmd(
     import sys
     import time
 
-    from kzkb import views, watch
-    from kzkb.config import open_config
+    from kzkb import views
+    from kzkb.listing import client as watch
     from kzkb.model import KzkbError
+    from kzkb.settings.config import open_config
 
     if fmt not in ("table", "json"):
         raise KzkbError(f"unknown format {fmt!r}", "use table or json")

@@ -13,7 +13,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
 
-from kzkb.config import Config
 from kzkb.export.csv import csv_cells, csv_end, csv_head, csv_line, write_csv
 from kzkb.export.json import json_head, write_json, write_jsonl
 from kzkb.export.markdown import write_markdown
@@ -31,6 +30,9 @@ from kzkb.export.sqlite import write_sqlite
 from kzkb.export.toml import toml_head, toml_record, write_toml
 from kzkb.files import atomic_path
 from kzkb.model import KzkbError, Record
+from kzkb.settings.config import Config
+from kzkb.store.codec import record_from_json
+from kzkb.store.index import open_snapshot
 
 FORMATS = ("json", "jsonl", "csv", "toml", "markdown", "sqlite")
 EXTENSIONS = {
@@ -155,21 +157,14 @@ _JOB: dict[str, Any] = {}  # what the workers encode; set before they fork
 def _encode_slice(ids: list[int]) -> tuple[bytes, int]:
     """One slice of records, encoded as the parent writes them (see write_parallel)."""
 
-    from kzkb.index import record_from_json
-
     job = _JOB
-    if "db" not in job:
-        # private until store/ offers a public read-only opener (issue 14)
-        from kzkb.index import _connect
-
+    if "index" not in job:
         # waits out a writer's checkpoint as the parent's connection does
-        job["db"] = _connect(job["index_path"])
-    marks = ",".join("?" * len(ids))
-    found = dict(job["db"].execute(f"SELECT id, data FROM record_data WHERE id IN ({marks})", ids))
+        job["index"] = open_snapshot(job["index_path"])
+    data = job["index"].records.data_of(ids)
     rows = [
-        choose(export_dict(record_from_json(found[i]), job["config"], job["body"]), job["fields"])
-        for i in ids
-        if i in found
+        choose(export_dict(record_from_json(text), job["config"], job["body"]), job["fields"])
+        for text in data
     ]
     fmt = job["fmt"]
     if fmt in ("json", "jsonl"):

@@ -5,8 +5,8 @@ from __future__ import annotations
 import re
 from typing import IO, Any
 
-from kzkb.config import Config
 from kzkb.export.shapes import Rows
+from kzkb.settings.config import Config
 
 _MD_SPECIAL = re.compile(r"([\\`*_\[\]<>|])")
 

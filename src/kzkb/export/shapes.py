@@ -8,8 +8,8 @@ import json
 from collections.abc import Iterable, Iterator
 from typing import Any
 
-from kzkb.config import Config
 from kzkb.model import KzkbError, Record
+from kzkb.settings.config import Config
 
 Rows = Iterable[dict[str, Any]]
 
@@ -26,11 +26,11 @@ class Stored:
         return len(self.ids)
 
     def __iter__(self) -> Iterator[Record]:
-        from kzkb.index import record_from_json
+        from kzkb.store.codec import record_from_json
 
         count = 0
         for start in range(0, len(self.ids), 256):
-            for data in self.index.data_of(self.ids[start : start + 256]):
+            for data in self.index.records.data_of(self.ids[start : start + 256]):
                 count += 1
                 yield record_from_json(data)
         if count != len(self.ids):

@@ -20,7 +20,6 @@ from kzkb.urls import normalize_url, resolve_relative
 _SCHEME = re.compile(r"^[a-zA-Z][a-zA-Z0-9+.-]*:")
 
 
-
 def is_external(target: str) -> bool:
     """http:, mailto:, javascript: ... and protocol-relative //host links."""
     return bool(_SCHEME.match(target)) or target.startswith("//")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from kzkb.config import Config
+from kzkb.settings.config import Config
 from kzkb.urls import expand_permalink, page_url, permalink_pattern
 
 

@@ -7,10 +7,10 @@ from __future__ import annotations
 
 import re
 
-from kzkb.config import Config
 from kzkb.lint.findings import OFF
 from kzkb.lint.options import LintOptions
 from kzkb.lint.read import _ESCAPED_BOUNDARY, _escaped, _Field, _parse
+from kzkb.settings.config import Config
 from kzkb.urls import term_slug
 
 _BACKSLASH_ESCAPE = re.compile(r"\\([!-/:-@\[-`{-~])")

@@ -7,9 +7,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from kzkb.config import Config
 from kzkb.lint.findings import RULES
-
+from kzkb.settings.config import Config
 
 
 @dataclass(slots=True)

@@ -9,8 +9,8 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from kzkb.config import Config
 from kzkb.lint.findings import ERROR, LintFinding
+from kzkb.settings.config import Config
 
 # a boundary line a converter escaped: \-\--\ , \--- , \-\-\-
 _ESCAPED_BOUNDARY = re.compile(r"^(?=.*\\)[\\-]*-[\\-]*-[\\-]*-[\\-]*$")
@@ -42,7 +42,7 @@ def _read(config: Config, rel: str) -> tuple[bytes, str] | LintFinding:
     """A file's bytes and text, read as every command reads it (the size
     limit, regular files only, no link out of the KB, escaped names); what
     stops the others stops lint with a finding."""
-    from kzkb.loader import read_source
+    from kzkb.parse.source import read_source
 
     content = str(config.content_dir)
     source = read_source(os.path.join(content, rel), rel, content, config.index.max_file_size)
@@ -76,7 +76,7 @@ def _parse(rel: str, text: str) -> tuple[_File, LintFinding | None]:
     the front matter does not parse."""
     import yaml
 
-    from kzkb.loader import yaml_loader
+    from kzkb.safe_yaml import yaml_loader
 
     text = text.lstrip("\ufeff").replace("\r\n", "\n")
     lines = text.split("\n")

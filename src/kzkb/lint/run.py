@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import dataclasses
 
-from kzkb.config import Config
 from kzkb.lint.across import check_duplicates, check_terms
 from kzkb.lint.findings import OFF, LintFinding, LintReport
 from kzkb.lint.options import LintOptions
 from kzkb.lint.read import _File, _read
 from kzkb.lint.rules import check_file
+from kzkb.settings.config import Config
 
 
 def lint(config: Config, paths: list[str], options: LintOptions | None = None) -> LintReport:

@@ -123,7 +123,7 @@ def start(argv: list[str] | None = None) -> None:
     if command not in INDEX_COMMANDS or "-h" in args or "--help" in args:
         return
     try:
-        from kzkb.config import open_config
+        from kzkb.settings.config import open_config
 
         config = open_config(kb)
         root = str(config.content_dir)

@@ -16,7 +16,6 @@ from pathlib import Path
 
 from kzkb.files import MARKDOWN_SUFFIXES
 
-
 # Stat in two processes from this many files on: stat is a system call the
 # kernel serves in parallel, and at 100,000 files it is most of a refresh.
 PARALLEL_SCAN_FROM = 20_000

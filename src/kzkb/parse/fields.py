@@ -12,8 +12,8 @@ import re
 import unicodedata
 from typing import Any
 
-from kzkb.config import Config
 from kzkb.safe_yaml import LONG_NUMBER, MAX_DEPTH, MAX_INT_DIGITS, TOO_DEEP
+from kzkb.settings.config import Config
 
 # Fields Hugo and Docsy expect to hold one value / several values. Real
 # portals get both wrong (title: ["X"], category: "INGO"); we accept either.

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from kzkb.config import Config
 from kzkb.hugo.paths import locate, record_kind, record_url
 from kzkb.model import Record, Skipped
 from kzkb.parse.fields import Unusable, normalize_fields
@@ -16,6 +15,7 @@ from kzkb.parse.frontmatter import FrontMatterError, split_front_matter
 from kzkb.parse.markdown import scan_markdown
 from kzkb.parse.source import decode, one_line, read_source
 from kzkb.safe_yaml import TOO_DEEP
+from kzkb.settings.config import Config
 from kzkb.urls import normalize_url, resolve_relative, term_slug
 
 # the reason of a file the loader failed on by a bug of its own (see load_bytes)
@@ -125,7 +125,7 @@ def load_file(path: Path, relpath: str, config: Config) -> Record | Skipped:
 
 def load_kb(config: Config) -> tuple[list[Record], list[Skipped]]:
     """Every record of the KB, without an index (the walk is scan.scan's)."""
-    from kzkb.scan import scan
+    from kzkb.listing.scan import scan
 
     records: list[Record] = []
     skipped: list[Skipped] = []

@@ -51,13 +51,13 @@ def read_source(full: str, relpath: str, content_dir: str, max_size: int) -> Sou
     a byte is read), nothing but a regular file (a FIFO named x.md would
     block the read), and through a symbolic link only to a file inside the
     KB (the scan checked that, but the link may have changed since)."""
-    from kzkb import scan
+    from kzkb.listing.scan import name_problem
 
     try:
         st = os.lstat(full)
     except (FileNotFoundError, NotADirectoryError):
         # a name that is not UTF-8 or holds a line break is listed escaped
-        problem = scan.name_problem(content_dir, relpath)
+        problem = name_problem(content_dir, relpath)
         if problem is None:
             return Source(None, 0, 0, Skipped(relpath, 1, "cannot read: the file is gone"))
         reason, st = problem

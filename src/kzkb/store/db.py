@@ -20,8 +20,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from kzkb.config import Config
 from kzkb.model import KzkbError
+from kzkb.settings.config import Config
 
 SCHEMA_VERSION = 12
 

@@ -5,34 +5,12 @@ from __future__ import annotations
 import os
 from typing import Any
 
-from kzkb.config import Config
+from kzkb.settings.config import Config
 from kzkb.store.db import DEFAULT_TUNING, Tuning, connect_reader, open_db, read_meta
 from kzkb.store.fulltext import FullText
 from kzkb.store.links import Links
 from kzkb.store.records import Records
 from kzkb.store.refresh import Progress, Refresher, RefreshStats
-
-# COMPAT(r14): Index.<name> -> Index.<part>.<name>, for the callers outside
-# the store that still ask the index itself (check, export, views, cli).
-_MOVED = {
-    **dict.fromkeys(
-        (
-            "_records", "count", "skipped", "select", "ids_in_order", "data_of", "by_url",
-            "by_path", "by_title", "by_slug", "linking_to", "titles_and_urls", "of_kind",
-            "record_ids", "section_folders", "counts", "per_year", "term_counts",
-        ),
-        "records",
-    ),
-    **dict.fromkeys(
-        (
-            "link_count", "unresolved_keys", "links_with_keys", "web_links", "missing_anchors",
-            "anchors_of", "has_anchor", "websites", "unlinked", "existing", "urls_under",
-            "all_urls", "term_langs", "has_term", "used_slugs",
-        ),
-        "links",
-    ),
-    **dict.fromkeys(("has_prefix", "has_word", "words_from"), "fulltext"),
-}  # fmt: skip
 
 
 class Index:
@@ -84,12 +62,6 @@ class Index:
             read_meta(self.db, "parse_key") == config.parse_key()
             and read_meta(self.db, "fingerprint") is not None
         )
-
-    def __getattr__(self, name: str) -> Any:
-        part = _MOVED.get(name)
-        if part is None:
-            raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
-        return getattr(getattr(self, part), name)
 
 
 def open_snapshot(path: str | os.PathLike[str]) -> Index:

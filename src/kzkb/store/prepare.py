@@ -8,8 +8,8 @@ import os
 from dataclasses import dataclass
 from typing import Any
 
-from kzkb.config import Config
 from kzkb.model import Record, Skipped
+from kzkb.settings.config import Config
 from kzkb.store.codec import record_to_json
 
 
@@ -44,7 +44,8 @@ def _prepare(job: tuple[str, str]) -> Prepared:
     full, rel = job
     config = _CONFIG
     assert config is not None
-    from kzkb.loader import INTERNAL, load_bytes, one_line, read_source
+    from kzkb.parse.record import INTERNAL, load_bytes
+    from kzkb.parse.source import one_line, read_source
 
     # too big, not a regular file, a link out of the KB, a name no command can
     # print: reported without a byte read
@@ -70,9 +71,9 @@ def _prepare(job: tuple[str, str]) -> Prepared:
 
 def _fill(prepared: Prepared, record: Record) -> Prepared:
     """The rows of a record that loaded."""
-    from kzkb.fold import fold
-    from kzkb.links import fragment_of, link_key
+    from kzkb.hugo.links import fragment_of, link_key
     from kzkb.search import fts_columns
+    from kzkb.text.fold import fold
 
     prepared.row = (
         record.path,

@@ -17,9 +17,10 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from kzkb import prescan
-from kzkb.config import Config
-from kzkb.scan import fingerprint, scan
+from kzkb.listing import client, prescan
+from kzkb.listing.protocol import ListingSource
+from kzkb.listing.scan import fingerprint, scan
+from kzkb.settings.config import Config
 from kzkb.store.db import (
     DEFAULT_TUNING,
     RECORD_TABLES,
@@ -67,7 +68,7 @@ class _Files:
     answer (`pending`), a scan of the folder (`on_disk`), or a watcher's
     list of what changed since the listing the index holds (`changes`)."""
 
-    pending: Any  # prescan.Pending or watch.Answer; None after a scan
+    pending: ListingSource | None  # None after a scan
     on_disk: Listing | None
     stamp: str
     count: int
@@ -181,8 +182,7 @@ class Refresher:
         base = read_meta(self.db, "fingerprint")
         if files.on_disk is None and files.pending is not None and not rebuild and base:
             # a watcher tells what changed since the listing the index holds
-            since = getattr(files.pending, "changes_since", None)
-            files.changes = since(base) if since is not None else None
+            files.changes = files.pending.changes_since(base)
         first_fill = self._first_fill(base)
         begin_write(self.db, self.path, self.tuning)
         try:
@@ -203,13 +203,11 @@ class Refresher:
         """The files as a prescan or the watcher lists them, else a scan."""
         pending = prescan.take(config.content_dir)
         if pending is None and not rebuild:
-            from kzkb import watch
-
-            pending = watch.connect(config.content_dir, config)
+            pending = client.connect(config.content_dir, config)
         header = pending.header() if pending is not None else None
         if header is not None:
             stamp, count = header
-            stats.scanned_by = getattr(pending, "source", "scan")
+            stats.scanned_by = pending.source
             files = _Files(pending, None, stamp, count)
         else:
             on_disk = scan(config.content_dir)

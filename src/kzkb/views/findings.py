@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 from kzkb.views.console import err, out, shorten
 
 if TYPE_CHECKING:
-    from kzkb.check import LinkFinding, LinkReport
+    from kzkb.check.report import LinkFinding, LinkReport
 
 
 def _annotate(severity: str, where: tuple[str, int, int | None], title: str, message: str) -> None:

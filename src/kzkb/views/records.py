@@ -5,9 +5,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
-from kzkb.config import Config
 from kzkb.kb import Hit
 from kzkb.model import Record, Term
+from kzkb.settings.config import Config
 from kzkb.views.console import out, shorten
 from kzkb.views.machine import cell
 
