@@ -28,7 +28,7 @@ import pytest
 
 from tests.conftest import KB
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 SEED_LINKS = ROOT / "tests" / "data" / "seed_links.json"
 
 FINDING_KEYS = {"file", "line", "column", "text", "target", "severity", "reason", "suggestion"}

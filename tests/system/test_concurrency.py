@@ -31,7 +31,7 @@ from typing import Any
 import pytest
 
 from tests.conftest import kzkb_exe
-from tests.test_index_persistence import clean_env, index_json, run_kzkb, word, write_big_kb
+from tests.system.test_index_persistence import clean_env, index_json, run_kzkb, word, write_big_kb
 
 MEDIUM = 300
 

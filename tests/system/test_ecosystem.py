@@ -23,7 +23,7 @@ import yaml
 
 from tests.conftest import KB, kzkb_exe
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 COMMANDS = (
     "search", "list", "show", "terms", "stats", "index",
     "check-links", "export", "lint", "new", "watcher",

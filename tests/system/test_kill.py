@@ -39,8 +39,8 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import kzkb_exe
-from tests.test_concurrency import integrity
-from tests.test_index_persistence import clean_env, run_kzkb
+from tests.system.test_concurrency import integrity
+from tests.system.test_index_persistence import clean_env, run_kzkb
 
 N = 300
 FIXABLE = 200  # records lint --fix repairs: the first ones, in path order

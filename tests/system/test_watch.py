@@ -43,7 +43,7 @@ from kzkb import prescan, watch
 from kzkb.config import open_config
 from kzkb.scan import scan
 from tests.conftest import ROOT, kzkb_exe
-from tests.test_index_persistence import hits_of, later, record
+from tests.system.test_index_persistence import hits_of, later, record
 
 pytestmark = pytest.mark.skipif(
     not sys.platform.startswith("linux"), reason="the watcher uses inotify, which is Linux only"

@@ -14,7 +14,7 @@ import pytest
 
 from kzkb import prescan
 from kzkb.kb import KnowledgeBase
-from tests.test_index_persistence import hits_of, later, record
+from tests.system.test_index_persistence import hits_of, later, record
 
 pytestmark = pytest.mark.skipif(not hasattr(os, "fork"), reason="prescan forks")
 
@@ -101,7 +101,7 @@ def kz(*args: str, env: dict[str, str]):
 
 @pytest.fixture
 def env(tmp_path: Path) -> dict[str, str]:
-    from tests.test_index_persistence import clean_env
+    from tests.system.test_index_persistence import clean_env
 
     return clean_env(tmp_path)
 
