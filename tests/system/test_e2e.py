@@ -27,7 +27,7 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import kzkb_exe
+from tests.helpers import kzkb_exe
 from tests.system.e2e_kb import (
     CATEGORY_LABELS,
     TAXONOMIES,
