@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import subprocess
-import sys
 from collections.abc import Callable
 from pathlib import Path
 
@@ -13,6 +12,7 @@ from typer.testing import CliRunner
 
 from kzkb import views
 from kzkb.cli import app
+from tests.helpers import kzkb_exe, write_kb
 
 ROOT = Path(__file__).resolve().parent.parent
 KB = ROOT / "kb"
@@ -44,12 +44,6 @@ def run(monkeypatch: pytest.MonkeyPatch) -> Callable[..., object]:
     return invoke
 
 
-def kzkb_exe() -> list[str]:
-    """The installed console script beside this interpreter."""
-    script = Path(sys.executable).parent / "kzkb"
-    return [str(script)] if script.exists() else [sys.executable, "-m", "kzkb"]
-
-
 @pytest.fixture
 def cli() -> Callable[..., subprocess.CompletedProcess[str]]:
     """Run the installed `kzkb` as a user would: a real process, stdout a pipe."""
@@ -77,17 +71,6 @@ def make_kb(tmp_path: Path) -> Callable[[dict[str, str | bytes], str], Path]:
     """Write a KB from {relative path: text or bytes}; kzkb.toml optional."""
 
     def build(files: dict[str, str | bytes], config: str = "") -> Path:
-        root = tmp_path / "kb"
-        root.mkdir(exist_ok=True)
-        if config:
-            (root / "kzkb.toml").write_text(config, encoding="utf-8")
-        for rel, content in files.items():
-            path = root / rel
-            path.parent.mkdir(parents=True, exist_ok=True)
-            if isinstance(content, bytes):
-                path.write_bytes(content)
-            else:
-                path.write_text(content, encoding="utf-8")
-        return root
+        return write_kb(tmp_path / "kb", files, config)
 
     return build

@@ -38,9 +38,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import kzkb_exe
-from tests.test_concurrency import integrity
-from tests.test_index_persistence import clean_env, run_kzkb
+from tests.helpers import clean_env, integrity, kzkb_exe, run_kzkb, write_kb
 
 N = 300
 FIXABLE = 200  # records lint --fix repairs: the first ones, in path order
@@ -67,12 +65,14 @@ def record_text(i: int, n: int, title: str, fixable: bool) -> str:
     )
 
 
-def write_kb(root: Path, n: int = N, fixable: int = 0) -> Path:
-    (root / "sources").mkdir(parents=True, exist_ok=True)
-    for i in range(n):
-        text = record_text(i, n, f"{word(i).capitalize()} ledger", i < fixable)
-        (root / "sources" / f"r{i:04d}.md").write_text(text, "utf-8")
-    return root
+def ledger_kb(root: Path, n: int = N, fixable: int = 0) -> Path:
+    return write_kb(
+        root,
+        {
+            f"sources/r{i:04d}.md": record_text(i, n, f"{word(i).capitalize()} ledger", i < fixable)
+            for i in range(n)
+        },
+    )
 
 
 def edit_kb(root: Path) -> None:
@@ -216,7 +216,7 @@ def env(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
 
 @pytest.fixture(scope="module")
 def kb(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return write_kb(tmp_path_factory.mktemp("kb") / "kb")
+    return ledger_kb(tmp_path_factory.mktemp("kb") / "kb")
 
 
 @pytest.fixture(scope="module")
@@ -249,7 +249,7 @@ def test_refresh_killed_anywhere(env, tmp_path):
     """Half the records changed, some gone, some new: a refresh killed
     anywhere leaves the old index or the new one, and the next command
     finishes the job."""
-    kb = write_kb(tmp_path / "kb")
+    kb = ledger_kb(tmp_path / "kb")
     template = tmp_path / "before" / "kb.sqlite"
     template.parent.mkdir()
     listed(env, kb, template)
@@ -358,10 +358,10 @@ def test_export_killed_anywhere_leaves_no_part_of_a_file(env, kb, index_of_kb, t
 
 
 def test_lint_fix_killed_anywhere_leaves_each_record_old_or_repaired(env, tmp_path):
-    kb = write_kb(tmp_path / "kb", fixable=FIXABLE)
+    kb = ledger_kb(tmp_path / "kb", fixable=FIXABLE)
     sources = kb / "sources"
     old = {p.name: p.read_bytes() for p in sources.iterdir()}
-    reference = write_kb(tmp_path / "reference", fixable=FIXABLE)
+    reference = ledger_kb(tmp_path / "reference", fixable=FIXABLE)
     args = ["lint", "--fix", "--kb", str(kb)]
     began = time.monotonic()
     done = run_kzkb(env, "lint", "--fix", "--kb", str(reference))

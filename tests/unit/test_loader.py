@@ -17,6 +17,7 @@ import pytest
 from kzkb.config import Config
 from kzkb.loader import build_record, load_file, load_kb, scan_markdown, split_front_matter
 from kzkb.model import Record, Skipped
+from tests.helpers import write_kb
 
 TAXONOMIES = {
     "category": "category",
@@ -37,12 +38,7 @@ def config(tmp_path: Path) -> Config:
 
 
 def write(root: Path, rel: str, content: str | bytes) -> Path:
-    path = root / rel
-    path.parent.mkdir(parents=True, exist_ok=True)
-    if isinstance(content, str):
-        content = content.encode("utf-8")
-    path.write_bytes(content)
-    return path
+    return write_kb(root, {rel: content}) / rel
 
 
 def load(config: Config, rel: str, content: str | bytes) -> Record | Skipped:

@@ -9,7 +9,7 @@ Properties a user relies on, whatever a file holds:
   linear-time column and shortcode code agrees with the plain computation
   it replaced.
 
-Examples are bounded so the suite stays fast; tests/fuzz_campaign.py runs
+Examples are bounded so the suite stays fast; tests/system/fuzz_campaign.py runs
 the same properties for as long as one likes. Crashes the fuzzing found are
 kept as @example cases.
 """
@@ -47,7 +47,7 @@ FAST = settings(
     max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow], database=None
 )
 
-# --- strategies (tests/fuzz_campaign.py uses them too) --------------------------------------------
+# --- strategies (tests/system/fuzz_campaign.py uses them too) -------------------------------------
 
 # what YAML, TOML, JSON and Markdown give meaning to, and text that is hard on
 # decoders: a byte-order mark, line separators, combining marks, Cyrillic, NUL
@@ -173,7 +173,7 @@ def check_links(body: str, first_line: int, links: list[Link]) -> None:
 @example(b"---\nx: !!omap [a: {2020-01-01: 1}]\n---\n")  # json.dumps: date key
 @example(b'{\n"t": "\\ud800"\n}\n')  # SQLite: surrogates not allowed
 @example(b"---\nt: 2020-01-01T10:00:00Z\n---\n")  # stored, then unreadable
-# found by tests/fuzz_campaign.py (atheris): !!int of nothing, an IndexError
+# found by tests/system/fuzz_campaign.py (atheris): !!int of nothing, an IndexError
 @example(b"---\n-&<!:\r--&:-,:\r--!::\rnam}^0]:\r!!int :\r<!:\r--!:\r\r--:\r------\n")
 @example(b"---\nx: !!int\n---\n")
 def test_any_bytes_load_or_are_skipped(data: bytes) -> None:

@@ -27,17 +27,13 @@ from urllib.parse import quote
 import pytest
 
 from tests.conftest import KB
+from tests.helpers import record
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 SEED_LINKS = ROOT / "tests" / "data" / "seed_links.json"
 
 FINDING_KEYS = {"file", "line", "column", "text", "target", "severity", "reason", "suggestion"}
 SUMMARY_KEYS = {"records", "links", "external", "errors", "warnings"}
-
-
-def record(title: str, body: str = "", **front: str) -> str:
-    lines = [f'title: "{title}"', *(f"{k}: {v}" for k, v in front.items())]
-    return "---\n" + "\n".join(lines) + "\n---\n\n" + body + "\n"
 
 
 CONFIG = """\

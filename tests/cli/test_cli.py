@@ -364,7 +364,7 @@ def test_python_dash_m_and_version(cli):
 # --- the seeds -----------------------------------------------------------------------
 
 
-SEED_LINKS = json.loads((Path(__file__).parent / "data" / "seed_links.json").read_text("utf-8"))
+SEED_LINKS = json.loads((Path(__file__).parents[1] / "data" / "seed_links.json").read_text("utf-8"))
 
 
 def links_in_seed(prefix: str) -> list[str]:

@@ -46,8 +46,8 @@ from kzkb.listing import prescan
 from kzkb.model import KzkbError
 from kzkb.settings.sections import index_settings
 from kzkb.scan import scan
-from tests.conftest import ROOT, kzkb_exe
-from tests.test_index_persistence import hits_of, later, record
+from tests.conftest import ROOT
+from tests.helpers import hits_of, kzkb_exe, later, record, write_kb
 
 pytestmark = pytest.mark.skipif(
     not sys.platform.startswith("linux"), reason="the watcher uses inotify, which is Linux only"
@@ -229,17 +229,6 @@ SMALL = {
     "sub/b.md": record("Zorbex Foundation", "Keeps archives of court cases."),
     "sub/c.md": record("Plinthar Institute", "Publishes annual surveys."),
 }
-
-
-def write_kb(root: Path, files: dict[str, str], config: str = "") -> Path:
-    root.mkdir(parents=True, exist_ok=True)
-    if config:
-        (root / "kzkb.toml").write_text(config, encoding="utf-8")
-    for rel, text in files.items():
-        path = root / rel
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(text, encoding="utf-8")
-    return root
 
 
 @pytest.fixture

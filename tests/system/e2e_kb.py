@@ -25,7 +25,7 @@ from typing import Any
 
 import yaml
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 GENERATOR = ROOT / "bench" / "generate.py"
 LANGUAGES = ("en", "kk")  # kb/kzkb.toml, which the generator copies
 TAXONOMIES = {

@@ -1,5 +1,5 @@
 """End to end: every command, run as the installed `kzkb` executable, over a
-generated KB of 5,000 records with known defects (tests/e2e_kb.py).
+generated KB of 5,000 records with known defects (tests/system/e2e_kb.py).
 
 What each command must find is worked out from the files written (see
 e2e_kb.py), never from kzkb's own answers. Every run is checked for its exit
@@ -27,8 +27,8 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import kzkb_exe
-from tests.e2e_kb import (
+from tests.helpers import kzkb_exe
+from tests.system.e2e_kb import (
     CATEGORY_LABELS,
     TAXONOMIES,
     Expected,

@@ -34,35 +34,22 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import kzkb_exe
+from tests.helpers import (
+    BIG,
+    clean_env,
+    hits_of,
+    index_json,
+    kzkb_exe,
+    later,
+    record,
+    run_kzkb,
+    word,
+    write_big_kb,
+)
 
 SQLITE_MAGIC = b"SQLite format 3\x00"
 
 Run = Callable[..., subprocess.CompletedProcess[str]]
-
-
-def clean_env(tmp: Path) -> dict[str, str]:
-    """The user's environment without kzkb's variables; caches and home in `tmp`
-    so no test reads or writes the real user cache."""
-    env = {k: v for k, v in os.environ.items() if k not in ("KZKB_KB", "KZKB_INDEX", "KZKB_DEBUG")}
-    env["XDG_CACHE_HOME"] = str(tmp / "cache")
-    env["HOME"] = str(tmp / "home")
-    (tmp / "home").mkdir(parents=True, exist_ok=True)
-    return env
-
-
-def run_kzkb(
-    env: dict[str, str], *args: str, extra: dict[str, str] | None = None, cwd: Path | None = None
-) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [*kzkb_exe(), *args],
-        capture_output=True,
-        text=True,
-        env={**env, **(extra or {})},
-        cwd=cwd,
-        timeout=180,
-        check=False,
-    )
 
 
 @pytest.fixture
@@ -80,30 +67,11 @@ def kz(env: dict[str, str]) -> Run:
     return call
 
 
-def record(title: str, body: str = "", **front: str) -> str:
-    lines = [f'title: "{title}"', *(f"{k}: {v}" for k, v in front.items())]
-    return "---\n" + "\n".join(lines) + "\n---\n\n" + body + "\n"
-
-
-def hits_of(result: subprocess.CompletedProcess[str]) -> list[str]:
-    """Paths of a `search -f json` or `list -f json`; [] for "nothing found" (exit 1)."""
-    assert result.returncode in (0, 1), f"exit {result.returncode}: {result.stderr}"
-    assert "Traceback" not in result.stderr, result.stderr
-    if result.returncode == 1:
-        return []
-    return [h["path"] for h in json.loads(result.stdout)]
-
-
 COUNTS = ("added", "changed", "removed", "unchanged")
 
 
 def refresh_counts(data: dict[str, Any]) -> dict[str, int]:
     return {k: data["refresh"][k] for k in COUNTS}
-
-
-def index_json(result: subprocess.CompletedProcess[str]) -> dict[str, Any]:
-    assert result.returncode == 0, f"exit {result.returncode}: {result.stderr}"
-    return json.loads(result.stdout)
 
 
 def is_sqlite(path: Path) -> bool:
@@ -139,12 +107,6 @@ def search(kz: Run, small: tuple[Path, Path]) -> Callable[[str], list[str]]:
         return hits_of(kz("search", query, "--kb", str(kb), "--index", str(db), "-f", "json"))
 
     return call
-
-
-def later(path: Path, seconds: float = 2.0) -> None:
-    """Move the mtime forward, as an edit made a moment later would."""
-    st = path.stat()
-    os.utime(path, ns=(st.st_atime_ns, st.st_mtime_ns + int(seconds * 1e9)))
 
 
 # --- freshness -------------------------------------------------------------------------------
@@ -456,30 +418,6 @@ def test_garbage_in_kzkb_own_cache_is_rebuilt(kz, small, env):
 
 
 # --- crash safety: a KB of a few thousand records ----------------------------------------------
-
-BIG = 3000
-
-
-def word(i: int) -> str:
-    """A made-up word unique to record i, far (in letters) from every other one."""
-    digest = hashlib.sha1(f"record {i}".encode()).hexdigest()
-    return "".join(chr(ord("a") + int(c, 16)) for c in digest[:10])
-
-
-def write_big_kb(root: Path, n: int = BIG, words: Callable[[int], str] = word) -> Path:
-    (root / "sources").mkdir(parents=True, exist_ok=True)
-    for i in range(n):
-        (root / "sources" / f"r{i:04d}.md").write_text(
-            record(
-                f"{words(i).capitalize()} ledger",
-                f"Entry {i} of a generated collection mentions {words(i)} once. "
-                f"See also [the next entry](/sources/r{(i + 1) % n:04d}/).",
-                description=f'"Generated record number {i}."',
-                tags='["generated"]',
-            ),
-            "utf-8",
-        )
-    return root
 
 
 def copy_index(source: Path, to: Path) -> Path:

@@ -30,8 +30,7 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import kzkb_exe
-from tests.test_index_persistence import clean_env, index_json, run_kzkb, word, write_big_kb
+from tests.helpers import clean_env, index_json, integrity, kzkb_exe, run_kzkb, word, write_big_kb
 
 MEDIUM = 300
 
@@ -63,14 +62,6 @@ def first_hit(result: tuple[int, str, str]) -> str:
     assert code == 0, err
     assert "Traceback" not in err and "locked" not in err, err
     return json.loads(out)[0]["path"]
-
-
-def integrity(db: Path) -> str:
-    con = sqlite3.connect(db)
-    try:
-        return con.execute("PRAGMA integrity_check").fetchone()[0]
-    finally:
-        con.close()
 
 
 def listing(env: dict[str, str], kb: Path, db: Path) -> list[str]:

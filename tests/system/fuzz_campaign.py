@@ -1,15 +1,15 @@
 """A long fuzzing campaign of the loader and the link extractor.
 
 Not collected by pytest (its name is not test_*). It checks the properties of
-tests/test_fuzz_loader.py for as long as it is given, with one of two engines:
+tests/unit/test_fuzz_loader.py for as long as it is given, with one of two engines:
 
-  python tests/fuzz_campaign.py hypothesis --examples 20000
+  python tests/system/fuzz_campaign.py hypothesis --examples 20000
       each property with that many generated examples (no example database);
 
-  python tests/fuzz_campaign.py atheris --seconds 900
+  python tests/system/fuzz_campaign.py atheris --seconds 900
       coverage-guided (libFuzzer through atheris, `pip install atheris`: it is
       no dependency of kzkb) on the bytes of one file, with the syntax of
-      tests/test_fuzz_loader.SYNTAX as its dictionary. A failed property, an
+      tests/unit/test_fuzz_loader.SYNTAX as its dictionary. A failed property, an
       exception or an input that takes over a second is written to
       fuzz-findings/ and the run goes on.
 
@@ -31,14 +31,14 @@ from pathlib import Path
 from typing import Any
 
 HERE = Path(__file__).resolve().parent
-sys.path.insert(0, str(HERE.parent))  # `tests` as a package, from any directory
+sys.path.insert(0, str(HERE.parents[1]))  # `tests` as a package, from any directory
 
 
 def run_hypothesis(examples: int) -> int:
     from hypothesis import HealthCheck, given, settings
     from hypothesis import strategies as st
 
-    from tests import test_fuzz_loader as t
+    from tests.unit import test_fuzz_loader as t
 
     big = settings(
         max_examples=examples,
@@ -112,7 +112,7 @@ def run_atheris(seconds: int, out: Path) -> int:
     with atheris.instrument_imports(include=["kzkb"]):
         from kzkb.loader import load_bytes
 
-    from tests import test_fuzz_loader as t
+    from tests.unit import test_fuzz_loader as t
 
     out.mkdir(exist_ok=True)
     seen: set[str] = set()

@@ -35,6 +35,7 @@ from kzkb.loader import (
 )
 from kzkb.model import Record, Skipped
 from kzkb.scan import name_key, scan
+from tests.helpers import write_kb
 
 Cli = Callable[..., subprocess.CompletedProcess[str]]
 
@@ -92,12 +93,8 @@ HOSTILE: dict[str, tuple[bytes, int, str]] = {
 
 
 def write_hostile_kb(root: Path, outside: Path) -> None:
-    for rel, text in GOOD.items():
-        (root / rel).parent.mkdir(parents=True, exist_ok=True)
-        (root / rel).write_text(text, encoding="utf-8")
-    (root / "kzkb.toml").write_text('title = "hostile"\n', encoding="utf-8")
-    for rel, (content, _, _) in HOSTILE.items():
-        (root / rel).write_bytes(content)
+    write_kb(root, {**GOOD, **{rel: content for rel, (content, _, _) in HOSTILE.items()}},
+             'title = "hostile"\n')  # fmt: skip
     links = " ".join(f"[l{i}](/gone/{i}/)" for i in range(10_000))
     (root / "links.md").write_text(f"---\ntitle: Ten thousand\n---\n\n{links}\n", "utf-8")
     # 25 MB of NUL bytes after a header, sparse: were it read, it would be
@@ -336,8 +333,7 @@ def test_values_json_cannot_store_are_indexed_and_read_back(tmp_path: Path) -> N
         "surrogate.md": '{\n"title": "a\\ud800b"\n}\n',
         "binary.md": "---\ntitle: Binary\nx: !!binary aGVsbG8=\n---\n",
     }
-    for rel, text in files.items():
-        (tmp_path / rel).write_text(text, "utf-8")
+    write_kb(tmp_path, files)
     config = Config(root=tmp_path, content_dir=tmp_path)
     index = Index.open(tmp_path / "i.sqlite", owned=True)
     try:

@@ -16,7 +16,7 @@ import pytest
 from kzkb.config import open_config
 from kzkb.kb import KnowledgeBase
 from kzkb.listing import prescan
-from tests.test_index_persistence import hits_of, later, record
+from tests.helpers import hits_of, later, record
 
 pytestmark = pytest.mark.skipif(not hasattr(os, "fork"), reason="prescan forks")
 
@@ -137,7 +137,7 @@ def test_without_a_scan_running_open_refreshes_at_once(make_kb, tmp_path):
 def kz(*args: str, env: dict[str, str]):
     import subprocess
 
-    from tests.conftest import kzkb_exe
+    from tests.helpers import kzkb_exe
 
     return subprocess.run(
         [*kzkb_exe(), *args], capture_output=True, text=True, env=env, timeout=120, check=False
@@ -146,7 +146,7 @@ def kz(*args: str, env: dict[str, str]):
 
 @pytest.fixture
 def env(tmp_path: Path) -> dict[str, str]:
-    from tests.test_index_persistence import clean_env
+    from tests.helpers import clean_env
 
     return clean_env(tmp_path)
 

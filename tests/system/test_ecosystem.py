@@ -21,9 +21,10 @@ from typing import Any
 import pytest
 import yaml
 
-from tests.conftest import KB, kzkb_exe
+from tests.conftest import KB
+from tests.helpers import kzkb_exe, write_kb
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 COMMANDS = (
     "search", "list", "show", "terms", "stats", "index",
     "check-links", "export", "lint", "new", "watcher",
@@ -190,25 +191,23 @@ def complete(line: str, cwd: Path | None = None) -> list[str]:
 
 @pytest.fixture
 def small_kb(tmp_path: Path) -> Path:
-    kb = tmp_path / "kb"
-    (kb / "sources").mkdir(parents=True)
-    (kb / "kzkb.toml").write_text(
+    config = (
         'languages = ["en", "kk", "ru"]\n'
         '[[terms.category]]\nslug = "local-ngo"\nlabel = "Local NGO"\n'
         '[[terms.category]]\nslug = "local-media"\nlabel = "Local media"\n'
-        '[[terms.category]]\nslug = "ingo"\nlabel = "International NGO"\n',
-        encoding="utf-8",
+        '[[terms.category]]\nslug = "ingo"\nlabel = "International NGO"\n'
     )
-    for name, category, country, tag in [
-        ("feminita", "local-ngo", "Kazakhstan", "feminism"),
-        ("vlast", "local-media", "Kyrgyzstan", "media"),
-    ]:
-        (kb / "sources" / f"{name}.md").write_text(
+    files: dict[str, str | bytes] = {
+        f"sources/{name}.md": (
             f'---\ntitle: "{name}"\ncategory: ["{category}"]\ncountries: ["{country}"]\n'
-            f'tags: ["{tag}", "feminist-media"]\n---\nbody\n',
-            encoding="utf-8",
+            f'tags: ["{tag}", "feminist-media"]\n---\nbody\n'
         )
-    return kb
+        for name, category, country, tag in [
+            ("feminita", "local-ngo", "Kazakhstan", "feminism"),
+            ("vlast", "local-media", "Kyrgyzstan", "media"),
+        ]
+    }
+    return write_kb(tmp_path / "kb", files, config)
 
 
 def test_completion_offers_the_kb_s_own_terms(small_kb, tmp_path):

@@ -13,153 +13,78 @@ import json
 import socket
 import subprocess
 import sys
-import threading
 import time
 from collections.abc import Callable, Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
-from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
 from kzkb import external
 from kzkb.check import guard
 from kzkb.external import UrlResult, check_urls, is_private_address
+from tests.helpers import Request, Server
 
 # Small enough that the whole file runs in a few seconds.
 FAST: dict[str, Any] = {"allow_private": True, "timeout": 2.0, "backoff": 0.01, "max_wait": 2.0}
 
 
-class Server:
-    """What the test server saw: (method, path) per request, in order, and the
-    most requests it ever had in flight at once."""
-
-    def __init__(self) -> None:
-        self.lock = threading.Lock()
-        self.requests: list[tuple[str, str]] = []
-        self.client_ports: list[int] = []  # one per request: the TCP connection it came on
-        self.times: list[float] = []  # one per request: when it arrived
-        self.inflight = 0
-        self.max_inflight = 0
-        self.base = ""
-
-    def url(self, path: str) -> str:
-        return self.base + path
-
-    def paths(self) -> list[str]:
-        with self.lock:
-            return [path for _, path in self.requests]
-
-    def methods(self, path: str) -> list[str]:
-        with self.lock:
-            return [method for method, p in self.requests if p == path]
-
-    def seen(self, path: str) -> int:
-        return len(self.methods(path))
-
-
-def _handler(state: Server) -> type[BaseHTTPRequestHandler]:
-    class Handler(BaseHTTPRequestHandler):
-        protocol_version = "HTTP/1.1"
-
-        def log_message(self, format: str, *args: object) -> None:
-            pass
-
-        def do_HEAD(self) -> None:
-            self.route()
-
-        def do_GET(self) -> None:
-            self.route()
-
-        def answer(self, status: int, headers: dict[str, str] | None = None) -> None:
-            body = b"" if status in (301, 302, 308) else b"hello"
-            self.send_response(status)
-            for name, value in (headers or {}).items():
-                self.send_header(name, value)
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            if self.command != "HEAD":
-                self.wfile.write(body)
-
-        def route(self) -> None:
-            with state.lock:
-                state.requests.append((self.command, self.path))
-                state.client_ports.append(self.client_address[1])
-                state.times.append(time.monotonic())
-                # Requests to this very path before this one.
-                before = sum(1 for _, p in state.requests if p == self.path) - 1
-            parts = urlsplit(self.path)
-            query = {k: v[0] for k, v in parse_qs(parts.query).items()}
-            route = parts.path
-            if route == "/ok":
-                self.answer(200)
-            elif route == "/moved":
-                self.answer(301, {"Location": "/ok"})
-            elif route == "/moved308":
-                self.answer(308, {"Location": state.url("/ok")})
-            elif route == "/found":
-                self.answer(302, {"Location": "/ok"})
-            elif route == "/moved-to-missing":
-                self.answer(301, {"Location": "/missing"})
-            elif route == "/missing":
-                self.answer(404)
-            elif route == "/nohead":
-                self.answer(405 if self.command == "HEAD" else 200)
-            elif route == "/retry-after":
-                self.answer(429, {"Retry-After": "1"}) if before == 0 else self.answer(200)
-            elif route == "/rate-limited":
-                self.answer(429)
-            elif route == "/flaky":
-                self.answer(500 if before < int(query.get("fail", "1")) else 200)
-            elif route == "/unavailable":
-                self.answer(503)
-            elif route == "/slow":
-                time.sleep(float(query.get("s", "1")))
-                self.answer(200)
-            elif route == "/loop":
-                self.answer(302, {"Location": "/loop"})
-            elif route == "/to-private":
-                self.answer(302, {"Location": "http://10.255.255.1/secret"})
-            elif route == "/challenge":
-                self.answer(403, {"cf-mitigated": "challenge"})
-            elif route == "/hold":
-                with state.lock:
-                    state.inflight += 1
-                    state.max_inflight = max(state.max_inflight, state.inflight)
-                time.sleep(float(query.get("s", "0.1")))
-                with state.lock:
-                    state.inflight -= 1
-                self.answer(200)
-            else:
-                self.answer(404)
-
-    return Handler
-
-
-class _QuietServer(ThreadingHTTPServer):
-    def handle_error(self, request: object, client_address: object) -> None:
-        pass  # a client that hung up on /slow is the point of that test
+def routes(req: Request) -> None:
+    state, route, query, before = req.state, req.route, req.query, req.before
+    if route == "/ok":
+        req.answer(200)
+    elif route == "/moved":
+        req.answer(301, {"Location": "/ok"})
+    elif route == "/moved308":
+        req.answer(308, {"Location": state.url("/ok")})
+    elif route == "/found":
+        req.answer(302, {"Location": "/ok"})
+    elif route == "/moved-to-missing":
+        req.answer(301, {"Location": "/missing"})
+    elif route == "/missing":
+        req.answer(404)
+    elif route == "/nohead":
+        req.answer(405 if req.command == "HEAD" else 200)
+    elif route == "/retry-after":
+        req.answer(429, {"Retry-After": "1"}) if before == 0 else req.answer(200)
+    elif route == "/rate-limited":
+        req.answer(429)
+    elif route == "/flaky":
+        req.answer(500 if before < int(query.get("fail", "1")) else 200)
+    elif route == "/unavailable":
+        req.answer(503)
+    elif route == "/slow":
+        time.sleep(float(query.get("s", "1")))
+        req.answer(200)
+    elif route == "/loop":
+        req.answer(302, {"Location": "/loop"})
+    elif route == "/to-private":
+        req.answer(302, {"Location": "http://10.255.255.1/secret"})
+    elif route == "/challenge":
+        req.answer(403, {"cf-mitigated": "challenge"})
+    elif route == "/hold":
+        with state.lock:
+            state.inflight += 1
+            state.max_inflight = max(state.max_inflight, state.inflight)
+        time.sleep(float(query.get("s", "0.1")))
+        with state.lock:
+            state.inflight -= 1
+        req.answer(200)
+    else:
+        req.answer(404)
 
 
 @pytest.fixture
 def start_server() -> Iterator[Callable[[], Server]]:
-    running: list[ThreadingHTTPServer] = []
+    running: list[Server] = []
 
     def start() -> Server:
-        state = Server()
-        httpd = _QuietServer(("127.0.0.1", 0), _handler(state))
-        state.base = f"http://127.0.0.1:{httpd.server_address[1]}"
-        thread = threading.Thread(target=httpd.serve_forever, kwargs={"poll_interval": 0.01})
-        thread.daemon = True
-        thread.start()
-        running.append(httpd)
-        return state
+        running.append(Server(routes))
+        return running[-1]
 
     yield start
-    for httpd in running:
-        httpd.shutdown()
-        httpd.server_close()
+    for state in running:
+        state.close()
 
 
 @pytest.fixture

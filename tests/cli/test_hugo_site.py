@@ -18,20 +18,7 @@ import pytest
 
 from kzkb.config import find_kb, load_config
 from kzkb.model import KzkbError
-
-
-def record(title: str, body: str = "", **front: str) -> str:
-    lines = [f'title: "{title}"', *(f"{k}: {v}" for k, v in front.items())]
-    return "---\n" + "\n".join(lines) + "\n---\n\n" + body + "\n"
-
-
-def write(root: Path, files: dict[str, str]) -> Path:
-    for rel, text in files.items():
-        path = root / rel
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(text, encoding="utf-8")
-    return root
-
+from tests.helpers import record, write_kb
 
 # A Docsy portal: one content folder per language, the default at the root URL.
 HUGO_TOML = """\
@@ -85,7 +72,7 @@ PAGES = {
 
 @pytest.fixture
 def site(tmp_path: Path) -> Path:
-    return write(tmp_path / "site", {"hugo.toml": HUGO_TOML, **PAGES})
+    return write_kb(tmp_path / "site", {"hugo.toml": HUGO_TOML, **PAGES})
 
 
 def listed(run: Any, kb: Path, *args: str) -> dict[str, dict[str, Any]]:
@@ -144,7 +131,7 @@ def test_check_links_resolves_language_prefixed_and_language_less_links(run, sit
 
 
 def test_a_ref_finds_the_page_in_the_page_s_own_language_folder(run, site, tmp_path):
-    write(site, {"content/ru/sources/sources/feminita.md": record("Феминита (ru)")})
+    write_kb(site, {"content/ru/sources/sources/feminita.md": record("Феминита (ru)")})
     _, found = findings(run, site)
     # the ref and /ru/sources/sources/feminita/ both resolve now
     assert "/ru/sources/sources/feminita/" not in targets(found)
@@ -152,14 +139,14 @@ def test_a_ref_finds_the_page_in_the_page_s_own_language_folder(run, site, tmp_p
 
 
 def test_a_ref_to_a_page_no_language_has_stops_the_build(run, site):
-    write(site, {"content/en/guides/media.md": record("Media", '{{< ref "/sources/x.md" >}}')})
+    write_kb(site, {"content/en/guides/media.md": record("Media", '{{< ref "/sources/x.md" >}}')})
     _, found = findings(run, site)
     reasons = {f["target"]: f["reason"] for f in found if f["severity"] == "error"}
     assert "ref to no such page" in reasons["/sources/x.md"]
 
 
 def test_a_file_outside_every_language_folder_is_reported_not_served(run, site):
-    write(site, {"content/notes.md": record("Notes")})
+    write_kb(site, {"content/notes.md": record("Notes")})
     result = run("index", "--kb", str(site), "--index", str(site.parent / "i.db"), "-f", "json")
     skipped = json.loads(result.stdout)["skipped"]
     assert [(s["path"], s["line"]) for s in skipped] == [("notes.md", 1)]
@@ -168,7 +155,7 @@ def test_a_file_outside_every_language_folder_is_reported_not_served(run, site):
 
 
 def test_missing_translations_name_the_language_folder(run, site):
-    write(site, {"content/en/guides/media.md": record("Media", "[Home](/)")})
+    write_kb(site, {"content/en/guides/media.md": record("Media", "[Home](/)")})
     _, found = findings(run, site, "--strict")
     warnings = {
         (f["file"].split("content/")[-1], f["reason"], f["suggestion"])
@@ -204,7 +191,7 @@ CONFIG_DIR = {
 
 
 def test_a_config_folder_with_a_file_per_key(run, tmp_path):
-    site = write(tmp_path / "site", CONFIG_DIR)
+    site = write_kb(tmp_path / "site", CONFIG_DIR)
     config = load_config(site)
     assert config.title == "From a config folder"
     assert config.languages == ["kk", "en"]
@@ -237,7 +224,7 @@ def test_a_config_folder_with_a_file_per_key(run, tmp_path):
     ],
 )
 def test_translation_by_file_name_in_every_config_format(run, tmp_path, name, text):
-    site = write(
+    site = write_kb(
         tmp_path / "site",
         {
             name: text,
@@ -260,7 +247,7 @@ def test_translation_by_file_name_in_every_config_format(run, tmp_path, name, te
 
 
 def test_the_default_language_in_a_subfolder(run, tmp_path):
-    site = write(
+    site = write_kb(
         tmp_path / "site",
         {
             "hugo.toml": "defaultContentLanguageInSubdir = true\n[languages.en]\nweight = 1\n"
@@ -277,7 +264,7 @@ def test_the_default_language_in_a_subfolder(run, tmp_path):
 
 
 def test_permalinks_shape_the_urls_links_must_use(run, tmp_path):
-    site = write(
+    site = write_kb(
         tmp_path / "site",
         {
             "hugo.toml": 'baseURL = "/"\n[permalinks]\nsources = "/org/:slug/"\n'
@@ -308,8 +295,8 @@ def test_permalinks_shape_the_urls_links_must_use(run, tmp_path):
 
 
 def test_front_matter_url_without_a_slash_is_below_the_language(run, site):
-    write(site, {"content/kk/about.md": record("Біз туралы", url="about-us/")})
-    write(site, {"content/en/about.md": record("About", url="/about-us/")})
+    write_kb(site, {"content/kk/about.md": record("Біз туралы", url="about-us/")})
+    write_kb(site, {"content/en/about.md": record("About", url="/about-us/")})
     got = {p: r["url"] for p, r in listed(run, site).items()}
     assert got["kk/about.md"] == "/kk/about-us/"
     assert got["en/about.md"] == "/about-us/"
@@ -341,7 +328,7 @@ def test_a_config_toml_that_is_not_hugo_s_is_not_taken_for_a_site(tmp_path, monk
 
 
 def test_a_default_language_hugo_does_not_know_is_an_error(tmp_path):
-    site = write(
+    site = write_kb(
         tmp_path / "site",
         {"hugo.toml": 'defaultContentLanguage = "de"\n[languages.en]\nweight = 1\n'},
     )
@@ -351,7 +338,7 @@ def test_a_default_language_hugo_does_not_know_is_an_error(tmp_path):
 
 
 def test_a_disabled_language_is_not_read(run, tmp_path):
-    site = write(
+    site = write_kb(
         tmp_path / "site",
         {
             "hugo.toml": "[languages.en]\nweight = 1\n"
@@ -366,7 +353,7 @@ def test_a_disabled_language_is_not_read(run, tmp_path):
 
 
 def test_invalid_hugo_config_is_one_line_with_file_and_line(run, tmp_path):
-    site = write(tmp_path / "site", {"hugo.toml": 'title = "x"\nlanguages = [\n', "a.md": "x"})
+    site = write_kb(tmp_path / "site", {"hugo.toml": 'title = "x"\nlanguages = [\n', "a.md": "x"})
     result = run("list", "--kb", str(site))
     assert result.exit_code == 2
     assert f"{site / 'hugo.toml'}:3: invalid TOML" in result.output  # where the text ran out
@@ -377,7 +364,7 @@ def test_invalid_hugo_config_is_one_line_with_file_and_line(run, tmp_path):
 
 
 def test_tool_kzkb_in_pyproject_is_the_kb_s_settings(run, tmp_path, monkeypatch):
-    root = write(
+    root = write_kb(
         tmp_path / "project",
         {
             "pyproject.toml": '[project]\nname = "x"\n\n[tool.kzkb]\ncontent_dir = "records"\n'
@@ -396,7 +383,7 @@ def test_tool_kzkb_in_pyproject_is_the_kb_s_settings(run, tmp_path, monkeypatch)
 
 def test_a_pyproject_without_tool_kzkb_is_not_a_kb(tmp_path, monkeypatch):
     monkeypatch.delenv("KZKB_KB", raising=False)
-    write(tmp_path, {"pyproject.toml": '[project]\nname = "kzkb-notes"\n'})
+    write_kb(tmp_path, {"pyproject.toml": '[project]\nname = "kzkb-notes"\n'})
     assert find_kb(cwd=tmp_path) != tmp_path
 
 
@@ -412,14 +399,14 @@ def test_a_pyproject_without_tool_kzkb_is_not_a_kb(tmp_path, monkeypatch):
     ],
 )
 def test_a_misspelt_setting_is_named_with_the_nearest(run, tmp_path, text, message):
-    kb = write(tmp_path / "kb", {"kzkb.toml": text, "a.md": record("A")})
+    kb = write_kb(tmp_path / "kb", {"kzkb.toml": text, "a.md": record("A")})
     result = run("list", "--kb", str(kb))
     assert result.exit_code == 2
     assert message in result.output
 
 
 def test_changing_the_languages_reindexes_without_rebuild(run, tmp_path):
-    kb = write(
+    kb = write_kb(
         tmp_path / "kb",
         {"kzkb.toml": 'languages = ["en"]\n', "a.md": record("A"), "a.kk.md": record("А")},
     )
@@ -451,7 +438,7 @@ def test_a_file_in_a_language_s_folder_is_served_below_its_prefix(run, site):
     (site / "content" / "kk" / "files" / "report.pdf").write_bytes(b"%PDF-1.4\n")
     (site / "static" / "img").mkdir(parents=True)
     (site / "static" / "img" / "logo.png").write_bytes(b"\x89PNG")
-    write(
+    write_kb(
         site,
         {
             "content/kk/guides/files.md": record(

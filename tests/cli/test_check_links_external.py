@@ -1,7 +1,7 @@
 """kzkb check-links --external, through the command line, against a real HTTP
 server the tests start on 127.0.0.1 (no other network).
 
-kzkb.external has its own tests (test_external.py): retries, HEAD/GET,
+kzkb.external has its own tests (tests/system/test_external.py): retries, HEAD/GET,
 redirect chains, the cache's rules. These test what the command adds: where
 each finding is reported, exit codes, --exclude and the kzkb.toml exclude
 list, --timeout, --strict, --allow-private (needed for 127.0.0.1) and
@@ -13,98 +13,38 @@ from __future__ import annotations
 
 import json
 import socket
-import threading
 import time
 from collections.abc import Callable, Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from functools import partial
 from pathlib import Path
 from typing import Any
-from urllib.parse import parse_qs, urlsplit
 
 import pytest
+
+from tests import helpers
+from tests.helpers import Request, Server
 
 HERE_ONLY = 'title = "external"\n'  # one language: no translation warnings
 
 
-class Server:
-    """A web server on 127.0.0.1 that logs every request it answers."""
-
-    def __init__(self) -> None:
-        self.lock = threading.Lock()
-        self.requests: list[tuple[str, str]] = []  # (method, path)
-        self.base = ""
-
-    def url(self, path: str) -> str:
-        return self.base + path
-
-    def seen(self, path: str) -> int:
-        with self.lock:
-            return sum(1 for _, p in self.requests if urlsplit(p).path == path)
-
-    def total(self) -> int:
-        with self.lock:
-            return len(self.requests)
-
-
-def _handler(state: Server) -> type[BaseHTTPRequestHandler]:
-    class Handler(BaseHTTPRequestHandler):
-        protocol_version = "HTTP/1.1"
-
-        def log_message(self, format: str, *args: object) -> None:
-            pass
-
-        def do_HEAD(self) -> None:
-            self.route()
-
-        def do_GET(self) -> None:
-            self.route()
-
-        def answer(self, status: int, headers: dict[str, str] | None = None) -> None:
-            body = b"" if 300 <= status < 400 else b"hello"
-            self.send_response(status)
-            for name, value in (headers or {}).items():
-                self.send_header(name, value)
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            if self.command != "HEAD":
-                self.wfile.write(body)
-
-        def route(self) -> None:
-            with state.lock:
-                state.requests.append((self.command, self.path))
-            parts = urlsplit(self.path)
-            query = {k: v[0] for k, v in parse_qs(parts.query).items()}
-            if parts.path.startswith("/ok"):
-                self.answer(200)
-            elif parts.path == "/moved":
-                self.answer(301, {"Location": "/ok/new"})
-            elif parts.path == "/unavailable":
-                self.answer(503)
-            elif parts.path == "/slow":
-                time.sleep(float(query.get("s", "2")))
-                self.answer(200)
-            else:
-                self.answer(404)
-
-    return Handler
-
-
-class _QuietServer(ThreadingHTTPServer):
-    def handle_error(self, request: object, client_address: object) -> None:
-        pass  # a client that gave up on /slow is the point of that test
+def routes(req: Request) -> None:
+    if req.route.startswith("/ok"):
+        req.answer(200)
+    elif req.route == "/moved":
+        req.answer(301, {"Location": "/ok/new"})
+    elif req.route == "/unavailable":
+        req.answer(503)
+    elif req.route == "/slow":
+        time.sleep(float(req.query.get("s", "2")))
+        req.answer(200)
+    else:
+        req.answer(404)
 
 
 @pytest.fixture
 def server() -> Iterator[Server]:
-    state = Server()
-    httpd = _QuietServer(("127.0.0.1", 0), _handler(state))
-    state.base = f"http://127.0.0.1:{httpd.server_address[1]}"
-    thread = threading.Thread(target=httpd.serve_forever, kwargs={"poll_interval": 0.01})
-    thread.daemon = True
-    thread.start()
-    yield state
-    httpd.shutdown()
-    httpd.server_close()
+    with Server(routes) as state:
+        yield state
 
 
 @pytest.fixture
@@ -123,8 +63,7 @@ def cache_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     return home
 
 
-def record(title: str, body: str) -> str:
-    return f'---\ntitle: "{title}"\n---\n{body}\n'  # the body starts on line 4
+record = partial(helpers.record, blank=False)  # the body starts on line 4
 
 
 Check = Callable[..., tuple[int, dict[str, Any], str]]

@@ -87,7 +87,7 @@ def test_arguments_that_are_not_utf8_are_a_one_line_error(tmp_path, args):
     import os
     import subprocess
 
-    from tests.conftest import kzkb_exe
+    from tests.helpers import kzkb_exe
 
     env = {**os.environ, "XDG_CACHE_HOME": str(tmp_path)}
     env.pop("KZKB_KB", None)
