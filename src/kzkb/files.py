@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import contextlib
 import os
-import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -47,6 +46,8 @@ def atomic_path(
     folder = target.parent if str(target.parent) else Path(".")
     if not folder.is_dir():
         raise KzkbError(f"no such folder: {folder}", "create it first, or choose another -o")
+    import tempfile  # start-up: files.py is loaded by every command, tempfile by writes
+
     fd, temp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".part", dir=folder)
     os.close(fd)
     try:

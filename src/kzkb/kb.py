@@ -11,13 +11,18 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from kzkb.hugo.paths import translation_paths
 from kzkb.listing import prescan
 from kzkb.model import KzkbError, Record, Skipped, Term
+from kzkb.parse.markdown import plain_text
 from kzkb.search import FILTER_FIELDS, Query, matched_fields, parse_query, plan, snippet
 from kzkb.settings.config import Config, open_config
 from kzkb.store.db import default_index_path
 from kzkb.store.index import Index
 from kzkb.store.refresh import Progress, RefreshStats
+from kzkb.store.stored import Stored
+from kzkb.text.fold import fold
+from kzkb.text.suggest import closest
 from kzkb.urls import normalize_url, term_slug
 
 SORTS = ("path", "title", "date")
@@ -50,16 +55,10 @@ class Hit:
     matched: tuple[str, ...]  # fields the query matched
 
 
-def suggest(word: str, choices: list[str], limit: int = 3, cutoff: float = 60) -> list[str]:
-    """The known values closest to a mistyped one, best first."""
-    from rapidfuzz import fuzz, process
-
-    found = process.extract(word, choices, scorer=fuzz.WRatio, limit=limit * 2, score_cutoff=cutoff)
-    out: list[str] = []
-    for choice, _, _ in found:  # "feminita" and "Feminita" are one suggestion
-        if all(choice.casefold() != seen.casefold() for seen in out):
-            out.append(choice)
-    return out[:limit]
+def suggest(word: str, choices: list[str]) -> list[str]:
+    """The known values closest to a mistyped one, best first; "feminita"
+    and "Feminita" are one suggestion."""
+    return closest(word, choices, limit=3, scorer="weighted", unique=str.casefold)
 
 
 class KnowledgeBase:
@@ -92,7 +91,7 @@ class KnowledgeBase:
         The index is `index_path`, else $KZKB_INDEX, else one file per KB in
         the user cache directory; ":memory:" keeps it in memory.
 
-        `defer`: when the KB's change scan is already running (kzkb.prescan)
+        `defer`: when the KB's change scan is already running (kzkb.listing.prescan)
         and the index was filled before, answer from the index at once and
         leave the refresh to `settle()`, which the caller must call before
         trusting an answer; the scan and the query then run side by side.
@@ -238,8 +237,6 @@ class KnowledgeBase:
         )
         words = p.folded_query.split()
 
-        from kzkb.text.fold import fold
-
         def tier(record: Record) -> int:
             title = fold(record.title)
             if title == p.folded_query:
@@ -250,7 +247,6 @@ class KnowledgeBase:
             return 2
 
         ranked = sorted(pool, key=lambda item: (tier(item[1]), -item[0]))[:limit]
-        from kzkb.parse.markdown import plain_text
 
         for _, record in ranked:  # the index keeps the body, not its plain text
             if not record.text and record.body:
@@ -268,59 +264,15 @@ class KnowledgeBase:
         yield from sorted((h.record for h in hits), key=lambda r: r.path)
 
     def stored(self, filters: Filters | None = None) -> Any:
-        """The records the filters choose, by id in the index (export.Stored),
+        """The records the filters choose, by id in the index (store.stored.Stored),
         which export can read in parallel."""
-        from kzkb.export.shapes import Stored
 
         f = filters or Filters()
         return Stored(self.index, self.index.records.ids_in_order(f.terms, f.kinds, f.langs))
 
     def find(self, ref: str) -> Record:
         """One record by path, URL or alias, slug, or title."""
-        ref = ref.strip()
-        if not ref:
-            raise KzkbError("empty reference", "give a slug, path, URL or title")
-        candidates: list[Record] = []
-        path = ref.removeprefix("./")
-        candidates = self.index.records.by_path(path)
-        if not candidates and ref.startswith("/"):
-            url = normalize_url(ref)
-            candidates = self.index.records.by_url(url)
-            if not candidates and not url.endswith("/"):
-                # /sources/sources/vlast.kz may name the page vlast.kz.md
-                candidates = self.index.records.by_url(url + "/")
-        if not candidates and "/" not in ref:
-            candidates = self.index.records.by_slug(ref)
-        if not candidates:
-            candidates = self.index.records.by_title(ref)
-        if not candidates and path.lower().endswith((".md", ".markdown")):
-            unusable = [s for s in self.index.records.skipped() if s.path == path]
-            if unusable:
-                raise KzkbError(
-                    f"{path} is not indexed: line {unusable[0].line}: {unusable[0].reason}",
-                    "fix the file; `kzkb lint` says more",
-                )
-        if not candidates:
-            choices = self.index.records.titles_and_urls()
-            names = sorted(
-                {t for t, _, _ in choices}
-                | {u.rstrip("/").rsplit("/", 1)[-1] for _, u, _ in choices}
-            )
-            near = suggest(ref, names)
-            hint = (
-                f"did you mean {' or '.join(repr(n) for n in near)}?"
-                if near
-                else ("try `kzkb search` to find it")
-            )
-            raise KzkbError(f"no record matches {ref!r}", hint)
-        if len(candidates) > 1:
-            # a translation pair shares a slug: the default language wins
-            default = [r for r in candidates if r.lang == self.config.default_language]
-            if len(default) == 1:
-                return default[0]
-            paths = ", ".join(r.path for r in candidates[:5])
-            raise KzkbError(f"{ref!r} matches {len(candidates)} records: {paths}", "give the path")
-        return candidates[0]
+        return find_record(self.index, self.config, ref)
 
     def backlinks(self, record: Record) -> list[Record]:
         """Records whose links point at this record's URL or an alias of it."""
@@ -334,7 +286,6 @@ class KnowledgeBase:
 
     def translations(self, record: Record) -> list[Record]:
         """The same page in the KB's other languages."""
-        from kzkb.hugo.paths import translation_paths
 
         out: list[Record] = []
         config = self.config
@@ -404,3 +355,50 @@ class KnowledgeBase:
             "created": dict(sorted(years.items())),
             "created_unknown": undated,
         }
+
+
+def find_record(index: Index, config: Config, ref: str) -> Record:
+    """One record by path, URL or alias, slug, or title."""
+    ref = ref.strip()
+    if not ref:
+        raise KzkbError("empty reference", "give a slug, path, URL or title")
+    candidates: list[Record] = []
+    path = ref.removeprefix("./")
+    candidates = index.records.by_path(path)
+    if not candidates and ref.startswith("/"):
+        url = normalize_url(ref)
+        candidates = index.records.by_url(url)
+        if not candidates and not url.endswith("/"):
+            # /sources/sources/vlast.kz may name the page vlast.kz.md
+            candidates = index.records.by_url(url + "/")
+    if not candidates and "/" not in ref:
+        candidates = index.records.by_slug(ref)
+    if not candidates:
+        candidates = index.records.by_title(ref)
+    if not candidates and path.lower().endswith((".md", ".markdown")):
+        unusable = [s for s in index.records.skipped() if s.path == path]
+        if unusable:
+            raise KzkbError(
+                f"{path} is not indexed: line {unusable[0].line}: {unusable[0].reason}",
+                "fix the file; `kzkb lint` says more",
+            )
+    if not candidates:
+        choices = index.records.titles_and_urls()
+        names = sorted(
+            {t for t, _, _ in choices} | {u.rstrip("/").rsplit("/", 1)[-1] for _, u, _ in choices}
+        )
+        near = suggest(ref, names)
+        hint = (
+            f"did you mean {' or '.join(repr(n) for n in near)}?"
+            if near
+            else ("try `kzkb search` to find it")
+        )
+        raise KzkbError(f"no record matches {ref!r}", hint)
+    if len(candidates) > 1:
+        # a translation pair shares a slug: the default language wins
+        default = [r for r in candidates if r.lang == config.default_language]
+        if len(default) == 1:
+            return default[0]
+        paths = ", ".join(r.path for r in candidates[:5])
+        raise KzkbError(f"{ref!r} matches {len(candidates)} records: {paths}", "give the path")
+    return candidates[0]

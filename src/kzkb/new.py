@@ -7,8 +7,10 @@ import json
 from collections import Counter
 from pathlib import Path
 
+from kzkb.files import atomic_path
 from kzkb.model import KzkbError
 from kzkb.settings.config import Config
+from kzkb.text.suggest import closest_one
 from kzkb.urls import term_slug
 
 BODY = "Write here what the source is, who runs it and why researchers cite it.\n"
@@ -79,8 +81,6 @@ def canonical_terms(config: Config, taxonomy: str, values: list[str]) -> list[st
         by_label = {term_slug(t.label): t.slug for t in vocab.values()}
         found = slug if slug in vocab else by_label.get(slug)
         if found is None:
-            from kzkb.text.suggest import closest_one
-
             near = closest_one(slug, list(vocab))
             plural = config.taxonomies[taxonomy]
             raise KzkbError(
@@ -126,7 +126,6 @@ NEVER_OVERWRITES = "kzkb new never overwrites: choose another --slug"
 def write_new(target: Path, text: str, root: Path) -> None:
     """Write a new file atomically inside the KB folder `root`; an existing
     one is never replaced, even one another process creates meanwhile."""
-    from kzkb.files import atomic_path
 
     if target.exists() or target.is_symlink():
         raise KzkbError(f"{target} exists", NEVER_OVERWRITES)

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from kzkb.model import Record
+from kzkb.text.fold import fold
 
 FILTER_FIELDS = ("kind", "lang")
 
@@ -69,7 +70,6 @@ def _quote(text: str) -> str:
 def fts_columns(record: Record) -> tuple[str, str, str, str]:
     """(title, terms, description, body) as the FTS table indexes them: folded,
     so that a query in one script or spelling finds text in any other."""
-    from kzkb.text.fold import fold
 
     terms = " ".join(label for labels in record.term_labels.values() for label in labels)
     title = record.title
@@ -148,7 +148,6 @@ def plan(query: Query, vocab: Vocabulary) -> Plan:
     words, and, when nothing starts with it, the indexed words a typo or two
     away. Two neighbouring words may also match as one (kaz fem -> kazfem).
     """
-    from kzkb.text.fold import fold
 
     prefixes: list[str] = []
     exact: list[str] = []
@@ -225,7 +224,6 @@ def matched_fields(record: Record, plan_: Plan) -> tuple[str, ...]:
 def snippet(record: Record, plan_: Plan, width: int = 24) -> str:
     """The passage of the description or body with the most matched words,
     matches wrapped in \x02...\x03, in the record's own script."""
-    from kzkb.text.fold import fold
 
     pattern = _matcher(plan_)
     best = ("", -1)

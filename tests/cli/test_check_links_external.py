@@ -1,7 +1,7 @@
 """kzkb check-links --external, through the command line, against a real HTTP
 server the tests start on 127.0.0.1 (no other network).
 
-kzkb.external has its own tests (tests/system/test_external.py): retries, HEAD/GET,
+kzkb.check.external has its own tests (tests/system/test_external.py): retries, HEAD/GET,
 redirect chains, the cache's rules. These test what the command adds: where
 each finding is reported, exit codes, --exclude and the kzkb.toml exclude
 list, --timeout, --strict, --allow-private (needed for 127.0.0.1) and

@@ -368,7 +368,7 @@ SEED_LINKS = json.loads((Path(__file__).parents[1] / "data" / "seed_links.json")
 
 
 def links_in_seed(prefix: str) -> list[str]:
-    from kzkb.loader import scan_markdown
+    from kzkb.parse.markdown import scan_markdown
 
     seed = next(SEEDS.glob(f"{prefix}_*.txt"))
     links, _, _, _ = scan_markdown(seed.read_text(encoding="utf-8"))

@@ -658,7 +658,7 @@ def test_installed_command_writes_utf8_to_a_pipe_in_the_c_locale(cli, messy, tmp
 def test_parallel_export_writes_what_the_serial_one_does(run, any_kb, tmp_path, options, kwargs):
     """A large export is encoded by worker processes, slice by slice; the
     bytes must be those of the one-process export, in the same order."""
-    from kzkb.export import ExportTuning, can_fork, export
+    from kzkb.export.engine import ExportTuning, can_fork, export
     from kzkb.kb import KnowledgeBase
 
     serial = out(run("export", "--kb", str(any_kb), *options))
@@ -687,7 +687,7 @@ _cells = st.lists(
 @settings(max_examples=400, deadline=None)
 @given(_cells, st.sampled_from(["\n", "\r\n"]))
 def test_csv_rows_read_back_and_match_the_csv_module(cells, end):
-    from kzkb.export import csv_line
+    from kzkb.export.csv import csv_line
 
     line = csv_line(cells, end)
     assert line.endswith(end)
@@ -709,7 +709,7 @@ def test_toml_strings_are_written_as_tomli_w_writes_them(text):
     the bytes must be tomli-w's, and parse back to the text."""
     import tomli_w
 
-    from kzkb.export import toml_string
+    from kzkb.export.toml import toml_string
 
     assert f"x = {toml_string(text)}\n" == tomli_w.dumps({"x": text})
     assert tomllib.loads(f"x = {toml_string(text)}")["x"] == text
@@ -723,7 +723,7 @@ def test_a_refresh_committed_during_the_export_leaves_no_file(messy, tmp_path, p
     file silently short of those records."""
     import sqlite3
 
-    from kzkb.export import ExportTuning, export
+    from kzkb.export.engine import ExportTuning, export
     from kzkb.kb import KnowledgeBase
     from kzkb.model import KzkbError
 

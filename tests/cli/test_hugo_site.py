@@ -16,8 +16,9 @@ from typing import Any
 
 import pytest
 
-from kzkb.config import find_kb, load_config
 from kzkb.model import KzkbError
+from kzkb.settings.config import load_config
+from kzkb.settings.find import find_kb
 from tests.helpers import record, write_kb
 
 # A Docsy portal: one content folder per language, the default at the root URL.

@@ -23,8 +23,10 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from kzkb import lint as kzlint
-from kzkb.config import load_config
+from kzkb.lint.findings import FIXABLE, RULES
+from kzkb.lint.repair import fix
+from kzkb.lint.run import lint
+from kzkb.settings.config import load_config
 from tests.conftest import KB
 
 CONFIG = """\
@@ -604,7 +606,7 @@ def test_fix_then_lint_is_clean(run, kb):
     root = kb({rel: text for param in FIXES[:7] for rel, text in param.values[0].items()})
     result = run("lint", "--kb", str(root), "--fix", "--format", "json")
     data = json.loads(result.stdout)
-    assert [f for f in data["findings"] if f["rule"] in kzlint.FIXABLE] == []
+    assert [f for f in data["findings"] if f["rule"] in FIXABLE] == []
 
 
 def test_fix_reports_what_it_fixed_in_the_summary(run, kb):
@@ -852,16 +854,16 @@ def test_lint_and_fix_never_fail_and_fix_is_idempotent(text):
         (root / PROBE).write_bytes(text.encode("utf-8"))
         config = load_config(root)
         paths = [NEIGHBOUR, PROBE]
-        report = kzlint.lint(config, paths)
-        assert all(f.rule in kzlint.RULES for f in report.findings)
+        report = lint(config, paths)
+        assert all(f.rule in RULES for f in report.findings)
         assert all(f.line >= 1 for f in report.findings)
-        changes = kzlint.fix(config, paths, write=True)
+        changes = fix(config, paths, write=True)
         if PROBE in changes:
             assert (root / PROBE).read_bytes() == changes[PROBE][1].encode("utf-8")
         else:
             assert (root / PROBE).read_bytes() == text.encode("utf-8")
-        assert kzlint.fix(config, paths, write=False) == {}
-        kzlint.lint(config, paths)
+        assert fix(config, paths, write=False) == {}
+        lint(config, paths)
 
 
 def test_fix_survives_line_breaks_yaml_sees_and_lines_do_not(run, kb):

@@ -110,7 +110,7 @@ def run_atheris(seconds: int, out: Path) -> int:
     import atheris
 
     with atheris.instrument_imports(include=["kzkb"]):
-        from kzkb.loader import load_bytes
+        from kzkb.parse.record import load_bytes
 
     from tests.unit import test_fuzz_loader as t
 

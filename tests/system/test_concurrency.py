@@ -227,8 +227,8 @@ class Other:
         self.thread = threading.Thread(target=self._run, daemon=True)
 
     def _run(self) -> None:
-        from kzkb.config import open_config
-        from kzkb.index import Index
+        from kzkb.settings.config import open_config
+        from kzkb.store.index import Index
 
         def progress(done: int, total: int) -> None:
             if done == 1:
@@ -239,7 +239,7 @@ class Other:
             index = Index.open(self.db)
             try:
                 index.refresh(open_config(self.kb), rebuild=self.rebuild, progress=progress)
-                self.count = index.count()
+                self.count = index.records.count()
             finally:
                 index.close()
         except BaseException as exc:
@@ -294,13 +294,13 @@ def _traced(
 
 
 def open_and_refresh(db: Path, kb: Path, rebuild: bool = False, tuning: Any = None) -> int:
-    from kzkb.config import open_config
-    from kzkb.index import Index
+    from kzkb.settings.config import open_config
+    from kzkb.store.index import Index
 
     index = Index.open(db) if tuning is None else Index.open(db, tuning=tuning)
     try:
         index.refresh(open_config(kb), rebuild=rebuild)
-        return index.count()
+        return index.records.count()
     finally:
         index.close()
 

@@ -654,7 +654,7 @@ def duplicates(kb: Expected) -> tuple[set[tuple[str, str]], set[tuple[str, str]]
     token_sort_ratio of 90 or more (README, `near-duplicate`)."""
     from rapidfuzz import fuzz, process
 
-    from kzkb.fold import fold
+    from kzkb.text.fold import fold
 
     by_kind: dict[str, list[tuple[str, str]]] = {}
     for path, rec in sorted(kb.records.items()):

@@ -89,7 +89,7 @@ def test_the_installed_wheel_searches_its_own_kb_from_any_folder(wheel, tmp_path
     titles = [hit["title"] for hit in json.loads(run.stdout)]
     assert "Feminita" in titles and "KazFem" in titles
     where = subprocess.run(
-        [sys.executable, "-c", "import kzkb.config as c; print(c.bundled_kb())"],
+        [sys.executable, "-c", "from kzkb.settings.find import bundled_kb; print(bundled_kb())"],
         capture_output=True, text=True, cwd=elsewhere, env=env, timeout=60,
     )  # fmt: skip
     assert Path(where.stdout.strip()) == target / "kzkb" / "_kb"

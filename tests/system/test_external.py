@@ -20,9 +20,11 @@ from typing import Any
 
 import pytest
 
-from kzkb import external
 from kzkb.check import guard
-from kzkb.external import UrlResult, check_urls, is_private_address
+from kzkb.check.external import check_urls
+from kzkb.check.guard import is_private_address
+from kzkb.check.report import UrlResult
+from kzkb.check.retry import retry_after
 from tests.helpers import Request, Server
 
 # Small enough that the whole file runs in a few seconds.
@@ -533,20 +535,20 @@ def test_works_inside_a_running_event_loop(server: Server) -> None:
 
 def test_retry_after_parsing() -> None:
     now = time.time()
-    assert external._retry_after(None) is None
-    assert external._retry_after("7") == 7.0
-    assert external._retry_after(" 0 ") == 0.0
-    assert external._retry_after("soon") is None
+    assert retry_after(None) is None
+    assert retry_after("7") == 7.0
+    assert retry_after(" 0 ") == 0.0
+    assert retry_after("soon") is None
     later = email.utils.formatdate(now + 20, usegmt=True)
-    assert external._retry_after(later, now=now) == pytest.approx(20, abs=1.5)
+    assert retry_after(later, now=now) == pytest.approx(20, abs=1.5)
     earlier = email.utils.formatdate(now - 20, usegmt=True)
-    assert external._retry_after(earlier, now=now) == 0.0
+    assert retry_after(earlier, now=now) == 0.0
 
 
 def test_import_is_lazy() -> None:
     """kzkb's start-up must not pay for httpx, asyncio or the terminal UI."""
     code = (
-        "import sys, kzkb.external; "
+        "import sys, kzkb.check.external; "
         "print(sorted(m for m in ('httpx', 'asyncio', 'typer', 'rich') if m in sys.modules))"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)

@@ -20,21 +20,17 @@ from pathlib import Path
 
 import pytest
 
-from kzkb import watch
-from kzkb.config import Config, load_config
-from kzkb.index import Index, record_from_json, record_to_json
-from kzkb.loader import (
-    ALIAS_BUDGET,
-    INTERNAL,
-    MAX_DEPTH,
-    TOO_DEEP,
-    load_bytes,
-    load_kb,
-    read_source,
-    scan_markdown,
-)
+from kzkb.listing import daemon
+from kzkb.listing.scan import name_key, scan
 from kzkb.model import Record, Skipped
-from kzkb.scan import name_key, scan
+from kzkb.parse.markdown import scan_markdown
+from kzkb.parse.record import INTERNAL, load_bytes, load_kb
+from kzkb.parse.source import read_source
+from kzkb.safe_yaml import ALIAS_BUDGET, MAX_DEPTH, TOO_DEEP
+from kzkb.settings.config import Config, load_config
+from kzkb.settings.sections import IndexSettings
+from kzkb.store.codec import record_from_json, record_to_json
+from kzkb.store.index import Index
 from tests.helpers import write_kb
 
 Cli = Callable[..., subprocess.CompletedProcess[str]]
@@ -338,8 +334,8 @@ def test_values_json_cannot_store_are_indexed_and_read_back(tmp_path: Path) -> N
     index = Index.open(tmp_path / "i.sqlite", owned=True)
     try:
         index.refresh(config)
-        assert index.skipped() == []
-        back = {r.path: r for r in index._records("SELECT d.data FROM record_data d")}
+        assert index.records.skipped() == []
+        back = {r.path: r for r in index.records._records("SELECT d.data FROM record_data d")}
     finally:
         index.close()
     assert back["omap.md"].fields["x"] == [["a", {"2020-01-01": 1}], ["b", 2]]
@@ -395,7 +391,9 @@ def test_a_record_of_exactly_the_limit_is_indexed(tmp_path: Path) -> None:
     text = "---\ntitle: Exact\n---\n\n" + "word " * 200
     (tmp_path / "exact.md").write_text(text, "utf-8")
     (tmp_path / "over.md").write_text(text + "!", "utf-8")
-    config = Config(root=tmp_path, content_dir=tmp_path, max_file_size=len(text))
+    config = Config(
+        root=tmp_path, content_dir=tmp_path, index=IndexSettings(max_file_size=len(text))
+    )
     records, skipped = load_kb(config)
     assert [r.path for r in records] == ["exact.md"]
     assert [(s.path, s.reason) for s in skipped] == [
@@ -418,7 +416,7 @@ def test_a_bad_max_file_size_is_a_one_line_error(tmp_path: Path, cli: Cli, value
 
 def test_max_file_size_parses_units(tmp_path: Path) -> None:
     (tmp_path / "kzkb.toml").write_text('[index]\nmax_file_size = "512 KB"\n', "utf-8")
-    assert load_config(tmp_path).max_file_size == 512 * 1024
+    assert load_config(tmp_path).index.max_file_size == 512 * 1024
 
 
 # --- the file system: names, links, FIFOs, unreadable files -------------------------------------
@@ -457,12 +455,12 @@ def test_escaped_names_are_skipped_and_stored(tmp_path: Path) -> None:
     try:
         stats = index.refresh(config)
         assert (stats.added, stats.skipped) == (3, 2)
-        assert [(s.path, s.line) for s in index.skipped()] == [
+        assert [(s.path, s.line) for s in index.records.skipped()] == [
             ("d\\xff/in.md", 1),
             ("new\\x0aline.md", 1),
         ]
-        assert "not UTF-8" in index.skipped()[0].reason
-        assert "line break" in index.skipped()[1].reason
+        assert "not UTF-8" in index.records.skipped()[0].reason
+        assert "line break" in index.records.skipped()[1].reason
         # unchanged, they stay unchanged: the listing and the index agree
         (tmp_path / "other.md").write_text("---\ntitle: Other\n---\n", "utf-8")
         again = index.refresh(config)
@@ -483,7 +481,7 @@ def test_the_watcher_lists_escaped_names_as_the_scan_does(tmp_path: Path) -> Non
     root = tmp_path / "kb"
     root.mkdir()
     (root / "a.md").write_text("a\n", "utf-8")
-    w = watch.Watch(str(root))
+    w = daemon.Watch(str(root))
     try:
         with w.lock:
             w.update()
@@ -519,7 +517,7 @@ def test_links_out_of_the_kb_are_neither_listed_nor_read(tmp_path: Path, monkeyp
     listing = scan(root)
     assert not {"secret.md", "outdir.md", "loop-a.md", "loop-b.md", "fifo.md"} & set(listing)
     assert not [p for p in listing if p.startswith("outdir/")]
-    w = watch.Watch(str(root))
+    w = daemon.Watch(str(root))
     try:
         with w.lock:
             w.update()
@@ -628,7 +626,7 @@ def test_ten_thousand_links_are_all_stored(tmp_path: Path) -> None:
     index = Index.open(tmp_path / "i.sqlite", owned=True)
     try:
         index.refresh(Config(root=tmp_path, content_dir=tmp_path))
-        assert index.link_count() == 20_000
+        assert index.links.link_count() == 20_000
     finally:
         index.close()
 
@@ -678,7 +676,7 @@ def test_inputs_that_were_quadratic_are_scanned(body: str) -> None:
     ],
 )
 def test_raw_html_targets_and_ids(html: str, targets, ids) -> None:
-    from kzkb.loader import _html_targets
+    from kzkb.parse.html import _html_targets
 
     assert _html_targets(html) == (targets, ids)
 
@@ -699,6 +697,6 @@ def test_large_records_are_written_as_they_come_and_all_kept(tmp_path: Path):
     index = Index.open(tmp_path / "i.sqlite", tuning=Tuning(batch_bytes=1))
     stats = index.refresh(load_config(root))
     assert stats.added == 12
-    assert index.count() == 12
-    assert sorted(index.used_slugs("tag")) == ["t0", "t1", "t2"]
+    assert index.records.count() == 12
+    assert sorted(index.links.used_slugs("tag")) == ["t0", "t1", "t2"]
     assert index.db.execute("SELECT count(*) FROM links").fetchone()[0] == 12

@@ -329,7 +329,7 @@ def test_unusable_index_location_is_a_one_line_error(kz, small, tmp_path):
 
 
 def test_schema_version_change_rebuilds_the_index(search, small):
-    from kzkb.index import SCHEMA_VERSION
+    from kzkb.store.db import SCHEMA_VERSION
 
     _, db = small
     assert search("Zorbex") == ["sources/alpha.md"]

@@ -487,7 +487,7 @@ def test_an_output_file_created_meanwhile_is_not_replaced(tmp_path):
     """Between the check for an existing -o and the rename, another process
     (a second export, a second kzkb new) writes the same name: without
     --force its file stays, and ours is dropped with a one-line error."""
-    from kzkb.export import atomic_path
+    from kzkb.files import atomic_path
     from kzkb.model import KzkbError
 
     target = tmp_path / "kb.json"
@@ -533,12 +533,11 @@ def test_lint_fix_never_writes_through_a_symbolic_link(env, small, tmp_path):
 def test_lint_fix_keeps_an_edit_saved_while_it_ran(small, monkeypatch):
     """A record saved by an editor after lint read it and before lint wrote
     its repair: the edit stays; the repair is not reported as made."""
-    from kzkb import lint
-    from kzkb.config import open_config
-    from kzkb.lint import repair  # fix() calls the fixed_text bound there
+    from kzkb.lint import repair
+    from kzkb.settings.config import open_config
 
     edited = '---\ntitle: "Alpha, edited"\ndescription: “Curly, still.”\n---\n\nNew body.\n'
-    real = lint.fixed_text
+    real = repair.fixed_text
 
     def fixed_text(rel, text, *args):
         if rel == "sources/a.md":
@@ -547,11 +546,11 @@ def test_lint_fix_keeps_an_edit_saved_while_it_ran(small, monkeypatch):
 
     monkeypatch.setattr(repair, "fixed_text", fixed_text)
     config = open_config(small)
-    changes = lint.fix(config, ["sources/a.md", "sources/b.md"])
+    changes = repair.fix(config, ["sources/a.md", "sources/b.md"])
     assert (small / "sources/a.md").read_text("utf-8") == edited
     assert "sources/a.md" not in changes
     monkeypatch.setattr(repair, "fixed_text", real)
-    assert "sources/a.md" in lint.fix(config, ["sources/a.md", "sources/b.md"])
+    assert "sources/a.md" in repair.fix(config, ["sources/a.md", "sources/b.md"])
     assert "Curly, still." in (small / "sources/a.md").read_text("utf-8")
 
 

@@ -1,4 +1,4 @@
-"""The watcher (kzkb.watch): a background process per KB folder that keeps the
+"""The watcher (kzkb.listing): a background process per KB folder that keeps the
 listing of the KB's Markdown files current from inotify events, so that a
 command asks it instead of stat'ing every file.
 
@@ -14,7 +14,7 @@ in real processes:
 - it goes away when it should (`kzkb watcher stop`, idle, KB deleted), and a
   dead one (SIGKILL) costs nothing but the scan it would have saved.
 
-The bottom of the file tests kzkb.watch.Watch in-process, without a daemon.
+The bottom of the file tests kzkb.listing.daemon.Watch in-process, without a daemon.
 
 Every watcher a test starts is stopped by the fixture that made its KB, which
 then checks, from /proc, that no watcher process of that KB survives.
@@ -39,13 +39,12 @@ from typing import Any
 
 import pytest
 
-from kzkb import watch
-from kzkb.config import open_config
 from kzkb.kb import KnowledgeBase
-from kzkb.listing import prescan
+from kzkb.listing import client, daemon, prescan, protocol
+from kzkb.listing.scan import scan
 from kzkb.model import KzkbError
+from kzkb.settings.config import open_config
 from kzkb.settings.sections import index_settings
-from kzkb.scan import scan
 from tests.conftest import ROOT
 from tests.helpers import hits_of, kzkb_exe, later, record, write_kb
 
@@ -177,7 +176,7 @@ class Kb:
 
     @property
     def socket(self) -> Path:
-        return self.cache / "kzkb" / "watch" / watch.socket_path(self.root).name
+        return self.cache / "kzkb" / "watch" / protocol.socket_path(self.root).name
 
     def wait_running(self, timeout: float = 10.0) -> dict[str, Any]:
         """Poll `kzkb watcher status` until it says running; its status."""
@@ -301,7 +300,7 @@ def test_auto_mode_does_not_watch_a_small_kb(make_watched):
     assert "KZKB_WATCH" not in kb.env
     out = kb.index()
     assert out["refresh"]["scanned_by"] == "scan"
-    assert out["refresh"]["files"] == 3 < watch.WATCH_FROM
+    assert out["refresh"]["files"] == 3 < client.WATCH_FROM
     assert kb.search("feminist") == ["a.md"]
     # a watcher is started (Popen) before the command exits: none was
     assert watcher_pids(kb.root) == []
@@ -318,13 +317,13 @@ def test_auto_mode_watches_a_kb_of_watch_from_files(make_watched, monkeypatch):
 
     def refresh_and_keep_watching() -> bool:
         base = KnowledgeBase.open(kb.root)
-        return watch.start(base.config, base.last_refresh.files, watch_from=4)
+        return client.start(base.config, base.last_refresh.files, watch_from=4)
 
     assert refresh_and_keep_watching() is False
     assert watcher_pids(kb.root) == []  # 3 files < 4
     (kb.root / "d.md").write_text(record("Vexadrom Collective", "New."), "utf-8")
     assert refresh_and_keep_watching() is True
-    wait_for(lambda: watch.running(open_config(kb.root)), "the watcher of a 4-file KB")
+    wait_for(lambda: client.running(open_config(kb.root)), "the watcher of a 4-file KB")
     assert kb.watched_index()["refresh"]["files"] == 4
 
 
@@ -345,7 +344,7 @@ def test_kzkb_watch_off_starts_none_and_ignores_a_running_one(make_watched):
 
 def test_kzkb_watch_off_still_lets_the_user_see_and_stop_a_running_watcher(make_watched):
     """`watcher status` and `watcher stop` report and stop a running watcher even
-    when KZKB_WATCH=off is set (as in a shell profile), as watch.status means to."""
+    when KZKB_WATCH=off is set (as in a shell profile), as client.status means to."""
     kb = make_watched()
     pid = started(kb, KZKB_WATCH="on")["pid"]
     status = kb.status(KZKB_WATCH="off")
@@ -727,7 +726,7 @@ def test_prescan_takes_the_watchers_answer_instead_of_forking(fresh, monkeypatch
     try:
         prescan.start(["search", "x", "--kb", str(fresh.root)])
         pending = prescan._pending
-        assert isinstance(pending, watch.Answer)
+        assert isinstance(pending, client.Answer)
         assert pending.header()[1] == len(scan(fresh.root))
         assert pending.files() == scan(fresh.root)
     finally:
@@ -745,19 +744,19 @@ def test_prescan_takes_the_watchers_answer_instead_of_forking(fresh, monkeypatch
                 os.waitpid(pending.pid, 0)
 
 
-# --- kzkb.watch.Watch in-process ------------------------------------------------------------------
+# --- kzkb.listing.daemon.Watch in-process ---------------------------------------------------
 
 
 @pytest.fixture
-def tree(tmp_path: Path) -> Iterator[tuple[Path, watch.Watch]]:
+def tree(tmp_path: Path) -> Iterator[tuple[Path, daemon.Watch]]:
     root = write_kb(tmp_path / "kb", {"a.md": "alpha\n", "sub/b.md": "beta\n", "sub/c.md": "c\n"})
-    w = watch.Watch(str(root))
+    w = daemon.Watch(str(root))
     sync(w)
     yield root, w
     w.inotify.close()
 
 
-def sync(w: watch.Watch) -> dict[str, tuple[int, int]]:
+def sync(w: daemon.Watch) -> dict[str, tuple[int, int]]:
     with w.lock:
         w.update()
     return w.files
@@ -846,7 +845,7 @@ def test_watch_folder_rename_rescans_and_still_equals_a_scan(tree):
 
 def test_watch_forgets_listings_older_than_its_history(tree):
     root, _ = tree
-    w = watch.Watch(str(root), history=3)
+    w = daemon.Watch(str(root), history=3)
     try:
         sync(w)
         stamps = []
@@ -903,7 +902,7 @@ def test_setting_reads_the_environment_then_kzkb_toml(monkeypatch, env, toml, ex
     else:
         monkeypatch.setenv("KZKB_WATCH", env)
     config = None if toml is None else SimpleNamespace(watch=index_settings(toml, Path("t"))[1])
-    assert watch.setting(config) == expected
+    assert client.setting(config) == expected
 
 
 @pytest.mark.parametrize("toml", [{"index": {"watch": "never"}}, {"index": "not a table"}])
@@ -915,21 +914,21 @@ def test_a_watch_setting_kzkb_does_not_know_is_refused_when_read(toml):
 def test_setting_from_a_real_kzkb_toml(tmp_path, monkeypatch):
     monkeypatch.delenv("KZKB_WATCH", raising=False)
     root = write_kb(tmp_path / "kb", {"a.md": record("A")}, "[index]\nwatch = true\n")
-    assert watch.setting(open_config(root)) == "on"
+    assert client.setting(open_config(root)) == "on"
 
 
 def test_file_system_type_names_the_tmp_file_system(tmp_path):
-    kind = watch.file_system_type(str(tmp_path))
+    kind = daemon.file_system_type(str(tmp_path))
     assert isinstance(kind, str) and kind
-    assert watch.file_system_type(str(tmp_path / "not" / "there")) == kind
+    assert daemon.file_system_type(str(tmp_path / "not" / "there")) == kind
 
 
 def test_socket_path_is_per_folder_and_in_the_user_cache(tmp_path):
     a, b = tmp_path / "a", tmp_path / "b"
-    assert watch.socket_path(a) != watch.socket_path(b)
-    assert watch.socket_path(a) == watch.socket_path(tmp_path / "x" / ".." / "a")
+    assert protocol.socket_path(a) != protocol.socket_path(b)
+    assert protocol.socket_path(a) == protocol.socket_path(tmp_path / "x" / ".." / "a")
     cache = Path(os.environ["XDG_CACHE_HOME"])
-    assert watch.socket_path(a).parent == cache / "kzkb" / "watch"
+    assert protocol.socket_path(a).parent == cache / "kzkb" / "watch"
 
 
 def test_the_watcher_dependency_is_declared():

@@ -30,17 +30,13 @@ import yaml
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from kzkb.config import Config
-from kzkb.index import Index, Prepared, _fill, record_from_json, record_to_json
-from kzkb.loader import (
-    INTERNAL,
-    _drop_shortcodes,
-    _Positions,
-    _shortcode_refs,
-    load_bytes,
-    scan_markdown,
-)
 from kzkb.model import Link, Record, Skipped
+from kzkb.parse.markdown import _drop_shortcodes, _Positions, _shortcode_refs, scan_markdown
+from kzkb.parse.record import INTERNAL, load_bytes
+from kzkb.settings.config import Config
+from kzkb.store.codec import record_from_json, record_to_json
+from kzkb.store.index import Index
+from kzkb.store.prepare import Prepared, _fill
 
 CONFIG = Config(root=Path("/kb"), content_dir=Path("/kb"), languages=["en", "kk"])
 FAST = settings(
@@ -252,7 +248,7 @@ def test_shortcodes_are_dropped_as_the_regular_expression_did(parts: list[str]) 
 
 def _refs_as_before(body: str, pos: _Positions, code: list[tuple[int, int]]) -> list[Link]:
     """_shortcode_refs as it was: quadratic, and plainly right."""
-    from kzkb.loader import _REF
+    from kzkb.parse.markdown import _REF
 
     out = []
     for match in _REF.finditer(body):
@@ -277,7 +273,7 @@ ref_bodies = st.lists(
 def test_refs_are_found_as_before(body: str) -> None:
     import pyromark
 
-    from kzkb.loader import _options
+    from kzkb.parse.markdown import _options
 
     code = [
         (span["start"], span["end"])
@@ -297,7 +293,7 @@ def test_refs_are_found_as_before(body: str) -> None:
 @example("a\\x41\n.md")  # a backslash in a name that is escaped
 @example("nbsp\u00a0.md")  # not printable, yet nothing to escape
 def test_file_names_are_escaped_only_when_they_must_be_and_read_back(name: str) -> None:
-    from kzkb.scan import _needs_escape, _unescape, name_key
+    from kzkb.listing.scan import _needs_escape, _unescape, name_key
 
     key = name_key(name)
     assert not any(_needs_escape(ord(ch)) for ch in key)
@@ -320,8 +316,8 @@ def test_an_indexed_record_reads_back_as_it_was_loaded(fmt: str, data, body: str
         index = Index.open(":memory:")
         try:
             index.refresh(config)
-            stored = index.by_path("r.md")
-            skipped = index.skipped()
+            stored = index.records.by_path("r.md")
+            skipped = index.records.skipped()
         finally:
             index.close()
     if isinstance(loaded, Skipped):

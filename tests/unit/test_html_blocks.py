@@ -10,8 +10,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from kzkb.loader import scan_markdown
 from kzkb.model import Link
+from kzkb.parse.markdown import scan_markdown
 
 DIV = '<div>\n<a class="x"\n   href="/missing/">the text</a>\n</div>\n'
 

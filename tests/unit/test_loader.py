@@ -14,9 +14,11 @@ from pathlib import Path
 
 import pytest
 
-from kzkb.config import Config
-from kzkb.loader import build_record, load_file, load_kb, scan_markdown, split_front_matter
 from kzkb.model import Record, Skipped
+from kzkb.parse.frontmatter import split_front_matter
+from kzkb.parse.markdown import scan_markdown
+from kzkb.parse.record import build_record, load_file, load_kb
+from kzkb.settings.config import Config
 from tests.helpers import write_kb
 
 TAXONOMIES = {

@@ -1,4 +1,4 @@
-"""The change scan started before the command line loads (kzkb.prescan), and
+"""The change scan started before the command line loads (kzkb.listing.prescan), and
 search answering from the index while that scan runs: answers must still
 never be stale, and a failed scan must only cost time."""
 
@@ -13,9 +13,9 @@ from pathlib import Path
 
 import pytest
 
-from kzkb.config import open_config
 from kzkb.kb import KnowledgeBase
 from kzkb.listing import prescan
+from kzkb.settings.config import open_config
 from tests.helpers import hits_of, later, record
 
 pytestmark = pytest.mark.skipif(not hasattr(os, "fork"), reason="prescan forks")

@@ -1,9 +1,7 @@
 """Link checking: internal links as Hugo serves them, and external ones fetched.
 
-This package took the place of the old kzkb/check.py, so the names imported
-from kzkb.check are re-exported here, one line per module.
+internal (check_links: the whole internal check) over targets, fragments,
+orphans and translations, which resolve links with resolve and suggest a fix
+with suggest; weblinks (check_external) over external: plan -> guard ->
+cache -> client (ratelimit, retry) -> failures. report holds the findings.
 """
-
-from kzkb.check.internal import check_links  # noqa: F401
-from kzkb.check.report import CheckOptions, LinkFinding, LinkReport  # noqa: F401
-from kzkb.check.weblinks import check_external  # noqa: F401

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 from urllib.parse import unquote, urlsplit
 
 from kzkb.hugo.links import MARKDOWN_SUFFIXES
+from kzkb.hugo.paths import locate
 from kzkb.urls import normalize_url, urlize
 
 if TYPE_CHECKING:
@@ -66,8 +67,6 @@ class Site:
         as ref names it, and the same less its language (folder or suffix),
         by language. Made once a run: a KB may hold thousands of refs."""
         if self._ref_paths is None:
-            from kzkb.hugo.paths import locate
-
             raw: dict[str, str] = {}
             bare: dict[str, dict[str, str]] = {}
             for p in sorted(records):

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from kzkb.check.report import WARNING, LinkFinding
+from kzkb.hugo.paths import new_translation_path, translation_paths
 from kzkb.urls import normalize_url
 
 if TYPE_CHECKING:
@@ -15,7 +16,6 @@ def missing_translations(kb: KnowledgeBase) -> list[LinkFinding]:
     config = kb.config
     if len(config.languages) < 2:
         return []
-    from kzkb.hugo.paths import new_translation_path, translation_paths
 
     # (path, url, lang, translation paths, language, translation URL)
     wanted: list[tuple[str, str, str, list[str], str, str]] = []

@@ -180,7 +180,7 @@ def open_kb(
 
 def keep_watching(base: Any) -> None:
     """Start the KB's watcher if it is large enough and none answered this
-    refresh (see kzkb.watch); the next command then need not scan."""
+    refresh (see kzkb.listing.client); the next command then need not scan."""
     stats = base.last_refresh
     if stats.scanned_by == "watcher":
         return

@@ -82,7 +82,7 @@ def check_links_cmd(
 
     patterns = list(exclude or [])
     base = open_kb(kb, index, defer=True)
-    patterns += _config_excludes(base.config)
+    patterns += base.config.check_links.exclude
     options = CheckOptions(
         strict=strict,
         timeout=timeout,
@@ -93,11 +93,10 @@ def check_links_cmd(
     _validate(patterns)
     report = fresh(base, lambda: check_links(base, options))
     if external:
-        from platformdirs import user_cache_dir
-
         from kzkb.check.weblinks import check_external
+        from kzkb.files import cache_folder
 
-        options.cache_path = Path(user_cache_dir("kzkb")) / "links.json"
+        options.cache_path = cache_folder() / "links.json"
         bar = ProgressBar("Checking", threshold=1)
         try:
             check_external(base, report, options, progress=bar)
@@ -136,30 +135,6 @@ def _display(content: Path, path: str) -> str:
     full = content / path
     rel = os.path.relpath(full)
     return str(full.resolve()) if rel.startswith("..") else rel
-
-
-def _config_excludes(config: object) -> list[str]:
-    import re
-
-    from kzkb.model import KzkbError
-
-    section = getattr(config, "raw", {}).get("check-links", {})
-    values = section.get("exclude", []) if isinstance(section, dict) else None
-    where = getattr(config, "config_file", None) or "kzkb.toml"
-    if not isinstance(values, list) or not all(isinstance(v, str) for v in values):
-        raise KzkbError(
-            f"{where}: [check-links] exclude must be a list of regular expressions",
-            'write exclude = ["example\\\\.org", "^https://t\\\\.me/"]',
-        )
-    for pattern in values:  # a bad one is reported here, not as an --exclude given
-        try:
-            re.compile(pattern)
-        except re.error as exc:
-            raise KzkbError(
-                f"{where}: [check-links] exclude: invalid pattern {pattern!r}: {exc}",
-                "give a Python regular expression, e.g. 'facebook\\.com'",
-            ) from None
-    return values
 
 
 def _validate(patterns: list[str]) -> None:

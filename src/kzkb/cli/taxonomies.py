@@ -4,7 +4,7 @@ Taxonomies are the KB's to choose (Hugo's [taxonomies], kzkb.toml's), so the
 options `list`, `search`, `export` and `new` take for them cannot be declared
 once: a command made with TaxonomyCommand builds them when it parses its
 arguments, from the KB its --kb, $KZKB_KB or the working directory names,
-found as the command itself will find it (kzkb.config.open_config). Only a
+found as the command itself will find it (kzkb.settings.config.open_config). Only a
 command that parses pays for it: `kzkb --version` and `kzkb --help` never
 read a configuration.
 """

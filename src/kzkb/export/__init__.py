@@ -1,7 +1,6 @@
-"""export: the KB's records in the formats other tools load (see engine)."""
+"""export: the KB's records in the formats other tools load.
 
-from kzkb.export.csv import csv_line  # noqa: F401
-from kzkb.export.engine import ExportTuning, can_fork, export, format_for  # noqa: F401
-from kzkb.export.shapes import Stored, jsonable, record_dict  # noqa: F401
-from kzkb.export.toml import toml_string  # noqa: F401
-from kzkb.files import atomic_path  # noqa: F401
+engine (export: pick the writer, write atomically, in parallel for large
+KBs) over one writer per format (json, csv, toml, markdown, sqlite) and the
+record shapes they share (shapes).
+"""

@@ -3,7 +3,7 @@ records, worker processes that decode and encode slices of them while this
 one writes the bytes in order. Every file is written atomically
 (kzkb.files.atomic_path), so an interrupted export never leaves a
 half-written file, and no file is written when another kzkb refreshed the
-index meanwhile (shapes.changed_meanwhile)."""
+index meanwhile (store.stored.changed_meanwhile)."""
 
 from __future__ import annotations
 
@@ -18,8 +18,6 @@ from kzkb.export.json import json_head, write_json, write_jsonl
 from kzkb.export.markdown import write_markdown
 from kzkb.export.shapes import (
     Rows,
-    Stored,
-    changed_meanwhile,
     choose,
     dumps,
     export_dict,
@@ -33,6 +31,7 @@ from kzkb.model import KzkbError, Record
 from kzkb.settings.config import Config
 from kzkb.store.codec import record_from_json
 from kzkb.store.index import open_snapshot
+from kzkb.store.stored import Stored, changed_meanwhile
 
 FORMATS = ("json", "jsonl", "csv", "toml", "markdown", "sqlite")
 EXTENSIONS = {

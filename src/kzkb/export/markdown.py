@@ -7,6 +7,7 @@ from typing import IO, Any
 
 from kzkb.export.shapes import Rows
 from kzkb.settings.config import Config
+from kzkb.urls import term_slug
 
 _MD_SPECIAL = re.compile(r"([\\`*_\[\]<>|])")
 
@@ -24,7 +25,6 @@ def write_markdown(rows: Rows, out: IO[str], header: dict[str, Any], config: Con
     labels = {t["slug"]: t["label"] for t in header["terms"].get("category", [])}
     groups: dict[str, list[tuple[str, str, str]]] = {}
     count = 0
-    from kzkb.urls import term_slug
 
     for row in rows:
         count += 1

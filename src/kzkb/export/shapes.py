@@ -1,49 +1,17 @@
-"""Records as export writes them: the records chosen (Stored), and each one
+"""Records as export writes them: each one
 as a dict of plain values, the shape every writer starts from."""
 
 from __future__ import annotations
 
 import datetime as dt
 import json
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from typing import Any
 
-from kzkb.model import KzkbError, Record
+from kzkb.model import Record
 from kzkb.settings.config import Config
 
 Rows = Iterable[dict[str, Any]]
-
-
-class Stored:
-    """Records by id in an index, in order: iterated one at a time, or read
-    by worker processes (each with its own connection) for a large export."""
-
-    def __init__(self, index: Any, ids: list[int]) -> None:
-        self.index = index
-        self.ids = ids
-
-    def __len__(self) -> int:
-        return len(self.ids)
-
-    def __iter__(self) -> Iterator[Record]:
-        from kzkb.store.codec import record_from_json
-
-        count = 0
-        for start in range(0, len(self.ids), 256):
-            for data in self.index.records.data_of(self.ids[start : start + 256]):
-                count += 1
-                yield record_from_json(data)
-        if count != len(self.ids):
-            raise changed_meanwhile()
-
-
-def changed_meanwhile() -> KzkbError:
-    """Records chosen, then gone: another kzkb refreshed the index during the
-    export. Better no file than one that silently lacks them."""
-    return KzkbError(
-        "the index changed while exporting (another kzkb command refreshed it)",
-        "run the export again",
-    )
 
 
 def _json_default(value: Any) -> Any:

@@ -14,11 +14,3 @@ read: one file read and parsed with its lines · rules: the rules of one file ·
 across: the rules across the KB · edits: the text each repair writes ·
 repair: --fix over the KB, written atomically · run: lint over the KB.
 """
-
-from kzkb.lint.across import canonical_spelling, check_duplicates, check_terms  # noqa: F401
-from kzkb.lint.edits import fixed_text  # noqa: F401
-from kzkb.lint.findings import ERROR, FIXABLE, OFF, RULES, WARNING, LintFinding, LintReport  # noqa: F401
-from kzkb.lint.options import LintOptions  # noqa: F401
-from kzkb.lint.repair import fix  # noqa: F401
-from kzkb.lint.rules import check_file  # noqa: F401
-from kzkb.lint.run import lint  # noqa: F401

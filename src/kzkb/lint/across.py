@@ -7,11 +7,13 @@ from collections import Counter, defaultdict
 from typing import Any
 from urllib.parse import urlsplit
 
+from kzkb.hugo.paths import locate
 from kzkb.lint.findings import OFF, LintFinding
 from kzkb.lint.options import LintOptions
 from kzkb.lint.read import _Field, _File
 from kzkb.lint.rules import _split_name
 from kzkb.settings.config import Config
+from kzkb.text.fold import fold
 from kzkb.text.suggest import closest_one
 from kzkb.urls import term_slug
 
@@ -98,8 +100,6 @@ def check_duplicates(files: list[_File], config: Config, options: LintOptions) -
         return []
     from rapidfuzz import fuzz
 
-    from kzkb.text.fold import fold
-
     out: list[LintFinding] = []
     seen: set[tuple[str, str]] = set()
 
@@ -156,7 +156,6 @@ def _site(value: Any) -> str:
 
 
 def _kind_of(path: str, config: Config) -> str:
-    from kzkb.hugo.paths import locate
 
     segments, _ = locate(path, config)
     return config.kinds.get(segments[0], "page") if len(segments) > 1 else "page"

@@ -10,6 +10,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from kzkb.lint.findings import ERROR, LintFinding
+from kzkb.parse.source import read_source
+from kzkb.safe_yaml import yaml_loader, yaml_problem
 from kzkb.settings.config import Config
 
 # a boundary line a converter escaped: \-\--\ , \--- , \-\-\-
@@ -42,7 +44,6 @@ def _read(config: Config, rel: str) -> tuple[bytes, str] | LintFinding:
     """A file's bytes and text, read as every command reads it (the size
     limit, regular files only, no link out of the KB, escaped names); what
     stops the others stops lint with a finding."""
-    from kzkb.parse.source import read_source
 
     content = str(config.content_dir)
     source = read_source(os.path.join(content, rel), rel, content, config.index.max_file_size)
@@ -76,8 +77,6 @@ def _parse(rel: str, text: str) -> tuple[_File, LintFinding | None]:
     the front matter does not parse."""
     import yaml
 
-    from kzkb.safe_yaml import yaml_loader
-
     text = text.lstrip("\ufeff").replace("\r\n", "\n")
     lines = text.split("\n")
     f = _File(rel, lines)
@@ -102,8 +101,6 @@ def _parse(rel: str, text: str) -> tuple[_File, LintFinding | None]:
         node = yaml.compose(source, Loader=yaml_loader())
         data = yaml.load(source, Loader=yaml_loader())
     except yaml.YAMLError as exc:
-        from kzkb.safe_yaml import yaml_problem
-
         row, problem = yaml_problem(exc)
         line = row + 2 if row is not None else 1
         return f, LintFinding(

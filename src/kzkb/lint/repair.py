@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from kzkb.files import atomic_path
 from kzkb.lint.across import canonical_spellings
 from kzkb.lint.edits import _unescape, fixed_text
 from kzkb.lint.findings import LintFinding
@@ -76,7 +77,6 @@ def _replace(target: Path, old: bytes, new: bytes) -> bool:
     unless the file changed since it was read: an editor's save or a git
     checkout meanwhile is kept, not overwritten by a repair of what was
     there before, and the next --fix repairs it. False if not written."""
-    from kzkb.files import atomic_path
 
     try:
         with atomic_path(target, force=True) as temp:

@@ -10,6 +10,8 @@ from kzkb.lint.edits import _CURLY, _CURLY_VALUE, _reshape
 from kzkb.lint.findings import OFF, LintFinding
 from kzkb.lint.options import LintOptions
 from kzkb.lint.read import _escaped, _Field, _File, _parse
+from kzkb.parse.frontmatter import FrontMatterError, split_front_matter
+from kzkb.safe_yaml import TOO_DEEP
 from kzkb.settings.config import Config
 from kzkb.urls import term_slug
 
@@ -49,8 +51,6 @@ def check_file(
         if first == "{" or re.fullmatch(r"\+{3,}", first):
             # TOML or JSON front matter: checked as the index parses it; the
             # line-by-line rules below read YAML only
-            from kzkb.parse.frontmatter import FrontMatterError, split_front_matter
-            from kzkb.safe_yaml import TOO_DEEP
 
             try:
                 data, _, _ = split_front_matter(text.lstrip("\ufeff"))

@@ -55,6 +55,8 @@ import os
 from pathlib import Path
 from typing import Any, BinaryIO, NamedTuple, Protocol
 
+from kzkb.files import cache_folder
+
 Listing = dict[str, tuple[int, int]]  # relative path -> (mtime_ns, size)
 Changes = dict[str, tuple[int, int] | None]  # None: the file is gone
 
@@ -150,11 +152,9 @@ def socket_path(root: str | os.PathLike[str]) -> Path:
     # knows whether it opens a KB, and hashlib loads OpenSSL
     import hashlib
 
-    from platformdirs import user_cache_dir
-
     # a kzkb of another protocol talks to its own watcher, not to this one's
     key = hashlib.sha1(f"{PROTOCOL}:{os.path.realpath(root)}".encode()).hexdigest()[:16]
-    return Path(user_cache_dir("kzkb")) / "watch" / f"{key}.sock"
+    return cache_folder() / "watch" / f"{key}.sock"
 
 
 def refused_marker(sock: Path) -> Path:

@@ -9,6 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from kzkb.hugo.paths import locate, record_kind, record_url
+from kzkb.listing.scan import scan
 from kzkb.model import Record, Skipped
 from kzkb.parse.fields import Unusable, normalize_fields
 from kzkb.parse.frontmatter import FrontMatterError, split_front_matter
@@ -125,7 +126,6 @@ def load_file(path: Path, relpath: str, config: Config) -> Record | Skipped:
 
 def load_kb(config: Config) -> tuple[list[Record], list[Skipped]]:
     """Every record of the KB, without an index (the walk is scan.scan's)."""
-    from kzkb.listing.scan import scan
 
     records: list[Record] = []
     skipped: list[Skipped] = []

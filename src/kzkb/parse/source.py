@@ -7,6 +7,7 @@ import stat as stat_
 import unicodedata
 from typing import NamedTuple
 
+from kzkb.listing.scan import name_problem
 from kzkb.model import Skipped
 
 
@@ -51,7 +52,6 @@ def read_source(full: str, relpath: str, content_dir: str, max_size: int) -> Sou
     a byte is read), nothing but a regular file (a FIFO named x.md would
     block the read), and through a symbolic link only to a file inside the
     KB (the scan checked that, but the link may have changed since)."""
-    from kzkb.listing.scan import name_problem
 
     try:
         st = os.lstat(full)

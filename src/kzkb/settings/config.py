@@ -36,7 +36,7 @@ from kzkb.settings.sections import (
     lint_settings,
     want,
 )
-from kzkb.urls import term_slug
+from kzkb.urls import normalize_url, term_slug, urlize
 
 DEFAULT_TAXONOMIES = {"category": "category", "country": "countries", "tag": "tags"}
 DEFAULT_KINDS = {"guides": "guide", "sources": "source", "documents": "document"}
@@ -62,14 +62,8 @@ class Config:
     # singular taxonomy name -> front-matter field (Hugo: category = "category")
     taxonomies: dict[str, str] = field(default_factory=lambda: dict(DEFAULT_TAXONOMIES))
     kinds: dict[str, str] = field(default_factory=lambda: dict(DEFAULT_KINDS))
-    # COMPAT(r14): config.max_file_size -> config.index.max_file_size (kept in
-    # step by __post_init__; tests build Config(max_file_size=...))
-    max_file_size: int = DEFAULT_MAX_FILE_SIZE
     vocabulary: dict[str, dict[str, TermDef]] = field(default_factory=dict)
     config_file: Path | None = None
-    # COMPAT(r14): the merged tables as read, until no caller reads them
-    # (watch.py, lint.py, cli/check_links.py move to the sections below)
-    raw: dict[str, Any] = field(default_factory=dict)
     # folder below content_dir -> the language of the records in it; "" is
     # every other folder. None: kzkb's own rule, a folder named after each
     # language but the first (kk/guides/a.md), the rest in the first language
@@ -81,14 +75,6 @@ class Config:
     watch: WatchSettings = field(default_factory=WatchSettings)
     lint: LintSettings = field(default_factory=LintSettings)
     check_links: CheckLinksSettings = field(default_factory=CheckLinksSettings)
-
-    def __post_init__(self) -> None:
-        # whichever of the two was given (differs from the default) wins
-        if self.max_file_size != self.index.max_file_size:
-            if self.index.max_file_size == DEFAULT_MAX_FILE_SIZE:
-                self.index = IndexSettings(max_file_size=self.max_file_size)
-            else:
-                self.max_file_size = self.index.max_file_size
 
     @property
     def default_language(self) -> str:
@@ -133,7 +119,6 @@ class Config:
 
     def taxonomy_url(self, plural: str) -> str:
         """The path of a taxonomy's list page, less the language prefix."""
-        from kzkb.urls import normalize_url, urlize
 
         pattern = self.permalinks.get("taxonomy", {}).get(plural)
         return normalize_url(pattern if pattern else f"/{urlize(plural)}/")
@@ -141,7 +126,6 @@ class Config:
     def term_base(self, plural: str) -> str:
         """The path its terms' pages start with ("/category/"): Hugo's term
         permalink less its last :slug or :title, else the taxonomy's own."""
-        from kzkb.urls import normalize_url, urlize
 
         pattern = self.permalinks.get("term", {}).get(plural, "")
         match = re.fullmatch(r"(/?[^:]*?)/?:(?:slug|title)/?", pattern)
@@ -292,7 +276,7 @@ def _vocabulary(cfg: Config, data: dict[str, Any], file: Path) -> None:
 
 def parse_config(root: Path, data: dict[str, Any], file: Path) -> Config:
     """A Config from the merged settings `data`, each checked; errors name `file`."""
-    cfg = Config(root=root, content_dir=root, config_file=file, raw=data)
+    cfg = Config(root=root, content_dir=root, config_file=file)
     cfg.title = str(data.get("title", ""))
     languages = want(data, "languages", list, file)
     if languages:
@@ -307,7 +291,6 @@ def parse_config(root: Path, data: dict[str, Any], file: Path) -> Config:
         cfg.kinds = {str(k): str(v) for k, v in kinds.items()}
     cfg.permalinks = _permalinks(want(data, "permalinks", dict, file), file)
     cfg.index, cfg.watch = index_settings(data, file)
-    cfg.max_file_size = cfg.index.max_file_size
     _vocabulary(cfg, data, file)
     cfg.lint = lint_settings(data, file)
     cfg.check_links = check_links_settings(data, file)

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from kzkb.model import KzkbError
+from kzkb.safe_yaml import yaml_problem
 
 _TOML_LINE = re.compile(r"\(at line (\d+), column (\d+)\)")
 
@@ -51,7 +52,6 @@ def read_settings(file: Path) -> dict[str, Any]:
         except yaml.YAMLError as exc:
             # loaded only for a broken file; the integrator points this at
             # kzkb.safe_yaml, which ends the config <-> loader cycle
-            from kzkb.safe_yaml import yaml_problem
 
             row, problem = yaml_problem(exc)
             line = row + 1 if row is not None else 1

@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from kzkb.files import cache_folder
 from kzkb.model import KzkbError
 from kzkb.settings.config import Config
 
@@ -141,11 +142,6 @@ def connect(path: str, busy_ms: int = BUSY_TIMEOUT_MS) -> sqlite3.Connection:
     )
     db.execute(f"PRAGMA busy_timeout = {busy_ms}")
     return db
-
-
-_connect = (
-    connect  # COMPAT(r14): kzkb.index._connect (export's workers) -> store.index.open_snapshot
-)
 
 
 def connect_reader(path: str) -> sqlite3.Connection:
@@ -358,8 +354,6 @@ def remove_db(name: str) -> None:
 
 def default_index_path(config: Config) -> Path:
     """One database per KB, in the user cache directory (XDG_CACHE_HOME)."""
-    from platformdirs import user_cache_dir
-
     key = hashlib.sha1(str(config.content_dir.resolve()).encode()).hexdigest()[:16]
     name = "".join(ch if ch.isalnum() else "-" for ch in config.content_dir.name)[:32] or "kb"
-    return Path(user_cache_dir("kzkb")) / f"{name}-{key}.sqlite"
+    return cache_folder() / f"{name}-{key}.sqlite"

@@ -19,7 +19,7 @@ class LinkRow(NamedTuple):
 
     path: str  # the linking record's
     url: str  # the linking record's
-    key: str | None  # what the target resolves by (see kzkb.links.link_key); None: external
+    key: str | None  # what the target resolves by (see kzkb.hugo.links.link_key); None: external
     fragment: str
     target: str  # as written
     text: str

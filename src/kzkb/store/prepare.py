@@ -8,9 +8,14 @@ import os
 from dataclasses import dataclass
 from typing import Any
 
+from kzkb.hugo.links import fragment_of, link_key
 from kzkb.model import Record, Skipped
+from kzkb.parse.record import INTERNAL, load_bytes
+from kzkb.parse.source import one_line, read_source
+from kzkb.search import fts_columns
 from kzkb.settings.config import Config
 from kzkb.store.codec import record_to_json
+from kzkb.text.fold import fold
 
 
 @dataclass(slots=True)
@@ -44,12 +49,10 @@ def _prepare(job: tuple[str, str]) -> Prepared:
     full, rel = job
     config = _CONFIG
     assert config is not None
-    from kzkb.parse.record import INTERNAL, load_bytes
-    from kzkb.parse.source import one_line, read_source
 
     # too big, not a regular file, a link out of the KB, a name no command can
     # print: reported without a byte read
-    source = read_source(full, rel, str(config.content_dir), config.max_file_size)
+    source = read_source(full, rel, str(config.content_dir), config.index.max_file_size)
     if source.data is None:
         assert source.skipped is not None
         # the reason as the hash: a file skipped for another reason is a change
@@ -71,9 +74,6 @@ def _prepare(job: tuple[str, str]) -> Prepared:
 
 def _fill(prepared: Prepared, record: Record) -> Prepared:
     """The rows of a record that loaded."""
-    from kzkb.hugo.links import fragment_of, link_key
-    from kzkb.search import fts_columns
-    from kzkb.text.fold import fold
 
     prepared.row = (
         record.path,

@@ -46,7 +46,7 @@ class RefreshStats:
     rebuilt: bool = False
     seconds: float = 0.0
     files: int = 0  # Markdown files in the KB
-    scanned_by: str = "scan"  # or "watcher": see kzkb.watch
+    scanned_by: str = "scan"  # or "watcher": see kzkb.listing.client
 
     def as_dict(self) -> dict[str, Any]:
         return {

@@ -8,6 +8,8 @@ import sys
 from collections.abc import Sequence
 from typing import Any
 
+from kzkb.export.shapes import jsonable
+from kzkb.export.shapes import record_dict as as_dict
 from kzkb.kb import Hit
 from kzkb.model import Record, Term
 from kzkb.settings.config import Config
@@ -15,13 +17,11 @@ from kzkb.settings.config import Config
 
 def record_dict(record: Record, config: Config) -> dict[str, Any]:
     """A record as programs see it (README: "JSON output")."""
-    from kzkb.export.shapes import record_dict as as_dict
 
     return as_dict(record, config)
 
 
 def _jsonable(value: Any) -> Any:
-    from kzkb.export.shapes import jsonable
 
     return jsonable(value)
 

@@ -25,7 +25,8 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import ROOT, kzkb_exe
+from tests.conftest import ROOT
+from tests.helpers import kzkb_exe
 
 N = 10_000
 GENERATOR = ROOT / "bench" / "generate.py"

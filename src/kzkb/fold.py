@@ -1,1 +1,0 @@
-from kzkb.text.fold import fold, fold_word, words  # noqa: F401

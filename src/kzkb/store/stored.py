@@ -1,0 +1,39 @@
+"""The records a query chose, read back by id: what export writes."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+from kzkb.model import KzkbError, Record
+from kzkb.store.codec import record_from_json
+
+
+class Stored:
+    """Records by id in an index, in order: iterated one at a time, or read
+    by worker processes (each with its own connection) for a large export."""
+
+    def __init__(self, index: Any, ids: list[int]) -> None:
+        self.index = index
+        self.ids = ids
+
+    def __len__(self) -> int:
+        return len(self.ids)
+
+    def __iter__(self) -> Iterator[Record]:
+        count = 0
+        for start in range(0, len(self.ids), 256):
+            for data in self.index.records.data_of(self.ids[start : start + 256]):
+                count += 1
+                yield record_from_json(data)
+        if count != len(self.ids):
+            raise changed_meanwhile()
+
+
+def changed_meanwhile() -> KzkbError:
+    """Records chosen, then gone: another kzkb refreshed the index during the
+    export. Better no file than one that silently lacks them."""
+    return KzkbError(
+        "the index changed while exporting (another kzkb command refreshed it)",
+        "run the export again",
+    )

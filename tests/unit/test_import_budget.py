@@ -1,0 +1,102 @@
+"""What the two commands people run most may load: start-up is most of their time.
+
+`kzkb --version` and a warm `kzkb search --format json` are measured in
+bench/ (startup ≤ 0.15 s, search ≤ 0.25 s at 1,000 records); most of that is
+Python importing modules. Each list below is the budget: a module that joins
+it fails the test, so the cost of a new import is a decision, not an accident.
+A module that leaves it is welcome (shorten the list).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+KB = Path(__file__).resolve().parents[2] / "kb"
+
+PROBE = """
+import contextlib, io, json, sys
+sys.argv = ["kzkb", *sys.argv[1:]]
+from kzkb.entry import main
+with contextlib.redirect_stdout(io.StringIO()):
+    try:
+        main()
+    except SystemExit:
+        pass
+print(json.dumps(sorted(sys.modules)))
+"""
+
+VERSION = {
+    "kzkb", "kzkb.entry", "kzkb.model", "kzkb.files",
+    "kzkb.listing", "kzkb.listing.client", "kzkb.listing.prescan", "kzkb.listing.protocol",
+    "kzkb.listing.scan",
+    "kzkb.cli", "kzkb.cli.app", "kzkb.cli.check_links", "kzkb.cli.complete", "kzkb.cli.export",
+    "kzkb.cli.filters", "kzkb.cli.index", "kzkb.cli.lint", "kzkb.cli.list", "kzkb.cli.new",
+    "kzkb.cli.search", "kzkb.cli.show", "kzkb.cli.stats", "kzkb.cli.taxonomies",
+    "kzkb.cli.terms", "kzkb.cli.watcher",
+}  # fmt: skip
+
+SEARCH = VERSION | {
+    "kzkb.kb", "kzkb.search", "kzkb.urls", "kzkb.safe_yaml",
+    "kzkb.settings", "kzkb.settings.config", "kzkb.settings.find", "kzkb.settings.formats",
+    "kzkb.settings.hugo", "kzkb.settings.own", "kzkb.settings.sections",
+    "kzkb.text", "kzkb.text.fold", "kzkb.text.suggest",
+    "kzkb.hugo", "kzkb.hugo.links", "kzkb.hugo.paths",
+    "kzkb.parse", "kzkb.parse.fields", "kzkb.parse.frontmatter", "kzkb.parse.html",
+    "kzkb.parse.markdown", "kzkb.parse.record", "kzkb.parse.source",
+    "kzkb.store", "kzkb.store.codec", "kzkb.store.db", "kzkb.store.fulltext",
+    "kzkb.store.index", "kzkb.store.links", "kzkb.store.prepare", "kzkb.store.records",
+    "kzkb.store.refresh", "kzkb.store.stored",
+    "kzkb.check", "kzkb.check.report",
+    "kzkb.export", "kzkb.export.shapes",
+    "kzkb.views", "kzkb.views.console", "kzkb.views.findings", "kzkb.views.machine",
+    "kzkb.views.records", "kzkb.views.summary",
+}  # fmt: skip
+
+# never loaded by either: each costs tens of milliseconds and neither needs it
+HEAVY = {
+    "rich", "yaml", "frontmatter", "httpx", "httpcore", "asyncio", "rapidfuzz", "tomli_w",
+    "multiprocessing", "concurrent", "ssl", "email", "http", "inotify_simple",
+}  # fmt: skip
+# loaded by search alone: folding stems words, snippets read the Markdown
+SEARCH_ONLY = {"Stemmer", "pyromark", "sqlite3", "platformdirs", "tomllib"}
+
+
+def loaded(*args: str, env: dict[str, str]) -> set[str]:
+    done = subprocess.run(
+        [sys.executable, "-c", PROBE, *args],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=60,
+        check=True,
+    )
+    return set(json.loads(done.stdout.splitlines()[-1]))
+
+
+@pytest.fixture(scope="module")
+def env(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
+    out = {k: v for k, v in os.environ.items() if not k.startswith("KZKB_")}
+    out["XDG_CACHE_HOME"] = str(tmp_path_factory.mktemp("cache"))
+    out["KZKB_WATCH"] = "off"
+    # the index is warm, as it is for every search but a KB's first
+    loaded("index", "--kb", str(KB), env=out)
+    return out
+
+
+def test_version_loads_only_the_command_line(env: dict[str, str]) -> None:
+    modules = loaded("--version", env=env)
+    assert {m for m in modules if m.startswith("kzkb")} - VERSION == set()
+    tops = {m.split(".")[0] for m in modules}
+    assert tops & (HEAVY | SEARCH_ONLY) == set()
+
+
+def test_a_warm_json_search_loads_only_what_it_uses(env: dict[str, str]) -> None:
+    modules = loaded("search", "feminist", "--kb", str(KB), "--format", "json", env=env)
+    assert {m for m in modules if m.startswith("kzkb")} - SEARCH == set()
+    assert {m.split(".")[0] for m in modules} & HEAVY == set()
