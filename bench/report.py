@@ -28,7 +28,7 @@ METHOD = """\
   run reads the KB into the page cache, so every timed run, kzkb's and rg's, reads
   from memory. Cold-disk times would be higher for both.
 - **The watcher.** From 20,000 files on, kzkb by default leaves a watcher process
-  after a command (kzkb.watch: the KB's file list kept current from inotify
+  after a command (kzkb.listing: the KB's file list kept current from inotify
   events), and later commands ask it instead of stat'ing every file. The bench
   measures that default: after the cold index it runs `kzkb watcher start`
   (untimed; it returns once the watcher answers), and stops it at the end of the
