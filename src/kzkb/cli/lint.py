@@ -64,7 +64,7 @@ def lint_cmd(
 
     from kzkb import views
     from kzkb.lint.options import LintOptions
-    from kzkb.lint.repair import fix
+    from kzkb.lint.repair import fix as repair
     from kzkb.lint.run import lint
     from kzkb.listing.scan import scan
     from kzkb.model import KzkbError
@@ -106,7 +106,7 @@ def lint_cmd(
 
     if fix:
         # terms are spelled alike across the whole KB, so every file informs the repair
-        changes = fix(config, every, options, write=not dry_run, only=set(chosen))
+        changes = repair(config, every, options, write=not dry_run, only=set(chosen))
         if dry_run:
             views.lint_diff({display(p): c for p, c in changes.items()})
             raise typer.Exit(1 if changes else 0)
