@@ -14,6 +14,7 @@ from functools import lru_cache
 from urllib.parse import unquote, urlsplit
 
 _PATH_PUNCT = frozenset("./\\_#+~-@")
+_HEX = frozenset("0123456789abcdefABCDEF")
 
 
 def _is_word_char(ch: str) -> bool:
@@ -22,33 +23,37 @@ def _is_word_char(ch: str) -> bool:
 
 
 def urlize(text: str) -> str:
-    """Hugo's `urlize` (paths.Sanitize, then lower-cased): how a term or a
-    file name becomes a path.
+    """How Hugo makes a path of a name: a content file's or folder's, a slug,
+    a title in a permalink, a taxonomy term (paths.MakePath, lower-cased).
 
-    Letters, digits, marks and ``._-+~#@/`` stay; a run of white space
-    between kept characters becomes one hyphen, unless a hyphen follows
-    anyway ("a - b" -> "a-b"); anything else is dropped. Lower-cased as
-    Hugo does by default (``disablePathToLower = false``).
+    Letters, digits, marks, ``._-+~#@/\\`` and a percent-escape (%20) stay;
+    every white-space character becomes a hyphen, none collapsed or trimmed
+    ("Women & Girls" -> "women--girls", "a - b" -> "a---b"); anything else,
+    a lone % too, is dropped.
+    Lower-cased, as Hugo does by default (``disablePathToLower = false``).
+    Composed to NFC first, as links are compared (normalize_url): é and
+    e + U+0301 are one page to kzkb, two paths to Hugo on Linux.
+    This is the rule of the Hugo the test extras install, checked against
+    its build in tests/system/test_hugo_oracle.py; Hugo's template function
+    `urlize` collapses runs of spaces and is not what it names pages by.
     """
+    text = unicodedata.normalize("NFC", text)
     out: list[str] = []
-    pending = False
-    was_hyphen = False
-    for ch in unicodedata.normalize("NFC", text):
+    for i, ch in enumerate(text):
         if ch in _PATH_PUNCT or _is_word_char(ch):
-            was_hyphen = ch == "-"
-            if pending and not was_hyphen:
-                out.append("-")
-            pending = False
             out.append(ch)
-        elif out and not was_hyphen and ch.isspace():
-            pending = True
+        elif ch.isspace():
+            out.append("-")
+        elif ch == "%" and text[i + 1 : i + 2] in _HEX and text[i + 2 : i + 3] in _HEX:
+            out.append(ch)
     return "".join(out).lower()
 
 
 @lru_cache(maxsize=16384)
 def term_slug(term: str) -> str:
-    """The slug of a taxonomy term: "Local NGO", "local ngo" -> "local-ngo"."""
-    return urlize(term).strip("-/")
+    """The slug of a taxonomy term, its page's last segment: "Local NGO",
+    "local ngo" -> "local-ngo" (Hugo keeps every hyphen its spaces make)."""
+    return urlize(term).strip("/")
 
 
 def heading_id(text: str) -> str:
