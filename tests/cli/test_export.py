@@ -655,10 +655,13 @@ def test_installed_command_writes_utf8_to_a_pipe_in_the_c_locale(cli, messy, tmp
         (["-f", "json", "--category", "local-ngo"], {"fmt": "json", "category": "local-ngo"}),
     ],
 )
-def test_parallel_export_writes_what_the_serial_one_does(run, any_kb, tmp_path, options, kwargs):
+def test_parallel_export_writes_what_the_serial_one_does(
+    run, any_kb, tmp_path, monkeypatch, options, kwargs
+):
     """A large export is encoded by worker processes, slice by slice; the
     bytes must be those of the one-process export, in the same order."""
-    from kzkb.export.engine import ExportTuning, can_fork, export
+    from kzkb.export import engine
+    from kzkb.export.engine import ExportTuning, export
     from kzkb.kb import KnowledgeBase
 
     serial = out(run("export", "--kb", str(any_kb), *options))
@@ -668,10 +671,15 @@ def test_parallel_export_writes_what_the_serial_one_does(run, any_kb, tmp_path, 
     category = kwargs.pop("category", None)
     records = base.stored(base.filters({"category": [category]} if category else {}, [], []))
     fmt = kwargs.pop("fmt")
-    assert can_fork(records, fmt, tuning), "the parallel path would not be taken"
+    calls = []
+    parallel = engine.write_parallel
+    monkeypatch.setattr(
+        engine, "write_parallel", lambda *a, **k: calls.append(1) or parallel(*a, **k)
+    )
     target = tmp_path / "parallel.out"
     export(records, base.config, fmt, target=target, tuning=tuning, **kwargs)
     base.index.close()
+    assert calls, "the parallel path was not taken"
     assert target.read_bytes().decode("utf-8") == serial
 
 
