@@ -14,7 +14,6 @@ from typing import Any
 from kzkb.hugo.paths import translation_paths
 from kzkb.listing import prescan
 from kzkb.model import KzkbError, Record, Skipped, Term
-from kzkb.parse.markdown import plain_text
 from kzkb.search import FILTER_FIELDS, Query, matched_fields, parse_query, plan, snippet
 from kzkb.settings.config import Config, open_config
 from kzkb.store.db import default_index_path
@@ -250,6 +249,9 @@ class KnowledgeBase:
 
         for _, record in ranked:  # the index keeps the body, not its plain text
             if not record.text and record.body:
+                # start-up: only a search reads Markdown, for its snippets
+                from kzkb.parse.markdown import plain_text
+
                 record.text = plain_text(record.body)
         return [Hit(r, score, snippet(r, p), matched_fields(r, p)) for score, r in ranked]
 

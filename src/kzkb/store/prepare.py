@@ -10,8 +10,6 @@ from typing import Any
 
 from kzkb.hugo.links import fragment_of, link_key
 from kzkb.model import Record, Skipped
-from kzkb.parse.record import INTERNAL, load_bytes
-from kzkb.parse.source import one_line, read_source
 from kzkb.search import fts_columns
 from kzkb.settings.config import Config
 from kzkb.store.codec import record_to_json
@@ -46,6 +44,11 @@ def use_config(config: Config) -> None:
 
 
 def _prepare(job: tuple[str, str]) -> Prepared:
+    # start-up: a refresh that finds nothing changed parses nothing, so the
+    # parser (its six modules) loads only in a process that reads a file
+    from kzkb.parse.record import INTERNAL, load_bytes
+    from kzkb.parse.source import one_line, read_source
+
     full, rel = job
     config = _CONFIG
     assert config is not None
