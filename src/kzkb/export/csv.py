@@ -39,7 +39,7 @@ def _quote(cell: str) -> str:
 def csv_line(cells: list[str], end: str = "\n") -> str:
     """One CSV row of text cells, ending in `end`.
 
-    The bytes csv.writer's writerow writes (tests/test_export.py compares
+    The bytes csv.writer's writerow writes (tests/cli/test_export.py compares
     them over generated text), four times faster: the csv module copies each
     character through its own buffer, which for a 4 kB body is most of an
     export's time; str's `in` and `replace` scan at memory speed. One

@@ -50,9 +50,6 @@ def read_settings(file: Path) -> dict[str, Any]:
         try:
             data = yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
         except yaml.YAMLError as exc:
-            # loaded only for a broken file; the integrator points this at
-            # kzkb.safe_yaml, which ends the config <-> loader cycle
-
             row, problem = yaml_problem(exc)
             line = row + 1 if row is not None else 1
             raise KzkbError(
