@@ -204,7 +204,7 @@ def body_links(path: str, lines: list[str], first: int) -> list[Link]:
 
 
 def generator() -> ModuleType:
-    """bench/generate.py, imported from its file (bench/ is no package)."""
+    """bench/generate.py, imported from its file: it runs as a script too."""
     name = "kzkb_bench_generate"
     if name not in sys.modules:
         spec = importlib.util.spec_from_file_location(name, GENERATOR)

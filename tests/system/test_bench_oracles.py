@@ -11,42 +11,26 @@ CSV row per record.
 from __future__ import annotations
 
 import csv
-import importlib.util
 import json
 import os
 import re
 import subprocess
-import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from types import ModuleType
 from typing import Any
 
 import pytest
 
-from tests.conftest import ROOT
 from tests.helpers import kzkb_exe
+from tests.system.e2e_kb import generator
 
 N = 10_000
-GENERATOR = ROOT / "bench" / "generate.py"
 # generate.py writes a broken link only as a source that does not exist (its
 # Generator._link); every other internal link it writes resolves
 BROKEN_LINK = re.compile(r"\]\((/sources/sources/missing_\d+/)\)")
 BROKEN_TARGET = re.compile(r"^/sources/sources/missing_\d+/$")
 TIMEOUT = 600  # seconds: a 10,000-record cold index on a loaded 2-core machine
-
-
-def generator() -> ModuleType:
-    """bench/generate.py, imported from its file: it is a standalone script too."""
-    name = "kzkb_bench_generate"
-    if name not in sys.modules:
-        spec = importlib.util.spec_from_file_location(name, GENERATOR)
-        assert spec is not None and spec.loader is not None
-        module = importlib.util.module_from_spec(spec)
-        sys.modules[name] = module  # dataclasses look their module up
-        spec.loader.exec_module(module)
-    return sys.modules[name]
 
 
 def kzkb(*args: str | Path) -> subprocess.CompletedProcess[str]:
