@@ -105,6 +105,22 @@ class Skipped:
         return f"{self.path}:{self.line}: {self.reason}"
 
 
+class Tally:
+    """errors and warnings of a report whose `findings` each have a severity
+    ("error", "warning"): what lint and check-links both count and exit by."""
+
+    __slots__ = ()
+    findings: list[Any]
+
+    @property
+    def errors(self) -> int:
+        return sum(f.severity == "error" for f in self.findings)
+
+    @property
+    def warnings(self) -> int:
+        return sum(f.severity == "warning" for f in self.findings)
+
+
 class KzkbError(Exception):
     """An error the user can fix: one line naming the problem and the fix."""
 

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from kzkb.model import Tally
 from kzkb.store.links import LinkRow, MissingAnchor
 
 OK, WARNING, ERROR = "ok", "warning", "error"
@@ -48,19 +49,11 @@ class LinkFinding:
 
 
 @dataclass(slots=True)
-class LinkReport:
+class LinkReport(Tally):
     findings: list[LinkFinding] = field(default_factory=list)
     records: int = 0
     links: int = 0  # internal links checked
     external: int = 0  # distinct external URLs checked
-
-    @property
-    def errors(self) -> int:
-        return sum(f.severity == ERROR for f in self.findings)
-
-    @property
-    def warnings(self) -> int:
-        return sum(f.severity == WARNING for f in self.findings)
 
     def summary(self) -> dict[str, int]:
         return {

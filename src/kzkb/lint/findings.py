@@ -6,6 +6,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from kzkb.model import Tally
+
 ERROR, WARNING, OFF = "error", "warning", "off"
 
 
@@ -55,18 +57,10 @@ class LintFinding:
 
 
 @dataclass(slots=True)
-class LintReport:
+class LintReport(Tally):
     files: int = 0
     findings: list[LintFinding] = field(default_factory=list)
     fixed: dict[str, list[str]] = field(default_factory=dict)  # path -> rules repaired
-
-    @property
-    def errors(self) -> int:
-        return sum(f.severity == ERROR for f in self.findings)
-
-    @property
-    def warnings(self) -> int:
-        return sum(f.severity == WARNING for f in self.findings)
 
     def summary(self) -> dict[str, int]:
         return {
