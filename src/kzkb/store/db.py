@@ -24,7 +24,7 @@ from kzkb.files import cache_folder
 from kzkb.model import KzkbError
 from kzkb.settings.config import Config
 
-SCHEMA_VERSION = 13
+SCHEMA_VERSION = 14
 
 # Stamped in the SQLite header (PRAGMA application_id, bytes 68-71): the
 # mark that a file is a kzkb index, which kzkb may replace when it is stale

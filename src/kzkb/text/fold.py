@@ -1,10 +1,21 @@
 """Fold text so that one spelling finds every other: case, diacritics, script.
 
-Researchers write Алматы or Almaty, Феминита or Feminita, Қазақстан or
-Qazaqstan. Every word is lower-cased, transliterated from Cyrillic (Russian
-and Kazakh) to Latin, stripped of diacritics, and a few spellings that
-transliteration systems disagree on are merged (q/k, kh/h/x, j/zh ...).
-The index stores folded text and queries are folded the same way.
+Researchers write Алматы or Almaty, Феминита or Feminita, Қазақстан,
+Казахстан, Kazakhstan or Qazaqstan. Every word is lower-cased, transliterated
+from Cyrillic (Russian, Kazakh, Uzbek, Kyrgyz, Tajik) to Latin, stripped of
+diacritics, and the spellings that transliteration systems and the region's
+Latin alphabets disagree on are merged:
+
+- the three official Kazakh Latin alphabets: 2017 apostrophes (s' = ш,
+  c' = ч, y' = у, a' = ә ...), 2018 acute accents (á ǵ ń ó ú ý ı) and 2021
+  diacritics (ä ğ ı ñ ö ū ü ş), besides informal typing;
+- Uzbek Latin, whose oʻ and gʻ are written with any of ʻ ' ‘ ’ ` ʼ: every form
+  is one letter, and oʻ = ў, gʻ = ғ, x = х, yo = ё;
+- Russian renderings of Kazakh sounds: х/kh/x and қ/q all fold to k, so
+  Kazakhstan, Казахстан, Қазақстан and Qazaqstan are one key.
+
+The index stores folded text and queries are folded the same way, so the key
+only has to be consistent, not pronounceable.
 """
 
 from __future__ import annotations
@@ -23,13 +34,32 @@ _CYRILLIC = {
     "н": "n", "о": "o", "п": "p", "р": "r", "с": "s", "т": "t", "у": "u",
     "ф": "f", "х": "kh", "ц": "ts", "ч": "ch", "ш": "sh", "щ": "shch",
     "ъ": "", "ы": "y", "ь": "", "э": "e", "ю": "yu", "я": "ya",
-    # Kazakh letters
+    # Kazakh and Kyrgyz letters
     "ә": "a", "ғ": "g", "қ": "k", "ң": "n", "ө": "o", "ұ": "u", "ү": "u",
     "һ": "h", "і": "i",
-    # Ukrainian, Belarusian and Kyrgyz letters met in Central Asian sources
-    "є": "e", "ї": "i", "ў": "u",
+    # Uzbek and Tajik: ў is Uzbek oʻ (not Belarusian u), ҳ is h, ҷ is j
+    "ў": "o", "ҳ": "h", "ҷ": "j", "ӣ": "i", "ӯ": "u",
+    # Ukrainian letters met in Central Asian sources
+    "є": "e", "ї": "i",
 }  # fmt: skip
-_TABLE = str.maketrans(_CYRILLIC)
+# Latin letters of the region's alphabets whose diacritic changes the sound:
+# NFKD would turn ş into s, but Kazakh 2021 ş, Turkish/Turkmen ş and ç, and
+# the Czech-style š ž č of library transliteration are ш, ж and ч.
+_LATIN = {
+    "ş": "sh", "ș": "sh", "š": "sh", "ç": "ch", "č": "ch", "ž": "zh",
+    "ı": "i", "ə": "a",
+    # Kazakh 2018: ý is у (Respýblıka), not the Turkmen й
+    "ý": "u",
+}  # fmt: skip
+_TABLE = str.maketrans(_CYRILLIC | _LATIN)
+
+# The apostrophes written inside a word: ASCII ', the modifier letters ʻ ʼ
+# (Uzbek's official oʻ gʻ), curly quotes, backtick and acute.
+_APOSTROPHES = "'ʻʼ‘’`´"
+_INSIDE = re.compile(rf"(?:([sScCyY])|(?<=\w))[{_APOSTROPHES}](?=\w)")
+# Kazakh 2017: s' = ш, c' = ч, y' = у; any other letter just loses the mark
+# (a' = ә -> a, g' = ғ -> g, Uzbek oʻ -> o, English women's -> womens)
+_MARKED = {"s": "sh", "c": "ch", "y": "u", "S": "sh", "C": "ch", "Y": "u", None: ""}
 
 # Doubled letters, merged after transliteration: Ассамблея / Assambleya.
 # The replacement is a C callable, not a template, which re.sub would expand
@@ -37,7 +67,12 @@ _TABLE = str.maketrans(_CYRILLIC)
 _DOUBLED = re.compile(r"(.)\1")
 _FIRST = itemgetter(1)
 
-_WORD = re.compile(r"\w+")
+# a word as search sees it: an apostrophe between two letters belongs to it
+WORD = re.compile(rf"\w+(?:[{_APOSTROPHES}]\w+)*")
+
+
+def _marked(match: re.Match[str]) -> str:
+    return _MARKED[match.group(1)]
 
 
 def fold(text: str) -> str:
@@ -46,6 +81,8 @@ def fold(text: str) -> str:
     Works on whole text with C-speed operations (translate, replace, regex); no rule
     crosses a word boundary, so folding a text equals folding its words.
     """
+    if any(mark in text for mark in _APOSTROPHES):
+        text = _INSIDE.sub(_marked, text)
     text = text.lower()
     if not text.isascii():
         text = text.translate(_TABLE)
@@ -53,13 +90,16 @@ def fold(text: str) -> str:
             text = "".join(
                 ch for ch in unicodedata.normalize("NFKD", text) if not unicodedata.combining(ch)
             )
-    # spellings transliterations disagree on: Qazaqstan/Kazakhstan/Kazahstan,
-    # Zhanaozen/Janaozen, Nursultan/Nur-Sultan ... (yu, ya -> iu, ia via y -> i)
+    # spellings transliterations disagree on: Qazaqstan/Kazakhstan/Казахстан,
+    # Zhanaozen/Janaozen/Джанаозен, Nursultan/Nur-Sultan, ayol/аёл ...
+    # (yu, ya -> iu, ia via y -> i)
     text = (
-        text.replace("kh", "h")
-        .replace("x", "h")
+        text.replace("kh", "k")
+        .replace("x", "k")
         .replace("q", "k")
+        .replace("dzh", "zh")
         .replace("j", "zh")
+        .replace("yo", "e")
         .replace("y", "i")
         .replace("w", "v")
     )
@@ -72,4 +112,6 @@ def fold_word(word: str) -> str:
 
 
 def words(text: str) -> list[str]:
-    return _WORD.findall(text)
+    """The words of a text as search sees them: an apostrophe between two
+    letters (oʻquv, o'quv, women's) is part of the word."""
+    return WORD.findall(text)
