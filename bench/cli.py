@@ -47,6 +47,9 @@ DEFAULT_QUERIES = (
     "kazfem",
     "Qazaqstan",
     "Медиазона",
+    # a need of five words in Russian: stop words, stems, the thesaurus and
+    # the gazetteer all at work (rg looks for the words as one phrase)
+    "кризисные центры для женщин Алматы",
 )
 PARTS = ("index", "refresh", "search", "links", "export", "version")
 

@@ -14,13 +14,18 @@ from typing import Any
 from kzkb.hugo.paths import translation_paths
 from kzkb.listing import prescan
 from kzkb.model import KzkbError, Record, Skipped, Term
-from kzkb.search import FILTER_FIELDS, Query, matched_fields, parse_query, plan, snippet
+from kzkb.search import resources
+from kzkb.search.explain import Explanation, explain
+from kzkb.search.facets import Facets, language_name
+from kzkb.search.highlight import matched_fields, snippet
+from kzkb.search.plan import Plan, plan
+from kzkb.search.query import FILTER_FIELDS, Query, parse_query
+from kzkb.search.rank import rank
 from kzkb.settings.config import Config, open_config
 from kzkb.store.db import default_index_path
 from kzkb.store.index import Index
 from kzkb.store.refresh import Progress, RefreshStats
 from kzkb.store.stored import Stored
-from kzkb.text.fold import fold
 from kzkb.text.suggest import closest
 from kzkb.urls import normalize_url, term_slug
 
@@ -52,6 +57,18 @@ class Hit:
     score: float
     snippet: str  # with \x02 ... \x03 around matched words
     matched: tuple[str, ...]  # fields the query matched
+    explanation: Explanation | None = None  # with explain=True: why it ranks here
+
+
+@dataclass(slots=True)
+class Results:
+    """The hits shown, how many records matched in all, and what the query
+    was read as (stop words dropped, facets taken)."""
+
+    hits: list[Hit]
+    total: int
+    plan: Plan | None = None
+    facets_as_filters: bool = False
 
 
 def suggest(word: str, choices: list[str]) -> list[str]:
@@ -214,12 +231,22 @@ class KnowledgeBase:
                 terms.setdefault(name, []).extend(values)
         return query, self.filters(terms, kinds, langs)
 
-    def search(self, text: str, filters: Filters | None = None, limit: int = 20) -> list[Hit]:
-        """Ranked records for a query (see search.plan for how words match).
+    def search(
+        self, text: str, filters: Filters | None = None, limit: int | None = 20
+    ) -> list[Hit]:
+        """Ranked records for a query; see `query`."""
+        return self.query(text, filters, limit).hits
 
-        BM25 over the folded fields ranks the candidates; then an exact title
-        match comes first, then titles holding every query word.
-        """
+    def query(
+        self,
+        text: str,
+        filters: Filters | None = None,
+        limit: int | None = 20,
+        explain_hits: bool = False,
+    ) -> Results:
+        """Ranked records for a query (kzkb.search: every word, its stems,
+        concepts and places; coverage of the query first, then BM25), the
+        first `limit` of them (None: all), and how many matched in all."""
         query, inline = self.parse(text)
         f = (filters or Filters()).merge(inline)
         if query.is_empty:
@@ -229,31 +256,73 @@ class KnowledgeBase:
                     'give at least one word besides -exclusions, e.g. kzkb search "feminist"',
                 )
             # filters alone (category:ingo): every matching record, like `list`
-            return [Hit(r, 0.0, "", ()) for r in self.list(f)[:limit]]
-        p = plan(query, self.index.fulltext)
-        pool = self.index.fulltext.search(
-            p.match, max(limit * 3, 50), terms=f.terms, kinds=f.kinds, langs=f.langs
+            found = self.list(f)
+            return Results([Hit(r, 0.0, "", ()) for r in found[:limit]], len(found))
+        lexicon, stopwords = resources.load(self.config.concepts)
+        fulltext = self.index.fulltext
+        p = plan(query, fulltext, lexicon, stopwords, sorted(set(self.config.kinds.values())))
+        allowed = None
+        if f.terms or f.kinds or f.langs:
+            allowed = set(self.index.records.ids_in_order(f.terms, f.kinds, f.langs))
+        if not p.groups:  # only words about the result: "guides in Russian"
+            found = [r for r in self.list(f) if self._faceted(r, p.facets)]
+            return Results([Hit(r, 0.0, "", ()) for r in found[:limit]], len(found), p, True)
+        boosted = self._facet_ids(p.facets) if p.facets else None
+        total = len(allowed) if allowed is not None else self.index.records.count()
+        ranking = rank(
+            p,
+            fulltext,
+            total=total,
+            allowed=allowed,
+            boosted=boosted,
+            titles=fulltext.titles,
+            limit=limit,
         )
-        words = p.folded_query.split()
-
-        def tier(record: Record) -> int:
-            title = fold(record.title)
-            if title == p.folded_query:
-                return 0
-            title_words = title.split()
-            if all(any(t.startswith(w) for t in title_words) for w in words):
-                return 1
-            return 2
-
-        ranked = sorted(pool, key=lambda item: (tier(item[1]), -item[0]))[:limit]
-
-        for _, record in ranked:  # the index keeps the body, not its plain text
-            if not record.text and record.body:
+        records = fulltext.records([s.id for s in ranking.hits])
+        hits = []
+        for scored in ranking.hits:
+            record = records[scored.id]
+            if not record.text and record.body:  # the index keeps the body, not its text
                 # start-up: only a search reads Markdown, for its snippets
                 from kzkb.parse.markdown import plain_text
 
                 record.text = plain_text(record.body)
-        return [Hit(r, score, snippet(r, p), matched_fields(r, p)) for score, r in ranked]
+            why = explain(record, scored, ranking, boosted) if explain_hits else None
+            hits.append(
+                Hit(record, scored.score, snippet(record, p), matched_fields(record, p), why)
+            )
+        return Results(hits, ranking.total, p)
+
+    def _language_term(self, code: str) -> tuple[str, str] | None:
+        taxonomy = self.config.taxonomy_for("language")
+        return (taxonomy, term_slug(language_name(code))) if taxonomy else None
+
+    def _faceted(self, record: Record, facets: Facets) -> bool:
+        if facets.kinds and record.kind not in facets.kinds:
+            return False
+        if not facets.langs:
+            return True
+        if record.lang in facets.langs:
+            return True
+        for code in facets.langs:
+            term = self._language_term(code)
+            if term and term[1] in record.terms.get(term[0], []):
+                return True
+        return False
+
+    def _facet_ids(self, facets: Facets) -> set[int]:
+        """The records of the kinds and languages the query's words asked for."""
+        out: set[int] | None = None
+        if facets.kinds:
+            out = set(self.index.records.ids_in_order(kinds=facets.kinds))
+        if facets.langs:
+            langs = set(self.index.records.ids_in_order(langs=facets.langs))
+            for code in facets.langs:
+                term = self._language_term(code)
+                if term:
+                    langs |= set(self.index.records.ids_in_order({term[0]: [term[1]]}))
+            out = langs if out is None else out & langs
+        return out or set()
 
     def records(self, query: str = "", filters: Filters | None = None) -> Iterator[Record]:
         """What export writes: every record matching the filters and, if
@@ -262,7 +331,7 @@ class KnowledgeBase:
         if not query.strip():
             yield from self.stored(f)
             return
-        hits = self.search(query, f, limit=max(self.index.records.count(), 1))
+        hits = self.search(query, f, limit=None)
         yield from sorted((h.record for h in hits), key=lambda r: r.path)
 
     def stored(self, filters: Filters | None = None) -> Any:

@@ -6,12 +6,25 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from kzkb.cli.app import FormatOption, IndexOption, KbOption, LimitOption, app, fresh, open_kb
+from kzkb.cli.app import FormatOption, IndexOption, KbOption, app, fresh, open_kb
 from kzkb.cli.filters import KindOption, LangOption, TermOption, build_filters
 from kzkb.cli.taxonomies import TaxonomyCommand, taxonomy_terms
 
 if TYPE_CHECKING:
-    from kzkb.kb import Hit
+    from kzkb.kb import Results
+
+DEFAULT_LIMIT = 20
+
+SearchLimitOption = Annotated[
+    int,
+    typer.Option(
+        "--limit",
+        "-n",
+        min=0,
+        metavar="N",
+        help=f"Show at most N results; 0 shows all. [default: {DEFAULT_LIMIT}]",
+    ),
+]
 
 
 @app.command(cls=TaxonomyCommand)
@@ -21,37 +34,60 @@ def search(
     kind: KindOption = None,
     lang: LangOption = None,
     term: TermOption = None,
-    limit: LimitOption = None,
+    limit: SearchLimitOption = DEFAULT_LIMIT,
+    explain: Annotated[
+        bool,
+        typer.Option(
+            "--explain",
+            help="Say, for each result, which words, stems, concepts and places matched and how they scored.",
+        ),
+    ] = False,
     fmt: FormatOption = "table",
     kb: KbOption = None,
     index: IndexOption = None,
 ) -> None:
-    """Ranked full-text search over titles, terms, descriptions and bodies.
+    """Ranked search over titles, terms, descriptions and bodies, in any of
+    the region's languages and scripts.
+
+    Every word counts, with its other forms, the concepts of the thesaurus
+    and the places of the gazetteer it names; records matching the most of
+    the query come first.
 
     Examples:
 
-      kzkb search feminist
+      kzkb search "права женщин"
+
+      kzkb search "organisations helping women who left violent homes"
 
       kzkb search "statelessness" --country kazakhstan --format json
 
       kzkb search 'media category:independent-media -state'
+
+      kzkb search "Tselinograd akimat" --explain
     """
     from kzkb import views
 
     base = open_kb(kb, index, defer=True)
 
-    def run() -> list[Hit]:
+    def run() -> Results:
         filters = build_filters(base, taxonomy_terms(ctx), kind, lang, term)
-        return base.search(query, filters, limit=limit or 20)
+        return base.query(query, filters, limit=limit or None, explain_hits=explain)
 
-    hits = fresh(base, run)
+    results = fresh(base, run)
     config = base.config
+    hits = results.hits
     if fmt.value == "table":
         if hits:
             views.search_table(hits, config)
+            if explain:
+                views.explanations(results)
         else:
             views.note(f"No record matches {query!r}.")
+        views.search_count(results, limit)
     else:
-        views.write_rows([views.hit_dict(i, h, config) for i, h in enumerate(hits, 1)], fmt.value)
+        rows = [views.hit_dict(i, h, config) for i, h in enumerate(hits, 1)]
+        views.write_rows(rows, fmt.value)
+        if len(hits) < results.total:
+            views.note(f"{len(hits)} of {results.total} results; --limit 0 shows all")
     if not hits:
         raise typer.Exit(1)

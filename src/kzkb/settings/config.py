@@ -63,6 +63,8 @@ class Config:
     taxonomies: dict[str, str] = field(default_factory=lambda: dict(DEFAULT_TAXONOMIES))
     kinds: dict[str, str] = field(default_factory=lambda: dict(DEFAULT_KINDS))
     vocabulary: dict[str, dict[str, TermDef]] = field(default_factory=dict)
+    # [[concept]]: {"id": ..., language code: [labels]}, added to search's thesaurus
+    concepts: list[dict[str, Any]] = field(default_factory=list)
     config_file: Path | None = None
     # folder below content_dir -> the language of the records in it; "" is
     # every other folder. None: kzkb's own rule, a folder named after each
@@ -274,6 +276,46 @@ def _vocabulary(cfg: Config, data: dict[str, Any], file: Path) -> None:
         cfg.vocabulary[singular] = vocab
 
 
+_LABEL_KEY = re.compile(r"[a-z]{2,3}(?:_[a-z]{4})?")
+
+
+def _concepts(data: dict[str, Any], file: Path) -> list[dict[str, Any]]:
+    """[[concept]]: an id and labels by language code (en, ru, kk, kk_latn,
+    uz, uz_cyrl ...), each a list of strings."""
+    entries = data.get("concept", [])
+    if not isinstance(entries, list):
+        raise KzkbError(
+            f"{file}: 'concept' must be a [[concept]] table", 'write [[concept]] id = "..."'
+        )
+    out: list[dict[str, Any]] = []
+    for n, entry in enumerate(entries, 1):
+        where = f"{file}: [[concept]] number {n}"
+        if not isinstance(entry, dict) or not isinstance(entry.get("id"), str) or not entry["id"]:
+            raise KzkbError(
+                f"{where} has no id", 'give it an id = "..." (a shipped id adds labels to it)'
+            )
+        concept: dict[str, Any] = {"id": entry["id"]}
+        for key, value in entry.items():
+            if key in ("id", "covers"):  # covers: the curator's note of what it stands for
+                continue
+            if not _LABEL_KEY.fullmatch(key):
+                raise KzkbError(
+                    f"{where} ({entry['id']}): {key!r} is not a language code",
+                    "use en, ru, kk, kk_latn, uz, uz_cyrl, ky, tg ... for label lists",
+                )
+            labels = [value] if isinstance(value, str) else value
+            if not isinstance(labels, list) or not all(
+                isinstance(x, str) and x.strip() for x in labels
+            ):
+                raise KzkbError(
+                    f"{where} ({entry['id']}): {key} must be a list of labels",
+                    f'write {key} = ["label", "another label"]',
+                )
+            concept[key] = labels
+        out.append(concept)
+    return out
+
+
 def parse_config(root: Path, data: dict[str, Any], file: Path) -> Config:
     """A Config from the merged settings `data`, each checked; errors name `file`."""
     cfg = Config(root=root, content_dir=root, config_file=file)
@@ -292,6 +334,7 @@ def parse_config(root: Path, data: dict[str, Any], file: Path) -> Config:
     cfg.permalinks = _permalinks(want(data, "permalinks", dict, file), file)
     cfg.index, cfg.watch = index_settings(data, file)
     _vocabulary(cfg, data, file)
+    cfg.concepts = _concepts(data, file)
     cfg.lint = lint_settings(data, file)
     cfg.check_links = check_links_settings(data, file)
     return cfg

@@ -25,6 +25,7 @@ KEYS: dict[str, tuple[str, ...] | None] = {
     "kinds": None,
     "permalinks": None,
     "terms": None,
+    "concept": None,  # [[concept]]: the KB's additions to search's thesaurus
     "index": ("watch", "max_file_size"),
     "check-links": ("exclude",),
     "lint": ("required", "types", "severity", "duplicate_threshold"),

@@ -4,7 +4,7 @@ to expand words, and the BM25-ranked MATCH."""
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Sequence
+from collections.abc import Collection, Iterable, Sequence
 
 from kzkb.model import KzkbError, Record
 from kzkb.store.codec import record_from_json
@@ -12,6 +12,8 @@ from kzkb.store.records import conditions
 
 # BM25 weights of the FTS columns: title > terms > description > body.
 FTS_WEIGHTS = (10.0, 5.0, 3.0, 1.0)
+# up to this many records are scored by rowid; more, by one pass over the match
+_FEW = 2000
 
 
 class FullText:
@@ -40,6 +42,60 @@ class FullText:
                 (first, first + "\U0010ffff"),
             )
         )
+
+    def ids(self, match: str) -> set[int]:
+        """The ids of the records `match` (an FTS5 query) finds, unranked."""
+        try:
+            return {
+                row[0]
+                for row in self.db.execute("SELECT rowid FROM fts WHERE fts MATCH ?", (match,))
+            }
+        except sqlite3.OperationalError as exc:
+            raise KzkbError(f"cannot search for that: {exc}", "simplify the query") from None
+
+    def scores(self, match: str, among: Collection[int] | None = None) -> dict[int, float]:
+        """BM25 (field-weighted, higher is better) of the records `match`
+        finds, of those `among` only when given."""
+        w = ", ".join(str(x) for x in FTS_WEIGHTS)
+        sql = f"SELECT rowid, -bm25(fts, {w}) FROM fts WHERE fts MATCH ?"
+        try:
+            if among is not None and len(among) <= _FEW:
+                out: dict[int, float] = {}
+                ids = list(among)
+                for start in range(0, len(ids), 500):
+                    chunk = ids[start : start + 500]
+                    marks = ",".join("?" * len(chunk))
+                    out.update(self.db.execute(f"{sql} AND rowid IN ({marks})", [match, *chunk]))
+                return out
+            rows = dict(self.db.execute(sql, (match,)))
+        except sqlite3.OperationalError as exc:
+            raise KzkbError(f"cannot search for that: {exc}", "simplify the query") from None
+        if among is None:
+            return rows
+        wanted = among if isinstance(among, set | frozenset | dict) else set(among)
+        return {rid: score for rid, score in rows.items() if rid in wanted}
+
+    def records(self, ids: Sequence[int]) -> dict[int, Record]:
+        """The records of these ids."""
+        out: dict[int, Record] = {}
+        ids = list(ids)
+        for start in range(0, len(ids), 500):
+            chunk = ids[start : start + 500]
+            marks = ",".join("?" * len(chunk))
+            rows = self.db.execute(f"SELECT id, data FROM record_data WHERE id IN ({marks})", chunk)
+            out.update((rid, record_from_json(data)) for rid, data in rows)
+        return out
+
+    def titles(self, ids: Iterable[int]) -> dict[int, str]:
+        ids = list(ids)
+        out: dict[int, str] = {}
+        for start in range(0, len(ids), 500):
+            chunk = ids[start : start + 500]
+            marks = ",".join("?" * len(chunk))
+            out.update(
+                self.db.execute(f"SELECT id, title FROM records WHERE id IN ({marks})", chunk)
+            )
+        return out
 
     def search(
         self,

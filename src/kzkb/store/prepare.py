@@ -10,7 +10,7 @@ from typing import Any
 
 from kzkb.hugo.links import fragment_of, link_key
 from kzkb.model import Record, Skipped
-from kzkb.search import fts_columns
+from kzkb.search.columns import fts_columns
 from kzkb.settings.config import Config
 from kzkb.store.codec import record_to_json
 from kzkb.text.fold import fold

@@ -5,4 +5,5 @@ from kzkb.views.console import err, error, note, out, reset, skipped_warnings, w
 from kzkb.views.findings import link_report, lint_diff, lint_report  # noqa: F401
 from kzkb.views.machine import hit_dict, record_dict, record_json, term_dict, write_rows  # noqa: F401
 from kzkb.views.records import record_detail, records_table, search_table, terms_table  # noqa: F401
+from kzkb.views.search import explanation_dict, explanations, search_count  # noqa: F401
 from kzkb.views.summary import index_summary, stats, watcher_status  # noqa: F401

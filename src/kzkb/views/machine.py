@@ -30,6 +30,10 @@ def hit_dict(rank: int, hit: Hit, config: Config) -> dict[str, Any]:
     data = {"rank": rank, "score": round(hit.score, 4), **record_dict(hit.record, config)}
     data["snippet"] = hit.snippet.replace("\x02", "").replace("\x03", "")
     data["matched"] = list(hit.matched)
+    if hit.explanation is not None:
+        from kzkb.views.search import explanation_dict
+
+        data["explain"] = explanation_dict(hit.explanation)
     return data
 
 

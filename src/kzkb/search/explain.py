@@ -1,0 +1,79 @@
+"""Why a record ranks where it does: per query word, what matched it (the
+word, a stem, a concept's label, a place's name, a typo correction), in which
+fields, and what that added to the score."""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass, field
+
+from kzkb.model import Record
+from kzkb.search.columns import fts_columns
+from kzkb.search.highlight import FIELDS
+from kzkb.search.rank import BM25_SHARE, BODY_ONLY, Ranking, Scored
+
+
+@dataclass(frozen=True, slots=True)
+class Part:
+    text: str  # the query word(s) as typed
+    how: str  # word, stem, turkic, split, joined, concept, place, typo, phrase, facet
+    form: str  # the form or label that matched ('' when nothing did)
+    entry: str  # the concept or place id
+    fields: tuple[str, ...]  # where it matched
+    weight: float  # of the alternative
+    idf: float  # of the query word in this KB
+    share: float  # what it added to the coverage (0..1)
+
+
+@dataclass(frozen=True, slots=True)
+class Explanation:
+    parts: tuple[Part, ...]
+    coverage: float
+    bm25: float  # 0..1 among the matches, times BM25_SHARE in the score
+    bonus: float  # for the title
+    score: float
+    bm25_share: float = BM25_SHARE
+    missing: tuple[str, ...] = field(default_factory=tuple)  # query words it lacks
+
+
+def explain(
+    record: Record, scored: Scored, ranking: Ranking, boosted: set[int] | None
+) -> Explanation:
+    columns = fts_columns(record)
+    weight_sum = sum(g.idf for g in ranking.groups) + ranking.facet_idf
+    parts: list[Part] = []
+    missing: list[str] = []
+    for g in ranking.groups:
+        weight = g.matched.get(scored.id, 0.0)
+        if not weight:
+            missing.append(g.group.text)
+            continue
+        share = g.idf * weight / weight_sum
+        # the alternative's own weight, or that less for a match in the body alone
+        candidates = [
+            a
+            for a in g.group.alternatives
+            if math.isclose(a.weight, weight) or math.isclose(a.weight * BODY_ONLY, weight)
+        ]
+        chosen, where = candidates[0], ()
+        for alt in candidates:
+            pattern = re.compile(r"\b(?:" + alt.pattern + ")")
+            found = tuple(
+                n for n, text in zip(FIELDS, columns, strict=True) if pattern.search(text)
+            )
+            if found:
+                chosen, where = alt, found
+                break
+        # no pattern found it (a NEAR label): the index did; the fields stay unknown
+        parts.append(
+            Part(g.group.text, chosen.how, chosen.form, chosen.entry, where, weight, g.idf, share)
+        )
+    if boosted and scored.id in boosted:
+        parts.append(
+            Part("", "facet", "", "", (), 1.0, ranking.facet_idf, ranking.facet_idf / weight_sum)
+        )
+    return Explanation(
+        tuple(parts), scored.coverage, scored.bm25, scored.bonus, scored.score,
+        missing=tuple(missing),
+    )  # fmt: skip

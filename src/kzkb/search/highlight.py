@@ -1,0 +1,83 @@
+"""What matched, where, and the passage to show."""
+
+from __future__ import annotations
+
+import re
+
+from kzkb.model import Record
+from kzkb.search.columns import fts_columns
+from kzkb.search.plan import Plan
+from kzkb.text.fold import WORD as _WORD
+from kzkb.text.fold import fold
+
+FIELDS = ("title", "terms", "description", "body")
+
+
+def matcher(plan_: Plan) -> re.Pattern[str] | None:
+    """A regex over folded text finding any alternative of any group."""
+    parts = sorted({a.pattern for g in plan_.groups for a in g.alternatives}, key=len, reverse=True)
+    if not parts:
+        return None
+    return re.compile(r"\b(?:" + "|".join(parts) + ")")
+
+
+def matched_fields(record: Record, plan_: Plan) -> tuple[str, ...]:
+    pattern = matcher(plan_)
+    if pattern is None:
+        return ()
+    return tuple(
+        name for name, text in zip(FIELDS, fts_columns(record), strict=True) if pattern.search(text)
+    )
+
+
+def snippet(record: Record, plan_: Plan, width: int = 24) -> str:
+    """The passage of the description or body with the most matched words,
+    matches wrapped in \x02...\x03, in the record's own script."""
+
+    pattern = matcher(plan_)
+    best = ("", -1)
+    for source in (record.description, record.text):
+        tokens = list(_WORD.finditer(source))
+        if not tokens:
+            continue
+        hits = [
+            i
+            for i, m in enumerate(tokens)
+            if pattern is not None and pattern.match(fold(m.group()))
+        ]
+        if not hits:
+            if best[1] < 0:
+                best = (_window(source, tokens, set(), 0, width), 0)
+            continue
+        # the window of `width` words holding the most distinct matched words
+        start, score = 0, -1
+        for h in hits:
+            first = max(0, h - 3)
+            inside = {fold(tokens[i].group()) for i in hits if first <= i < first + width}
+            if len(inside) > score:
+                start, score = first, len(inside)
+        if score > best[1]:
+            best = (_window(source, tokens, set(hits), start, width), score)
+        if source is record.description and score >= len(plan_.groups):
+            break  # the description already shows every word
+    return best[0]
+
+
+def _window(
+    source: str, tokens: list[re.Match[str]], hits: set[int], start: int, width: int
+) -> str:
+    end = min(len(tokens), start + width)
+    if end <= start:
+        return ""
+    out = ["…" if start > 0 else ""]
+    pos = tokens[start].start()
+    for i in range(start, end):
+        m = tokens[i]
+        out.append(source[pos : m.start()])
+        out.append(f"\x02{m.group()}\x03" if i in hits else m.group())
+        pos = m.end()
+    if end < len(tokens):
+        out.append("…")
+    else:
+        out.append(source[pos:])
+    return " ".join("".join(out).split())

@@ -1,0 +1,271 @@
+"""From a query to groups of alternatives, one group per word the user meant.
+
+A group holds every form that counts as the word: the word itself and its
+stem as prefixes (weight 1), its split into two indexed words or its join
+with the next word, the labels of a concept or the names of a place it is
+part of (weighted below the word itself), and, when the word's own matches
+are weak, its Turkic stem and the indexed words a typo or two away. Groups
+are not ANDed: kzkb.search.rank scores a record by how much of the query its
+groups cover, so one missing word costs rank, not the answer.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Protocol
+
+from kzkb.search.facets import Facets, take_facets
+from kzkb.search.lexicon import SNOWBALL_LANGUAGES, Entry, Found, Lexicon
+from kzkb.search.morph import MIN_STEM, prefix_of, snowball, turkic
+from kzkb.search.query import Query
+from kzkb.text.fold import fold, fold_word
+from kzkb.text.fold import words as split_words
+
+# how much a match through each kind of alternative counts, the word itself 1
+WEIGHTS = {
+    "word": 1.0, "stem": 1.0, "split": 1.0, "joined": 1.0, "phrase": 1.0,
+    "turkic": 0.9, "place": 0.9, "concept": 0.8, "typo": 0.7,
+}  # fmt: skip
+# a word found in at most this many records has weak matches of its own:
+# typo corrections and its Turkic stem join in
+WEAK = 2
+
+
+class Vocabulary(Protocol):
+    def has_prefix(self, prefix: str) -> bool: ...
+    def has_word(self, word: str) -> bool: ...
+    def words_from(self, first: str) -> list[tuple[str, int]]: ...
+
+
+@dataclass(frozen=True, slots=True)
+class Alternative:
+    match: str  # an FTS5 expression over the folded columns
+    how: str  # a key of WEIGHTS
+    form: str  # what matched, for --explain: the folded form or the label
+    pattern: str  # a regex on folded text finding it, for snippets
+    entry: str = ""  # the concept or place, for --explain
+
+    @property
+    def weight(self) -> float:
+        return WEIGHTS[self.how]
+
+
+@dataclass(slots=True)
+class Group:
+    text: str  # the word (or phrase) as typed
+    alternatives: list[Alternative] = field(default_factory=list)
+    required: bool = False  # a "quoted phrase" must match
+    folded: str = ""
+    raw: str = ""  # the word as typed, for its Turkic stem and typo fallback
+
+    def add(self, alt: Alternative) -> None:
+        for i, have in enumerate(self.alternatives):
+            if have.match == alt.match:
+                if alt.weight > have.weight:
+                    self.alternatives[i] = alt
+                return
+        self.alternatives.append(alt)
+
+
+@dataclass(slots=True)
+class Plan:
+    groups: list[Group]
+    excluded: list[str]  # FTS5 expressions a record must not match
+    facets: Facets
+    dropped: list[str]  # stop words left out
+    folded_query: str  # the words and phrases folded, for exact-title ranking
+    found: list[tuple[str, Entry]] = field(default_factory=list)  # (words, entry)
+
+
+def _quote(text: str) -> str:
+    return '"' + text.replace('"', '""') + '"'
+
+
+def _word_alt(form: str, how: str, label: str = "", entry: str = "") -> Alternative:
+    return Alternative(_quote(form) + "*", how, label or form, re.escape(form), entry)
+
+
+def _label_alt(label: str, lang: str, how: str, entry: Entry, stop: frozenset[str]) -> Alternative:
+    """A concept's label or a place's name as an alternative: each word as a
+    prefix of its stem, several words near each other in any order."""
+    snow = lang.split("_")[0] in SNOWBALL_LANGUAGES
+    prefixes = []
+    label_words = split_words(label)
+    for w in label_words:
+        folded = fold_word(w)
+        # in a phrase, a short word or a stop word would be a prefix of half
+        # the index ('il' of ill-treatment): the others place the phrase
+        if len(label_words) > 1 and (w.lower() in stop or len(folded) < MIN_STEM):
+            continue
+        stem = snowball(w) if snow else prefix_of(turkic(w) or folded)
+        prefixes.append(stem if stem and len(stem) >= MIN_STEM else folded)
+    prefixes = [p for p in prefixes if p]
+    if not prefixes:
+        prefixes = [fold(label)]
+    if len(prefixes) == 1:
+        return Alternative(_quote(prefixes[0]) + "*", how, label, re.escape(prefixes[0]), entry.id)
+    near = " ".join(_quote(p) + "*" for p in prefixes)
+    return Alternative(
+        f"NEAR({near}, {2 + len(prefixes)})",
+        how,
+        label,
+        "|".join(re.escape(p) for p in prefixes),
+        entry.id,
+    )
+
+
+def _splits(word: str, vocab: Vocabulary) -> list[str]:
+    """'akorda' -> ['ak orda'] when both halves are indexed words."""
+    if len(word) < 5:
+        return []
+    out = []
+    for i in range(2, len(word) - 1):
+        left, right = word[:i], word[i:]
+        if vocab.has_word(left) and vocab.has_prefix(right):
+            out.append(f"{left} {right}")
+    return out[:3]
+
+
+def typo_candidates(word: str, vocab: Vocabulary) -> list[str]:
+    """Indexed words one or two edits from `word` (two for longer words),
+    the most widely used first."""
+    from rapidfuzz import process
+    from rapidfuzz.distance import OSA  # a swap of two letters is one edit
+
+    if len(word) < 4:
+        return []
+    limit = 1 if len(word) < 7 else 2
+    pool = vocab.words_from(word[0])
+    if not pool:
+        return []
+    docs = dict(pool)
+    found = process.extract(word, list(docs), scorer=OSA.distance, score_cutoff=limit, limit=50)
+    found = [f for f in found if f[0] != word]
+    found.sort(key=lambda item: (item[1], -docs[item[0]]))
+    return [term for term, _, _ in found[:5]]
+
+
+def fallbacks(group: Group, vocab: Vocabulary) -> list[Alternative]:
+    """What a word whose own matches are weak may also mean: its Turkic
+    stem, and the indexed words a typo or two away, in any script."""
+    if not group.raw:
+        return []
+    out = []
+    stem = turkic(group.raw)
+    if stem:
+        out.append(_word_alt(prefix_of(stem), "turkic", stem))
+    out += [
+        Alternative(_quote(fix), "typo", fix, re.escape(fix) + r"\b")
+        for fix in typo_candidates(group.folded, vocab)
+    ]
+    return out
+
+
+def plan(
+    query: Query,
+    vocab: Vocabulary,
+    lexicon: Lexicon,
+    stopwords: frozenset[str],
+    kinds: Sequence[str] = (),
+) -> Plan:
+    """The groups of a query; see the module doc."""
+    words, facets = take_facets(list(query.words), set(kinds))
+    found = lexicon.find(words) if words else []
+    spans: dict[int, Found] = {}
+    for f in found:
+        for i in range(f.start, f.end):
+            spans[i] = f
+    # stop words go, unless the query is nothing else or they are part of a label
+    keep = [
+        i
+        for i, w in enumerate(words)
+        if i in spans
+        or w.lower() not in stopwords
+        or (len(w) > 1 and w.isupper())
+        or _joins(words, i, vocab)
+    ]
+    if not keep and not query.phrases:
+        keep = list(range(len(words)))
+    dropped = [w for i, w in enumerate(words) if i not in keep]
+    groups: list[Group] = []
+    entries_seen: list[tuple[str, Entry]] = []
+    for i in keep:
+        raw = words[i]
+        folded = fold_word(raw)
+        if not folded:
+            continue
+        group = Group(raw, folded=folded, raw=raw)
+        group.add(_word_alt(folded, "word"))
+        stem = snowball(raw)
+        if stem and stem != folded and len(stem) >= MIN_STEM:
+            group.add(_word_alt(stem, "stem"))
+        for split in _splits(folded, vocab):
+            group.add(
+                Alternative(
+                    _quote(split) + "*", "split", split, re.escape(split).replace(r"\ ", r"\W+")
+                )
+            )
+        span = spans.get(i)
+        if span is not None:
+            for entry in span.entries:
+                how = "place" if entry.kind == "place" else "concept"
+                for lang, label in entry.labels:
+                    group.add(_label_alt(label, lang, how, entry, stopwords))
+                if i == span.start:
+                    typed = " ".join(words[span.start : span.end])
+                    entries_seen.append((typed, entry))
+        groups.append(group)
+    _join_neighbours(groups, vocab)
+    for phrase in query.phrases:
+        folded = fold(phrase)
+        if folded.strip():
+            groups.append(
+                Group(
+                    phrase,
+                    [
+                        Alternative(
+                            _quote(folded),
+                            "phrase",
+                            folded,
+                            re.escape(folded).replace(r"\ ", r"\W+") + r"\b",
+                        )
+                    ],
+                    required=True,
+                    folded=folded,
+                )
+            )
+    excluded = []
+    for word in query.excluded:
+        folded = fold(word)
+        if folded.strip():
+            excluded.append(_quote(folded) + "*")
+    return Plan(
+        groups,
+        excluded,
+        facets,
+        dropped,
+        fold(" ".join([w for i, w in enumerate(words) if i in keep] + query.phrases)),
+        entries_seen,
+    )
+
+
+def _joins(words: Sequence[str], i: int, vocab: Vocabulary) -> bool:
+    """Whether a stop word is part of a name written apart (Ne Molchi: NeMolchi)."""
+    here = fold_word(words[i])
+    after = fold_word(words[i + 1]) if i + 1 < len(words) else ""
+    return bool(after) and vocab.has_prefix(here + after)
+
+
+def _join_neighbours(groups: list[Group], vocab: Vocabulary) -> None:
+    """Two words written apart that the KB writes together (kaz fem: kazfem)
+    count for both: each group gets the joined word."""
+    for left, right in zip(groups, groups[1:], strict=False):
+        if not left.folded or not right.folded:
+            continue
+        joined = left.folded + right.folded
+        if vocab.has_prefix(joined):
+            alt = _word_alt(joined, "joined")
+            left.add(alt)
+            right.add(alt)

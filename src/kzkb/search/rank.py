@@ -1,0 +1,198 @@
+"""Scoring records against a plan: coverage of the query first, then BM25.
+
+Every group's alternatives are looked up in the full-text index as sets of
+record ids, one set per weight. A record's coverage is the share of the
+query's weight it matches, each group counted by its IDF (a rare word counts
+more than a common one) times the weight of the best alternative it matched:
+the word itself 1, a concept's label 0.8 ... So records matching every word
+come first, then the best partial matches, and an answer is empty only when
+nothing matches at all. BM25 over every alternative, field-weighted, orders
+records of similar coverage; an exact title match goes first.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Collection, Iterable
+from dataclasses import dataclass, field
+from typing import Protocol
+
+from kzkb.search.plan import WEAK, Group, Plan, Vocabulary, fallbacks
+from kzkb.text.fold import fold
+
+# how far BM25 (scaled to 0..1 among the matches) may move a record against
+# coverage (0..1): enough to order records of near-equal coverage, never to
+# put a record that misses a rare word above one that has it
+BM25_SHARE = 0.35
+# a record must match at least this share of the best record's coverage
+MIN_SHARE = 0.5
+EXACT_TITLE = 2.0  # the title is the query
+# a record of the kind or language the query's words asked for ("in Kazakh",
+# "guide"): more than a title match, so the Kazakh guide passes the English one
+FACET = 0.75
+TITLE_WORDS = 0.5  # every query word starts a word of the title
+# the alternatives that are the word as typed, which a title bonus asks for
+LITERAL = frozenset({"word", "stem", "split", "joined", "phrase"})
+# a word found in the body alone counts this much of a match in the title,
+# terms or description: the guides that mention everything in passing are
+# not what a word is about
+BODY_ONLY = 0.6
+HEAD = ("title", "terms", "description")
+# the least an all-matching word counts, so that it still orders records
+MIN_IDF = 0.05
+
+
+class TextIndex(Vocabulary, Protocol):
+    def ids(self, match: str) -> set[int]: ...
+    def scores(self, match: str, among: Collection[int] | None = None) -> dict[int, float]: ...
+
+
+@dataclass(slots=True)
+class GroupScore:
+    group: Group
+    idf: float
+    matched: dict[int, float]  # record id -> weight of its best alternative
+
+
+@dataclass(slots=True)
+class Scored:
+    id: int
+    score: float
+    coverage: float
+    bm25: float  # scaled to 0..1 among the matches
+    bonus: float
+
+
+@dataclass(slots=True)
+class Ranking:
+    hits: list[Scored]
+    total: int  # every record that matched, before the limit
+    groups: list[GroupScore] = field(default_factory=list)
+    facet_idf: float = 0.0
+
+
+def _sets(group: Group, index: TextIndex, allowed: set[int] | None) -> tuple[dict[int, float], int]:
+    """(record id -> what `group` counts in it: the weight of the best
+    alternative it matches, less for a match in the body alone; how many
+    records the word itself matches)."""
+    by_weight: dict[float, list[str]] = {}
+    for alt in group.alternatives:
+        by_weight.setdefault(alt.weight, []).append(alt.match)
+    matched: dict[int, float] = {}
+    own = 0
+    for weight, matches in by_weight.items():
+        expr = " OR ".join(matches)
+        ids = index.ids(expr)
+        if allowed is not None:
+            ids &= allowed
+        if not ids:
+            continue
+        if weight >= 1.0:
+            own = len(ids)
+        head = index.ids(f"{{{' '.join(HEAD)}}} : ({expr})") & ids
+        for rid in ids:
+            value = weight if rid in head else weight * BODY_ONLY
+            if value > matched.get(rid, 0.0):
+                matched[rid] = value
+    return matched, own
+
+
+def idf(total: int, n: int) -> float:
+    return max(MIN_IDF, math.log(1 + (total - n + 0.5) / (n + 0.5)))
+
+
+def rank(
+    plan: Plan,
+    index: TextIndex,
+    *,
+    total: int,
+    allowed: set[int] | None = None,
+    boosted: set[int] | None = None,
+    titles: Callable[[Iterable[int]], dict[int, str]],
+    limit: int | None = None,
+) -> Ranking:
+    """The records `plan` finds among `allowed` (None: all `total`), best first.
+
+    `boosted`: the records of the kind or language the query's facet words
+    asked for; they count as one more matched group. `limit` None: all.
+    """
+    scores: list[GroupScore] = []
+    for group in plan.groups:
+        matched, own = _sets(group, index, allowed)
+        if not group.required and own <= WEAK:
+            extra = [a for a in fallbacks(group, index) if a.match not in _matches(group)]
+            if extra:
+                group.alternatives += extra
+                matched, own = _sets(group, index, allowed)
+        scores.append(GroupScore(group, idf(total, len(matched)), matched))
+    candidates: set[int] = set()
+    for s in scores:
+        if not s.group.required:
+            candidates |= s.matched.keys()
+    for s in scores:
+        if s.group.required:
+            candidates = (candidates & s.matched.keys()) if candidates else set(s.matched)
+    if plan.excluded and candidates:
+        candidates -= index.ids(" OR ".join(plan.excluded))
+    if not candidates:
+        return Ranking([], 0, scores)
+    facet_idf = 0.0
+    if boosted is not None and scores:
+        facet_idf = sum(s.idf for s in scores) / len(scores)
+    weight = sum(s.idf for s in scores) + facet_idf
+    coverage = {
+        rid: (
+            sum(s.idf * s.matched.get(rid, 0.0) for s in scores)
+            + (facet_idf if boosted and rid in boosted else 0.0)
+        )
+        / weight
+        for rid in candidates
+    }
+    best = max(coverage.values())
+    kept = [rid for rid, c in coverage.items() if c >= MIN_SHARE * best]
+    # BM25 per word, scaled to 0..1 within the word and weighted as coverage
+    # is: a page that holds every synonym of one word (a guide) gains no more
+    # from that word than a record that holds one synonym in its title
+    text_weight = sum(s.idf for s in scores) or 1.0
+    bm25: dict[int, float] = dict.fromkeys(kept, 0.0)
+    for s in scores:
+        among = [rid for rid in kept if rid in s.matched]
+        if not among:
+            continue
+        found = index.scores(" OR ".join(a.match for a in s.group.alternatives), among)
+        top = max(found.values(), default=0.0) or 1.0
+        for rid, value in found.items():
+            bm25[rid] += s.idf * s.matched[rid] * value / top / text_weight
+    ranked = sorted(
+        (
+            Scored(rid, coverage[rid] + BM25_SHARE * bm25[rid]
+                   + (FACET if boosted and rid in boosted else 0.0),
+                   coverage[rid], bm25[rid], 0.0)
+            for rid in kept
+        ),
+        key=lambda s: -s.score,
+    )  # fmt: skip
+    # titles: only records whose title holds every word can earn a bonus
+    literal = [
+        " OR ".join(a.match for a in s.group.alternatives if a.how in LITERAL) for s in scores
+    ]
+    if literal and all(literal):
+        in_title = index.ids(" AND ".join(f"title : ({expr})" for expr in literal))
+        in_title &= set(kept)
+        if in_title:
+            by_id = {s.id: s for s in ranked}
+            _title_bonus([by_id[i] for i in in_title], plan.folded_query, titles(in_title))
+            ranked.sort(key=lambda s: -s.score)
+    hits = ranked if limit is None else ranked[:limit]
+    return Ranking(hits, len(kept), scores, facet_idf)
+
+
+def _matches(group: Group) -> set[str]:
+    return {a.match for a in group.alternatives}
+
+
+def _title_bonus(scored: list[Scored], folded_query: str, titles: dict[int, str]) -> None:
+    """Every word of these titles matched: the exact title first."""
+    for s in scored:
+        s.bonus = EXACT_TITLE if fold(titles.get(s.id, "")) == folded_query else TITLE_WORDS
+        s.score += s.bonus
