@@ -39,7 +39,8 @@ def search(
         bool,
         typer.Option(
             "--explain",
-            help="Say, for each result, which words, stems, concepts and places matched and how they scored.",
+            help="Say, for each result, which words, stems, concepts and places"
+            " matched and how they scored.",
         ),
     ] = False,
     fmt: FormatOption = "table",

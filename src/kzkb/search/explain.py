@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from kzkb.model import Record
 from kzkb.search.columns import fts_columns
 from kzkb.search.highlight import FIELDS
-from kzkb.search.rank import BM25_SHARE, BODY_ONLY, Ranking, Scored
+from kzkb.search.rank import BM25_SHARE, BODY_ONLY, COUNT_SHARE, FACET, Ranking, Scored
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,7 +41,8 @@ def explain(
     record: Record, scored: Scored, ranking: Ranking, boosted: set[int] | None
 ) -> Explanation:
     columns = fts_columns(record)
-    weight_sum = sum(g.idf for g in ranking.groups) + ranking.facet_idf
+    idf_sum = sum(g.idf for g in ranking.groups) or 1.0
+    count = len(ranking.groups) or 1
     parts: list[Part] = []
     missing: list[str] = []
     for g in ranking.groups:
@@ -49,7 +50,7 @@ def explain(
         if not weight:
             missing.append(g.group.text)
             continue
-        share = g.idf * weight / weight_sum
+        share = COUNT_SHARE * weight / count + (1 - COUNT_SHARE) * g.idf * weight / idf_sum
         # the alternative's own weight, or that less for a match in the body alone
         candidates = [
             a
@@ -70,9 +71,7 @@ def explain(
             Part(g.group.text, chosen.how, chosen.form, chosen.entry, where, weight, g.idf, share)
         )
     if boosted and scored.id in boosted:
-        parts.append(
-            Part("", "facet", "", "", (), 1.0, ranking.facet_idf, ranking.facet_idf / weight_sum)
-        )
+        parts.append(Part("", "facet", "", "", (), 1.0, 0.0, FACET))
     return Explanation(
         tuple(parts), scored.coverage, scored.bm25, scored.bonus, scored.score,
         missing=tuple(missing),

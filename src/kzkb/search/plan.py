@@ -11,6 +11,7 @@ groups cover, so one missing word costs rank, not the answer.
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -192,30 +193,22 @@ def plan(
     groups: list[Group] = []
     entries_seen: list[tuple[str, Entry]] = []
     for i in keep:
-        raw = words[i]
-        folded = fold_word(raw)
-        if not folded:
-            continue
-        group = Group(raw, folded=folded, raw=raw)
-        group.add(_word_alt(folded, "word"))
-        stem = snowball(raw)
-        if stem and stem != folded and len(stem) >= MIN_STEM:
-            group.add(_word_alt(stem, "stem"))
-        for split in _splits(folded, vocab):
-            group.add(
-                Alternative(
-                    _quote(split) + "*", "split", split, re.escape(split).replace(r"\ ", r"\W+")
-                )
-            )
         span = spans.get(i)
+        if span is not None and i > span.start and _content(words, span, stopwords) > 1:
+            continue  # a word of a name or concept of several words: in its group
+        if span is not None and _content(words, span, stopwords) > 1:
+            group = _span_group(words[span.start : span.end], stopwords)
+        else:
+            group = _word_group(words[i], vocab)
+            if group is None:
+                continue
         if span is not None:
             for entry in span.entries:
                 how = "place" if entry.kind == "place" else "concept"
                 for lang, label in entry.labels:
                     group.add(_label_alt(label, lang, how, entry, stopwords))
                 if i == span.start:
-                    typed = " ".join(words[span.start : span.end])
-                    entries_seen.append((typed, entry))
+                    entries_seen.append((" ".join(words[span.start : span.end]), entry))
         groups.append(group)
     _join_neighbours(groups, vocab)
     for phrase in query.phrases:
@@ -246,9 +239,52 @@ def plan(
         excluded,
         facets,
         dropped,
-        fold(" ".join([w for i, w in enumerate(words) if i in keep] + query.phrases)),
+        # the whole query as typed, facet and stop words too: a title is exact
+        # only when it is all the user typed
+        fold(" ".join(query.words + query.phrases)),
         entries_seen,
     )
+
+
+def _word_group(raw: str, vocab: Vocabulary) -> Group | None:
+    """A word's own forms: itself and its stem as prefixes, its split in two."""
+    folded = fold_word(raw)
+    if not folded:
+        return None
+    group = Group(raw, folded=folded, raw=raw)
+    group.add(_word_alt(folded, "word"))
+    stem = snowball(raw)
+    if stem and stem != folded and len(stem) >= MIN_STEM:
+        group.add(_word_alt(stem, "stem"))
+    for split in _splits(folded, vocab):
+        pattern = re.escape(split).replace(r"\ ", r"\W+")
+        group.add(Alternative(_quote(split) + "*", "split", split, pattern))
+    return group
+
+
+def _content(words: Sequence[str], span: Found, stop: frozenset[str]) -> int:
+    return sum(1 for w in words[span.start : span.end] if w.lower() not in stop)
+
+
+def _span_group(span_words: Sequence[str], stop: frozenset[str]) -> Group:
+    """Words that together name one concept or place (права женщин, Nur-Sultan)
+    are one group: as typed they must stand near each other, so a page with
+    'права' in one place and 'женщин' in another is not about women's rights."""
+    typed = " ".join(span_words)
+    prefixes = []
+    for w in span_words:
+        if w.lower() in stop:
+            continue
+        folded = fold_word(w)
+        stem = snowball(w) or turkic(w)
+        prefixes.append(
+            stem if stem and len(stem) >= MIN_STEM and len(stem) < len(folded) else folded
+        )
+    near = " ".join(_quote(p) + "*" for p in prefixes)
+    pattern = "|".join(re.escape(p) for p in prefixes)
+    group = Group(typed)
+    group.add(Alternative(f"NEAR({near}, {2 + len(prefixes)})", "word", typed, pattern))
+    return group
 
 
 def _joins(words: Sequence[str], i: int, vocab: Vocabulary) -> bool:
@@ -261,7 +297,7 @@ def _joins(words: Sequence[str], i: int, vocab: Vocabulary) -> bool:
 def _join_neighbours(groups: list[Group], vocab: Vocabulary) -> None:
     """Two words written apart that the KB writes together (kaz fem: kazfem)
     count for both: each group gets the joined word."""
-    for left, right in zip(groups, groups[1:], strict=False):
+    for left, right in itertools.pairwise(groups):
         if not left.folded or not right.folded:
             continue
         joined = left.folded + right.folded

@@ -23,7 +23,7 @@ from kzkb.text.fold import fold
 # how far BM25 (scaled to 0..1 among the matches) may move a record against
 # coverage (0..1): enough to order records of near-equal coverage, never to
 # put a record that misses a rare word above one that has it
-BM25_SHARE = 0.35
+BM25_SHARE = 0.2
 # a record must match at least this share of the best record's coverage
 MIN_SHARE = 0.5
 EXACT_TITLE = 2.0  # the title is the query
@@ -36,8 +36,10 @@ LITERAL = frozenset({"word", "stem", "split", "joined", "phrase"})
 # a word found in the body alone counts this much of a match in the title,
 # terms or description: the guides that mention everything in passing are
 # not what a word is about
-BODY_ONLY = 0.6
+BODY_ONLY = 0.5
 HEAD = ("title", "terms", "description")
+# coverage: this share by the count of words matched, the rest by their IDF
+COUNT_SHARE = 0.5
 # the least an all-matching word counts, so that it still orders records
 MIN_IDF = 0.05
 
@@ -68,7 +70,6 @@ class Ranking:
     hits: list[Scored]
     total: int  # every record that matched, before the limit
     groups: list[GroupScore] = field(default_factory=list)
-    facet_idf: float = 0.0
 
 
 def _sets(group: Group, index: TextIndex, allowed: set[int] | None) -> tuple[dict[int, float], int]:
@@ -136,16 +137,12 @@ def rank(
         candidates -= index.ids(" OR ".join(plan.excluded))
     if not candidates:
         return Ranking([], 0, scores)
-    facet_idf = 0.0
-    if boosted is not None and scores:
-        facet_idf = sum(s.idf for s in scores) / len(scores)
-    weight = sum(s.idf for s in scores) + facet_idf
+    # half by how many of the query's words a record matches ("records
+    # matching all words first"), half by how rare they are
+    idf_sum = sum(s.idf for s in scores) or 1.0
     coverage = {
-        rid: (
-            sum(s.idf * s.matched.get(rid, 0.0) for s in scores)
-            + (facet_idf if boosted and rid in boosted else 0.0)
-        )
-        / weight
+        rid: COUNT_SHARE * sum(s.matched.get(rid, 0.0) for s in scores) / len(scores)
+        + (1 - COUNT_SHARE) * sum(s.idf * s.matched.get(rid, 0.0) for s in scores) / idf_sum
         for rid in candidates
     }
     best = max(coverage.values())
@@ -184,7 +181,7 @@ def rank(
             _title_bonus([by_id[i] for i in in_title], plan.folded_query, titles(in_title))
             ranked.sort(key=lambda s: -s.score)
     hits = ranked if limit is None else ranked[:limit]
-    return Ranking(hits, len(kept), scores, facet_idf)
+    return Ranking(hits, len(kept), scores)
 
 
 def _matches(group: Group) -> set[str]:
