@@ -74,3 +74,12 @@ def make_kb(tmp_path: Path) -> Callable[[dict[str, str | bytes], str], Path]:
         return write_kb(tmp_path / "kb", files, config)
 
     return build
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    """The judged search figures per kind, whether the test passed or not."""
+    from tests import judged
+
+    for table in judged.REPORT:
+        terminalreporter.write_sep("-", "search on the judged queries (hit@5, MRR)")
+        terminalreporter.write_line(table)

@@ -20,6 +20,8 @@ from pathlib import Path
 JUDGED = Path(__file__).resolve().parent / "data" / "judged"
 KINDS = ("name", "need", "ru", "kk-cyrl", "kk-latn", "uz", "typo", "cross", "facet")
 DEPTH = 20
+# tables the test run printed at its end (tests/conftest.py)
+REPORT: list[str] = []
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,9 +56,7 @@ def load() -> list[Judged]:
     return out
 
 
-def evaluate(
-    queries: Iterable[Judged], search: Callable[[str], list[str]]
-) -> dict[str, Figures]:
+def evaluate(queries: Iterable[Judged], search: Callable[[str], list[str]]) -> dict[str, Figures]:
     """Figures per kind and "all"; `search` returns ranked record paths."""
     figures = {kind: Figures() for kind in (*KINDS, "all")}
     for q in queries:

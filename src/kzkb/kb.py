@@ -11,11 +11,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from kzkb.files import cache_folder
 from kzkb.hugo.paths import translation_paths
 from kzkb.listing import prescan
 from kzkb.model import KzkbError, Record, Skipped, Term
 from kzkb.search import resources
-from kzkb.search.explain import Explanation, explain
 from kzkb.search.facets import Facets, language_name
 from kzkb.search.highlight import matched_fields, snippet
 from kzkb.search.plan import Plan, plan
@@ -24,6 +24,7 @@ from kzkb.search.rank import rank
 from kzkb.settings.config import Config, open_config
 from kzkb.store.db import default_index_path
 from kzkb.store.index import Index
+from kzkb.store.lexicon import StoredLexicon, open_lexicon
 from kzkb.store.refresh import Progress, RefreshStats
 from kzkb.store.stored import Stored
 from kzkb.text.suggest import closest
@@ -57,7 +58,7 @@ class Hit:
     score: float
     snippet: str  # with \x02 ... \x03 around matched words
     matched: tuple[str, ...]  # fields the query matched
-    explanation: Explanation | None = None  # with explain=True: why it ranks here
+    explanation: Any = None  # search.explain.Explanation, with explain_hits: why it ranks here
 
 
 @dataclass(slots=True)
@@ -91,6 +92,7 @@ class KnowledgeBase:
         self._progress = progress
         self._fresh: bool | None = None if last_refresh is None else True
         self._stamp: str | None = None
+        self._lexicon: StoredLexicon | None = None
 
     @classmethod
     def open(
@@ -258,9 +260,10 @@ class KnowledgeBase:
             # filters alone (category:ingo): every matching record, like `list`
             found = self.list(f)
             return Results([Hit(r, 0.0, "", ()) for r in found[:limit]], len(found))
-        lexicon, stopwords = resources.load(self.config.concepts)
+        lexicon = self.lexicon()
         fulltext = self.index.fulltext
-        p = plan(query, fulltext, lexicon, stopwords, sorted(set(self.config.kinds.values())))
+        kinds = sorted(set(self.config.kinds.values()))
+        p = plan(query, fulltext, lexicon, lexicon.stopwords(), kinds)
         allowed = None
         if f.terms or f.kinds or f.langs:
             allowed = set(self.index.records.ids_in_order(f.terms, f.kinds, f.langs))
@@ -287,11 +290,27 @@ class KnowledgeBase:
                 from kzkb.parse.markdown import plain_text
 
                 record.text = plain_text(record.body)
-            why = explain(record, scored, ranking, boosted) if explain_hits else None
+            why = None
+            if explain_hits:
+                from kzkb.search.explain import explain  # start-up: only --explain needs it
+
+                why = explain(record, scored, ranking, boosted)
             hits.append(
                 Hit(record, scored.score, snippet(record, p), matched_fields(record, p), why)
             )
         return Results(hits, ranking.total, p)
+
+    def lexicon(self) -> StoredLexicon:
+        """Search's thesaurus and gazetteer with the KB's own concepts."""
+        if self._lexicon is None:
+            concepts = self.config.concepts
+            self._lexicon = open_lexicon(
+                cache_folder() / "lexicon",
+                resources.signature(concepts),
+                lambda: resources.build(concepts),
+                resources.read_stopwords,
+            )
+        return self._lexicon
 
     def _language_term(self, code: str) -> tuple[str, str] | None:
         taxonomy = self.config.taxonomy_for("language")

@@ -89,6 +89,6 @@ def search(
         rows = [views.hit_dict(i, h, config) for i, h in enumerate(hits, 1)]
         views.write_rows(rows, fmt.value)
         if len(hits) < results.total:
-            views.note(f"{len(hits)} of {results.total} results; --limit 0 shows all")
+            views.plain_note(f"{len(hits)} of {results.total} results; --limit 0 shows all")
     if not hits:
         raise typer.Exit(1)

@@ -15,9 +15,13 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from kzkb.search.morph import keys
 from kzkb.text.fold import words as split_words
+
+if TYPE_CHECKING:
+    from kzkb.search.ports import LexiconSource
 
 # languages whose labels are stemmed with Snowball; the rest (kk, uz, ky,
 # tg ... and place names) with the Turkic table
@@ -42,12 +46,15 @@ class Found:
     label: str  # the label that matched, as written
 
 
+# (keys of each word of a label, the label, its entry's position)
+Candidate = tuple[tuple[frozenset[str], ...], str, int]
+
+
 class Lexicon:
     def __init__(self) -> None:
         self.entries: list[Entry] = []
-        # a key of a label's first word -> (keys of each word of the label,
-        # the label, the entry's position)
-        self._first: dict[str, list[tuple[tuple[frozenset[str], ...], str, int]]] = {}
+        # a key of a label's first word -> the labels starting with it
+        self.first: dict[str, list[Candidate]] = {}
 
     def __len__(self) -> int:
         return len(self.entries)
@@ -69,35 +76,48 @@ class Lexicon:
                     continue
                 forms = tuple(keys(w, turkic_too=not snowball) for w in label_words)
                 for key in forms[0]:
-                    self._first.setdefault(key, []).append((forms, label, position))
+                    self.first.setdefault(key, []).append((forms, label, position))
         return entry
 
+    def candidates(self, keys: Iterable[str]) -> dict[str, list[Candidate]]:
+        return {k: self.first[k] for k in keys if k in self.first}
+
+    def entries_at(self, positions: Iterable[int]) -> dict[int, Entry]:
+        return {p: self.entries[p] for p in positions}
+
     def find(self, query_words: Sequence[str]) -> list[Found]:
-        """The labels in `query_words`, longest first, never overlapping."""
-        forms = [keys(w) for w in query_words]
-        out: list[Found] = []
-        i = 0
-        while i < len(forms):
-            best_len = 0
-            best: dict[int, None] = {}  # entry positions, in the order found
-            label_of: dict[int, str] = {}
-            for key in forms[i]:
-                for label_forms, label, position in self._first.get(key, ()):
-                    n = len(label_forms)
-                    if n < best_len or i + n > len(forms):
-                        continue
-                    if all(label_forms[j] & forms[i + j] for j in range(1, n)):
-                        if n > best_len:
-                            best_len, best, label_of = n, {}, {}
-                        best[position] = None
-                        label_of.setdefault(position, label)
-            if best_len:
-                entries = tuple(self.entries[p] for p in best)
-                out.append(Found(i, i + best_len, entries, label_of[next(iter(best))]))
-                i += best_len
-            else:
-                i += 1
-        return out
+        return find(self, query_words)
+
+
+def find(source: LexiconSource, query_words: Sequence[str]) -> list[Found]:
+    """The labels in `query_words`, longest first, never overlapping."""
+    forms = [keys(w) for w in query_words]
+    first = source.candidates({k for f in forms for k in f})
+    spans: list[tuple[int, int, list[int], str]] = []
+    i = 0
+    while i < len(forms):
+        best_len = 0
+        best: dict[int, None] = {}  # entry positions, in the order found
+        label_of: dict[int, str] = {}
+        for key in sorted(forms[i]):
+            for label_forms, label, position in first.get(key, ()):
+                n = len(label_forms)
+                if n < best_len or i + n > len(forms):
+                    continue
+                if all(label_forms[j] & forms[i + j] for j in range(1, n)):
+                    if n > best_len:
+                        best_len, best, label_of = n, {}, {}
+                    best[position] = None
+                    label_of.setdefault(position, label)
+        if best_len:
+            spans.append((i, i + best_len, list(best), label_of[next(iter(best))]))
+            i += best_len
+        else:
+            i += 1
+    entries = source.entries_at({p for _, _, ps, _ in spans for p in ps})
+    return [
+        Found(start, end, tuple(entries[p] for p in ps), label) for start, end, ps, label in spans
+    ]
 
 
 def merge(concepts: Iterable[dict[str, object]]) -> list[dict[str, list[str]]]:

@@ -15,14 +15,17 @@ import itertools
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import TYPE_CHECKING
 
 from kzkb.search.facets import Facets, take_facets
-from kzkb.search.lexicon import SNOWBALL_LANGUAGES, Entry, Found, Lexicon
+from kzkb.search.lexicon import SNOWBALL_LANGUAGES, Entry, Found, find
 from kzkb.search.morph import MIN_STEM, prefix_of, snowball, turkic
 from kzkb.search.query import Query
 from kzkb.text.fold import fold, fold_word
 from kzkb.text.fold import words as split_words
+
+if TYPE_CHECKING:
+    from kzkb.search.ports import LexiconSource, Vocabulary
 
 # how much a match through each kind of alternative counts, the word itself 1
 WEIGHTS = {
@@ -32,12 +35,6 @@ WEIGHTS = {
 # a word found in at most this many records has weak matches of its own:
 # typo corrections and its Turkic stem join in
 WEAK = 2
-
-
-class Vocabulary(Protocol):
-    def has_prefix(self, prefix: str) -> bool: ...
-    def has_word(self, word: str) -> bool: ...
-    def words_from(self, first: str) -> list[tuple[str, int]]: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -167,13 +164,13 @@ def fallbacks(group: Group, vocab: Vocabulary) -> list[Alternative]:
 def plan(
     query: Query,
     vocab: Vocabulary,
-    lexicon: Lexicon,
+    lexicon: LexiconSource,
     stopwords: frozenset[str],
     kinds: Sequence[str] = (),
 ) -> Plan:
     """The groups of a query; see the module doc."""
     words, facets = take_facets(list(query.words), set(kinds))
-    found = lexicon.find(words) if words else []
+    found = find(lexicon, words) if words else []
     spans: dict[int, Found] = {}
     for f in found:
         for i in range(f.start, f.end):

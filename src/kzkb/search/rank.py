@@ -13,12 +13,15 @@ records of similar coverage; an exact title match goes first.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Collection, Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import TYPE_CHECKING
 
-from kzkb.search.plan import WEAK, Group, Plan, Vocabulary, fallbacks
+from kzkb.search.plan import WEAK, Group, Plan, fallbacks
 from kzkb.text.fold import fold
+
+if TYPE_CHECKING:
+    from kzkb.search.ports import TextIndex
 
 # how far BM25 (scaled to 0..1 among the matches) may move a record against
 # coverage (0..1): enough to order records of near-equal coverage, never to
@@ -42,11 +45,6 @@ HEAD = ("title", "terms", "description")
 COUNT_SHARE = 0.5
 # the least an all-matching word counts, so that it still orders records
 MIN_IDF = 0.05
-
-
-class TextIndex(Vocabulary, Protocol):
-    def ids(self, match: str) -> set[int]: ...
-    def scores(self, match: str, among: Collection[int] | None = None) -> dict[int, float]: ...
 
 
 @dataclass(slots=True)

@@ -9,34 +9,29 @@
   GeoNames by kzkb.search.build_gazetteer.
 - data/stopwords.toml: words a query may drop, by language.
 
-Reading and stemming them takes tens of milliseconds, more than a search
-itself, so the built lexicon is kept in kzkb's cache folder, keyed by the
-files' sizes and times and the KB's own concepts, and rebuilt when any
-changes.
+Reading and stemming them takes a second, loading the result tens of
+milliseconds, more than a search itself: kzkb.store.lexicon keeps the built
+lexicon in kzkb's cache folder under its `signature` (the files' sizes and
+times, the KB's own concepts), and a query reads only its own words' rows.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
-import os
-import pickle
 import tomllib
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from kzkb.files import cache_folder
 from kzkb.search.lexicon import Lexicon, merge
 
 DATA = Path(__file__).resolve().parent / "data"
 THESAURUS = DATA / "thesaurus.toml"
 GAZETTEER = DATA / "gazetteer.json"
 STOPWORDS = DATA / "stopwords.toml"
-# bump when the lexicon's build or pickled shape changes
+# bump when the lexicon's build changes: folding, stemming, what a label yields
 BUILD = 1
-
-_loaded: dict[str, tuple[Lexicon, frozenset[str]]] = {}
 
 
 def thesaurus_concepts() -> list[dict[str, Any]]:
@@ -64,7 +59,8 @@ def build(extra: Sequence[dict[str, Any]] = ()) -> Lexicon:
     return lexicon
 
 
-def _key(extra: Sequence[dict[str, Any]]) -> str:
+def signature(extra: Sequence[dict[str, Any]] = ()) -> str:
+    """What the built lexicon depends on, as a short hex string."""
     parts: list[Any] = [BUILD]
     for path in (THESAURUS, GAZETTEER, STOPWORDS):
         st = path.stat()
@@ -72,35 +68,3 @@ def _key(extra: Sequence[dict[str, Any]]) -> str:
     parts.append(extra)
     text = json.dumps(parts, sort_keys=True, ensure_ascii=False, default=str)
     return hashlib.blake2b(text.encode(), digest_size=10).hexdigest()
-
-
-def load(extra: Sequence[dict[str, Any]] = ()) -> tuple[Lexicon, frozenset[str]]:
-    """(the lexicon, the stop words), from the cache when it is current."""
-    key = _key(extra)
-    if key in _loaded:
-        return _loaded[key]
-    path = cache_folder() / "lexicon" / f"{key}.pickle"
-    found: tuple[Lexicon, frozenset[str]] | None = None
-    try:
-        with path.open("rb") as f:
-            # written by kzkb itself, below the user's own cache folder
-            found = pickle.load(f)
-    except (OSError, EOFError, pickle.UnpicklingError, AttributeError, ImportError):
-        found = None
-    if not isinstance(found, tuple) or len(found) != 2:
-        found = (build(extra), read_stopwords())
-        _store(path, found)
-    _loaded[key] = found
-    return found
-
-
-def _store(path: Path, value: object) -> None:
-    """Write the cache atomically; a cache that cannot be written is only slower."""
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_suffix(f".{os.getpid()}.tmp")
-        with tmp.open("wb") as f:
-            pickle.dump(value, f, protocol=pickle.HIGHEST_PROTOCOL)
-        os.replace(tmp, path)
-    except OSError:
-        pass

@@ -1,7 +1,16 @@
 """Everything kzkb prints, by output: consoles and messages, record tables,
 findings, KB summaries, and rows for programs."""
 
-from kzkb.views.console import err, error, note, out, reset, skipped_warnings, warn  # noqa: F401
+from kzkb.views.console import (  # noqa: F401
+    err,
+    error,
+    note,
+    out,
+    plain_note,
+    reset,
+    skipped_warnings,
+    warn,
+)
 from kzkb.views.findings import link_report, lint_diff, lint_report  # noqa: F401
 from kzkb.views.machine import hit_dict, record_dict, record_json, term_dict, write_rows  # noqa: F401
 from kzkb.views.records import record_detail, records_table, search_table, terms_table  # noqa: F401

@@ -66,6 +66,13 @@ def note(message: str) -> None:
     err().print(Text(message, style="dim"))
 
 
+def plain_note(message: str) -> None:
+    """A note on stderr without Rich: for commands writing JSON or CSV, which
+    never load it (see the module doc)."""
+    sys.stderr.write(message + "\n")
+    sys.stderr.flush()
+
+
 def skipped_warnings(skipped: Iterable[Skipped]) -> None:
     """Each unusable file once, on stderr, so stdout stays clean for pipes."""
     for s in skipped:
