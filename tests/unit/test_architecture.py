@@ -25,6 +25,7 @@ LAYERS: list[set[str]] = [
     {"parse"},
     {"search"},
     {"store"},
+    {"searcher"},
     {"kb"},
     {"check", "lint", "export", "new"},
     {"views"},

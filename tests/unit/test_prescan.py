@@ -184,7 +184,7 @@ def test_the_scan_child_leaves_no_process_behind(make_kb, tmp_path, env):
     result = kz("search", "Zorbex", "--kb", str(kb), "--index", db, env=env)
     assert result.returncode == 0, result.stderr
     # a usage error after the scan started: the child must still end
-    result = kz("search", "Zorbex", "--kb", str(kb), "--index", db, "--limit", "0", env=env)
+    result = kz("search", "Zorbex", "--kb", str(kb), "--index", db, "--limit", "-1", env=env)
     assert result.returncode == 2
     deadline = time.monotonic() + 10
     while _leftover(str(kb)) and time.monotonic() < deadline:

@@ -10,7 +10,8 @@ import typer
 from kzkb.cli import complete
 
 if TYPE_CHECKING:  # the core loads only when a command runs, not for --help
-    from kzkb.kb import Filters, KnowledgeBase
+    from kzkb.kb import KnowledgeBase
+    from kzkb.searcher import Filters
 
 KindOption = Annotated[
     list[str] | None,

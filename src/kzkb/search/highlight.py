@@ -22,12 +22,19 @@ def matcher(plan_: Plan) -> re.Pattern[str] | None:
 
 
 def matched_fields(record: Record, plan_: Plan) -> tuple[str, ...]:
-    pattern = matcher(plan_)
-    if pattern is None:
-        return ()
-    return tuple(
-        name for name, text in zip(FIELDS, fts_columns(record), strict=True) if pattern.search(text)
-    )
+    """The fields where each query word matched, by the best of its forms
+    that the record holds (as --explain names it): a word found as itself in
+    the terms is not also reported where only a synonym stands."""
+    columns = fts_columns(record)
+    found: set[str] = set()
+    for group in plan_.groups:
+        for alt in sorted(group.alternatives, key=lambda a: -a.weight):
+            pattern = re.compile(r"\b(?:" + alt.pattern + ")")
+            where = {n for n, text in zip(FIELDS, columns, strict=True) if pattern.search(text)}
+            if where:
+                found |= where
+                break
+    return tuple(n for n in FIELDS if n in found)
 
 
 def snippet(record: Record, plan_: Plan, width: int = 24) -> str:

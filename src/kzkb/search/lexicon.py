@@ -14,9 +14,9 @@ folded, Snowball stem, Turkic stem. So 'женщинам' meets the label 'же�
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from kzkb.search.entries import Candidate, Entry, Found
 from kzkb.search.morph import keys
 from kzkb.text.fold import words as split_words
 
@@ -26,28 +26,6 @@ if TYPE_CHECKING:
 # languages whose labels are stemmed with Snowball; the rest (kk, uz, ky,
 # tg ... and place names) with the Turkic table
 SNOWBALL_LANGUAGES = frozenset({"en", "ru"})
-
-
-@dataclass(frozen=True, slots=True)
-class Entry:
-    id: str  # "womens-rights", "geonames:1526384", "iso3166:KZ"
-    kind: str  # "concept" or "place"
-    name: str  # what --explain calls it: the English label or name
-    labels: tuple[tuple[str, str], ...]  # every (language, label), as written
-
-
-@dataclass(frozen=True, slots=True)
-class Found:
-    """Entries whose label matched the query's words start..end (end excluded)."""
-
-    start: int
-    end: int
-    entries: tuple[Entry, ...]
-    label: str  # the label that matched, as written
-
-
-# (keys of each word of a label, the label, its entry's position)
-Candidate = tuple[tuple[frozenset[str], ...], str, int]
 
 
 class Lexicon:

@@ -17,8 +17,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from kzkb.search.entries import Entry, Found
 from kzkb.search.facets import Facets, take_facets
-from kzkb.search.lexicon import SNOWBALL_LANGUAGES, Entry, Found, find
+from kzkb.search.lexicon import SNOWBALL_LANGUAGES, find
 from kzkb.search.morph import MIN_STEM, prefix_of, snowball, turkic
 from kzkb.search.query import Query
 from kzkb.text.fold import fold, fold_word
@@ -75,6 +76,10 @@ class Plan:
     dropped: list[str]  # stop words left out
     folded_query: str  # the words and phrases folded, for exact-title ranking
     found: list[tuple[str, Entry]] = field(default_factory=list)  # (words, entry)
+    # titles that are the query: its own words, or, when the whole query names
+    # one place or concept, any of its names (Qozogʻiston: the Kazakhstan guide)
+    titles: frozenset[str] = frozenset()
+    typed: list[str] = field(default_factory=list)  # the words searched for, as typed
 
 
 def _quote(text: str) -> str:
@@ -148,8 +153,8 @@ def typo_candidates(word: str, vocab: Vocabulary) -> list[str]:
 def fallbacks(group: Group, vocab: Vocabulary) -> list[Alternative]:
     """What a word whose own matches are weak may also mean: its Turkic
     stem, and the indexed words a typo or two away, in any script."""
-    if not group.raw:
-        return []
+    if not group.raw or vocab.has_word(group.folded):
+        return []  # a word the KB has as it is was meant as it is
     out = []
     stem = turkic(group.raw)
     if stem:
@@ -231,6 +236,11 @@ def plan(
         folded = fold(word)
         if folded.strip():
             excluded.append(_quote(folded) + "*")
+    folded_query = fold(" ".join(query.words + query.phrases))
+    titles = {folded_query}
+    whole = len(found) == 1 and (found[0].start, found[0].end) == (0, len(query.words))
+    if whole and not facets and not query.phrases:
+        titles |= {fold(label) for entry in found[0].entries for _, label in entry.labels}
     return Plan(
         groups,
         excluded,
@@ -238,8 +248,10 @@ def plan(
         dropped,
         # the whole query as typed, facet and stop words too: a title is exact
         # only when it is all the user typed
-        fold(" ".join(query.words + query.phrases)),
+        folded_query,
         entries_seen,
+        frozenset(titles),
+        [g.text for g in groups if not g.required],
     )
 
 

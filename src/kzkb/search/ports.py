@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Collection, Iterable
 from typing import Protocol
 
-from kzkb.search.lexicon import Candidate, Entry
+from kzkb.search.entries import Candidate, Entry
 
 
 class Vocabulary(Protocol):

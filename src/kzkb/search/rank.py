@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING
 
 from kzkb.search.plan import WEAK, Group, Plan, fallbacks
 from kzkb.text.fold import fold
+from kzkb.text.fold import words as split_words
 
 if TYPE_CHECKING:
     from kzkb.search.ports import TextIndex
@@ -30,10 +31,12 @@ BM25_SHARE = 0.2
 # a record must match at least this share of the best record's coverage
 MIN_SHARE = 0.5
 EXACT_TITLE = 2.0  # the title is the query
+OTHER_NAME = 1.0  # the title is another name of the place or concept the query is
 # a record of the kind or language the query's words asked for ("in Kazakh",
 # "guide"): more than a title match, so the Kazakh guide passes the English one
 FACET = 0.75
 TITLE_WORDS = 0.5  # every query word starts a word of the title
+TITLE_FOLDED = 0.35  # ... but only once folded: written in another script
 # the alternatives that are the word as typed, which a title bonus asks for
 LITERAL = frozenset({"word", "stem", "split", "joined", "phrase"})
 # a word found in the body alone counts this much of a match in the title,
@@ -168,15 +171,17 @@ def rank(
         key=lambda s: -s.score,
     )  # fmt: skip
     # titles: only records whose title holds every word can earn a bonus
+    whole = len(plan.titles) > 1  # the query is one place's or concept's name
     literal = [
-        " OR ".join(a.match for a in s.group.alternatives if a.how in LITERAL) for s in scores
+        " OR ".join(a.match for a in s.group.alternatives if whole or a.how in LITERAL)
+        for s in scores
     ]
     if literal and all(literal):
         in_title = index.ids(" AND ".join(f"title : ({expr})" for expr in literal))
         in_title &= set(kept)
         if in_title:
             by_id = {s.id: s for s in ranked}
-            _title_bonus([by_id[i] for i in in_title], plan.folded_query, titles(in_title))
+            _title_bonus([by_id[i] for i in in_title], plan, titles(in_title))
             ranked.sort(key=lambda s: -s.score)
     hits = ranked if limit is None else ranked[:limit]
     return Ranking(hits, len(kept), scores)
@@ -186,8 +191,23 @@ def _matches(group: Group) -> set[str]:
     return {a.match for a in group.alternatives}
 
 
-def _title_bonus(scored: list[Scored], folded_query: str, titles: dict[int, str]) -> None:
-    """Every word of these titles matched: the exact title first."""
+def _title_bonus(scored: list[Scored], plan: Plan, titles: dict[int, str]) -> None:
+    """Every word of these titles matched: the exact title first, then a
+    title that is another name of what the query names."""
     for s in scored:
-        s.bonus = EXACT_TITLE if fold(titles.get(s.id, "")) == folded_query else TITLE_WORDS
+        title = fold(titles.get(s.id, ""))
+        if title == plan.folded_query:
+            s.bonus = EXACT_TITLE
+        elif title in plan.titles:
+            s.bonus = OTHER_NAME
+        elif _as_typed(plan.typed, titles.get(s.id, "")):
+            s.bonus = TITLE_WORDS
+        else:  # in another script or spelling: Kazakhstan in "Қазақстан нұсқаулығы"
+            s.bonus = TITLE_FOLDED
         s.score += s.bonus
+
+
+def _as_typed(typed: list[str], title: str) -> bool:
+    """Whether every typed word starts a word of the title, letter for letter."""
+    words = [w.casefold() for w in split_words(title)]
+    return all(any(t.startswith(w.casefold()) for t in words) for w in typed)

@@ -16,7 +16,8 @@ import sqlite3
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
-from kzkb.search.lexicon import Candidate, Entry, Lexicon
+from kzkb.search.entries import Candidate, Entry
+from kzkb.search.lexicon import Lexicon
 
 _SCHEMA = """
 CREATE TABLE entries (position INTEGER PRIMARY KEY, id TEXT, kind TEXT, name TEXT, labels TEXT);

@@ -10,8 +10,8 @@ from typing import Any
 
 from kzkb.export.shapes import jsonable
 from kzkb.export.shapes import record_dict as as_dict
-from kzkb.kb import Hit
 from kzkb.model import Record, Term
+from kzkb.searcher import Hit
 from kzkb.settings.config import Config
 
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
-from kzkb.kb import Hit
 from kzkb.model import Record, Term
+from kzkb.searcher import Hit
 from kzkb.settings.config import Config
 from kzkb.views.console import out, shorten
 from kzkb.views.machine import cell

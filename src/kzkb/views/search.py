@@ -7,8 +7,8 @@ from typing import TYPE_CHECKING, Any
 from kzkb.views.console import out
 
 if TYPE_CHECKING:
-    from kzkb.kb import Results
     from kzkb.search.explain import Explanation
+    from kzkb.searcher import Results
 
 _HOW = {
     "word": "word", "stem": "stem", "turkic": "Turkic stem", "split": "split",

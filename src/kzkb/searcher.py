@@ -1,0 +1,163 @@
+"""Search over an open index: from a parsed query to ranked hits.
+
+The steps are kzkb.search's (plan, rank, highlight); this module feeds them
+the index and the lexicon, and turns facet words into boosts or filters.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from kzkb.files import cache_folder
+from kzkb.model import Record
+from kzkb.search import resources
+from kzkb.search.facets import Facets, language_name
+from kzkb.search.highlight import matched_fields, snippet
+from kzkb.search.plan import Plan, plan
+from kzkb.search.query import Query
+from kzkb.search.rank import rank
+from kzkb.settings.config import Config
+from kzkb.store.index import Index
+from kzkb.store.lexicon import StoredLexicon, open_lexicon
+from kzkb.urls import term_slug
+
+
+@dataclass(slots=True)
+class Filters:
+    """What `list`, `search` and `export` narrow by.
+
+    A record must carry every given taxonomy term (--tag a --tag b: both), and
+    be of one of the given kinds and one of the given langs.
+    """
+
+    terms: dict[str, list[str]] = field(default_factory=dict)  # taxonomy -> slugs
+    kinds: list[str] = field(default_factory=list)
+    langs: list[str] = field(default_factory=list)
+
+    def merge(self, other: Filters) -> Filters:
+        terms = {k: list(v) for k, v in self.terms.items()}
+        for taxonomy, slugs in other.terms.items():
+            terms.setdefault(taxonomy, []).extend(s for s in slugs if s not in terms[taxonomy])
+        return Filters(terms, self.kinds + other.kinds, self.langs + other.langs)
+
+
+@dataclass(frozen=True, slots=True)
+class Hit:
+    record: Record
+    score: float
+    snippet: str  # with \x02 ... \x03 around matched words
+    matched: tuple[str, ...]  # fields the query matched
+    explanation: Any = None  # search.explain.Explanation, with explain_hits: why it ranks here
+
+
+@dataclass(slots=True)
+class Results:
+    """The hits shown, how many records matched in all, and what the query
+    was read as (stop words dropped, facets taken)."""
+
+    hits: list[Hit]
+    total: int
+    plan: Plan | None = None
+    facets_as_filters: bool = False
+
+
+class Searcher:
+    def __init__(self, config: Config, index: Index) -> None:
+        self.config = config
+        self.index = index
+        self._lexicon: StoredLexicon | None = None
+
+    def run(
+        self,
+        query: Query,
+        f: Filters,
+        limit: int | None,
+        explain_hits: bool,
+        listing: Callable[[Filters], list[Record]],
+    ) -> Results:
+        """The records `query` finds among those `f` chooses; `listing` lists
+        records by filters alone, for a query of facet words only."""
+        lexicon = self.lexicon()
+        fulltext = self.index.fulltext
+        kinds = sorted(set(self.config.kinds.values()))
+        p = plan(query, fulltext, lexicon, lexicon.stopwords(), kinds)
+        allowed = None
+        if f.terms or f.kinds or f.langs:
+            allowed = set(self.index.records.ids_in_order(f.terms, f.kinds, f.langs))
+        if not p.groups:  # only words about the result: "guides in Russian"
+            found = [r for r in listing(f) if self._faceted(r, p.facets)]
+            return Results([Hit(r, 0.0, "", ()) for r in found[:limit]], len(found), p, True)
+        boosted = self._facet_ids(p.facets) if p.facets else None
+        total = len(allowed) if allowed is not None else self.index.records.count()
+        ranking = rank(
+            p,
+            fulltext,
+            total=total,
+            allowed=allowed,
+            boosted=boosted,
+            titles=fulltext.titles,
+            limit=limit,
+        )
+        records = fulltext.records([s.id for s in ranking.hits])
+        hits = []
+        for scored in ranking.hits:
+            record = records[scored.id]
+            if not record.text and record.body:  # the index keeps the body, not its text
+                # start-up: only a search reads Markdown, for its snippets
+                from kzkb.parse.markdown import plain_text
+
+                record.text = plain_text(record.body)
+            why = None
+            if explain_hits:
+                from kzkb.search.explain import explain  # start-up: only --explain needs it
+
+                why = explain(record, scored, ranking, boosted)
+            hits.append(
+                Hit(record, scored.score, snippet(record, p), matched_fields(record, p), why)
+            )
+        return Results(hits, ranking.total, p)
+
+    def lexicon(self) -> StoredLexicon:
+        """Search's thesaurus and gazetteer with the KB's own concepts."""
+        if self._lexicon is None:
+            concepts = self.config.concepts
+            self._lexicon = open_lexicon(
+                cache_folder() / "lexicon",
+                resources.signature(concepts),
+                lambda: resources.build(concepts),
+                resources.read_stopwords,
+            )
+        return self._lexicon
+
+    def _language_term(self, code: str) -> tuple[str, str] | None:
+        taxonomy = self.config.taxonomy_for("language")
+        return (taxonomy, term_slug(language_name(code))) if taxonomy else None
+
+    def _faceted(self, record: Record, facets: Facets) -> bool:
+        if facets.kinds and record.kind not in facets.kinds:
+            return False
+        if not facets.langs:
+            return True
+        if record.lang in facets.langs:
+            return True
+        for code in facets.langs:
+            term = self._language_term(code)
+            if term and term[1] in record.terms.get(term[0], []):
+                return True
+        return False
+
+    def _facet_ids(self, facets: Facets) -> set[int]:
+        """The records of the kinds and languages the query's words asked for."""
+        out: set[int] | None = None
+        if facets.kinds:
+            out = set(self.index.records.ids_in_order(kinds=facets.kinds))
+        if facets.langs:
+            langs = set(self.index.records.ids_in_order(langs=facets.langs))
+            for code in facets.langs:
+                term = self._language_term(code)
+                if term:
+                    langs |= set(self.index.records.ids_in_order({term[0]: [term[1]]}))
+            out = langs if out is None else out & langs
+        return out or set()
