@@ -17,7 +17,7 @@ from kzkb.search.rank import BM25_SHARE, BODY_ONLY, COUNT_SHARE, FACET, Ranking,
 @dataclass(frozen=True, slots=True)
 class Part:
     text: str  # the query word(s) as typed
-    how: str  # word, stem, turkic, split, joined, concept, place, typo, phrase, facet
+    how: str  # word, stem, turkic, split, joined, concept, place, typo, phrase
     form: str  # the form or label that matched ('' when nothing did)
     entry: str  # the concept or place id
     fields: tuple[str, ...]  # where it matched
@@ -33,6 +33,7 @@ class Explanation:
     bm25: float  # 0..1 among the matches, times BM25_SHARE in the score
     bonus: float  # for the title
     score: float
+    facet: float = 0.0  # for being of the kind or language the query asked for
     bm25_share: float = BM25_SHARE
     missing: tuple[str, ...] = field(default_factory=tuple)  # query words it lacks
 
@@ -70,9 +71,8 @@ def explain(
         parts.append(
             Part(g.group.text, chosen.how, chosen.form, chosen.entry, where, weight, g.idf, share)
         )
-    if boosted and scored.id in boosted:
-        parts.append(Part("", "facet", "", "", (), 1.0, 0.0, FACET))
+    facet = FACET if boosted and scored.id in boosted else 0.0
     return Explanation(
-        tuple(parts), scored.coverage, scored.bm25, scored.bonus, scored.score,
+        tuple(parts), scored.coverage, scored.bm25, scored.bonus, scored.score, facet,
         missing=tuple(missing),
     )  # fmt: skip

@@ -46,14 +46,20 @@ def reading(results: Results) -> list[str]:
     if p.facets:
         asked = [f"kind {k}" for k in p.facets.kinds] + [f"language {c}" for c in p.facets.langs]
         how = "filter" if results.facets_as_filters else "boost"
-        lines.append(f"{' '.join(p.facets.words)!s} read as {how}: " + ", ".join(asked))
+        lines.append(f"{' '.join(p.facets.words)} read as a {how}: " + ", ".join(asked))
+    named: dict[tuple[str, str, str], list[str]] = {}
     for typed, entry in p.found:
-        lines.append(f"{typed} → {entry.kind} {entry.name} ({entry.id})")
+        named.setdefault((typed, entry.kind, entry.name), []).append(entry.id)
+    for (typed, kind, name), ids in named.items():
+        lines.append(f"{typed} → {kind} {name} ({', '.join(ids)})")
     return lines
 
 
 def explanations(results: Results) -> None:
-    """Per hit, one line per query word: what matched it, where, and its share."""
+    """Per hit, a small table: each query word, what matched it, where, and
+    what it added to the score (weights and IDF are in --format json)."""
+    from rich import box
+    from rich.table import Table
     from rich.text import Text
 
     console = out()
@@ -65,30 +71,30 @@ def explanations(results: Results) -> None:
             continue
         head = Text(f"{i}. ", style="bold")
         head.append(hit.record.title, style="bold")
-        head.append(
-            f"  score {why.score:.3f} = coverage {why.coverage:.3f}"
-            f" + BM25 {why.bm25:.2f}×{why.bm25_share:.2f}"
-            + (f" + title {why.bonus:.1f}" if why.bonus else ""),
-            style="dim",
+        sums = (
+            f"{why.score:.3f} = coverage {why.coverage:.3f} + BM25 {why.bm25 * why.bm25_share:.3f}"
         )
+        if why.bonus:
+            sums += f" + title {why.bonus:.2f}"
+        if why.facet:
+            sums += f" + kind or language asked for {why.facet:.2f}"
+        head.append(f"  {sums}", style="dim")
         console.print(head)
+        table = Table(box=box.SIMPLE, show_header=False, pad_edge=False, padding=(0, 1))
+        table.add_column("word", style="bold", max_width=24, overflow="fold")
+        table.add_column("matched as", ratio=2)
+        table.add_column("in", style="dim", ratio=1)
+        table.add_column("adds", justify="right", no_wrap=True)
         for part in why.parts:
-            row = Text("   ")
-            row.append(part.text or "(facet)")
-            how = _HOW.get(part.how, part.how)
-            row.append(f"  {how}", style="cyan")
+            how = Text(_HOW.get(part.how, part.how), style="cyan")
             if part.form and part.how != "word":
-                row.append(f" {part.form}")
+                how.append(f" {part.form}")
             if part.entry:
-                row.append(f" [{part.entry}]", style="dim")
-            if part.fields:
-                row.append(" in " + ", ".join(part.fields), style="dim")
-            row.append(
-                f"  +{part.share:.3f} (weight {part.weight:.2f}, idf {part.idf:.2f})", style="dim"
-            )
-            console.print(row)
+                how.append(f" [{part.entry}]", style="dim")
+            table.add_row(part.text or "(facet)", how, ", ".join(part.fields), f"+{part.share:.3f}")
         for word in why.missing:
-            console.print(Text(f"   {word}  not matched", style="dim"))
+            table.add_row(word, Text("not matched", style="dim"), "", "")
+        console.print(table)
 
 
 def explanation_dict(why: Explanation) -> dict[str, Any]:
@@ -97,6 +103,7 @@ def explanation_dict(why: Explanation) -> dict[str, Any]:
         "coverage": round(why.coverage, 4),
         "bm25": round(why.bm25, 4),
         "title_bonus": why.bonus,
+        "facet_bonus": why.facet,
         "parts": [
             {
                 "query": p.text,
