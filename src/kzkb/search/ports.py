@@ -7,7 +7,7 @@ time that every search would pay for annotations alone.
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable
+from collections.abc import Iterable
 from typing import Protocol
 
 from kzkb.search.entries import Candidate, Entry
@@ -21,7 +21,11 @@ class Vocabulary(Protocol):
 
 class TextIndex(Vocabulary, Protocol):
     def ids(self, match: str) -> set[int]: ...
-    def scores(self, match: str, among: Collection[int] | None = None) -> dict[int, float]: ...
+
+    def matches(self, match: str) -> dict[int, tuple[float, bool]]:
+        """record id -> (its field-weighted BM25, higher better; whether the
+        match is in the title, terms or description)."""
+        ...
 
 
 class LexiconSource(Protocol):

@@ -55,6 +55,7 @@ class GroupScore:
     group: Group
     idf: float
     matched: dict[int, float]  # record id -> weight of its best alternative
+    bm25: dict[int, float]  # record id -> BM25 of that alternative's match
 
 
 @dataclass(slots=True)
@@ -73,30 +74,34 @@ class Ranking:
     groups: list[GroupScore] = field(default_factory=list)
 
 
-def _sets(group: Group, index: TextIndex, allowed: set[int] | None) -> tuple[dict[int, float], int]:
+def _sets(
+    group: Group, index: TextIndex, allowed: set[int] | None
+) -> tuple[dict[int, float], dict[int, float], int]:
     """(record id -> what `group` counts in it: the weight of the best
-    alternative it matches, less for a match in the body alone; how many
-    records the word itself matches)."""
+    alternative it matches, less for a match in the body alone; record id ->
+    the BM25 of that match; how many records the word itself matches).
+
+    One index pass per weight: the pass scores BM25 twice, once with the
+    field weights and once with the body weighted 0, which is 0 exactly when
+    the match is in the body alone."""
     by_weight: dict[float, list[str]] = {}
     for alt in group.alternatives:
         by_weight.setdefault(alt.weight, []).append(alt.match)
     matched: dict[int, float] = {}
+    bm25: dict[int, float] = {}
     own = 0
     for weight, matches in by_weight.items():
-        expr = " OR ".join(matches)
-        ids = index.ids(expr)
+        rows = index.matches(" OR ".join(matches))
         if allowed is not None:
-            ids &= allowed
-        if not ids:
-            continue
+            rows = {rid: row for rid, row in rows.items() if rid in allowed}
         if weight >= 1.0:
-            own = len(ids)
-        head = index.ids(f"{{{' '.join(HEAD)}}} : ({expr})") & ids
-        for rid in ids:
-            value = weight if rid in head else weight * BODY_ONLY
+            own = len(rows)
+        for rid, (score, head) in rows.items():
+            value = weight if head else weight * BODY_ONLY
             if value > matched.get(rid, 0.0):
                 matched[rid] = value
-    return matched, own
+                bm25[rid] = score
+    return matched, bm25, own
 
 
 def idf(total: int, n: int) -> float:
@@ -120,13 +125,13 @@ def rank(
     """
     scores: list[GroupScore] = []
     for group in plan.groups:
-        matched, own = _sets(group, index, allowed)
+        matched, bm25, own = _sets(group, index, allowed)
         if not group.required and own <= WEAK:
             extra = [a for a in fallbacks(group, index) if a.match not in _matches(group)]
             if extra:
                 group.alternatives += extra
-                matched, own = _sets(group, index, allowed)
-        scores.append(GroupScore(group, idf(total, len(matched)), matched))
+                matched, bm25, own = _sets(group, index, allowed)
+        scores.append(GroupScore(group, idf(total, len(matched)), matched, bm25))
     candidates: set[int] = set()
     for s in scores:
         if not s.group.required:
@@ -154,13 +159,10 @@ def rank(
     text_weight = sum(s.idf for s in scores) or 1.0
     bm25: dict[int, float] = dict.fromkeys(kept, 0.0)
     for s in scores:
-        among = [rid for rid in kept if rid in s.matched]
-        if not among:
-            continue
-        found = index.scores(" OR ".join(a.match for a in s.group.alternatives), among)
-        top = max(found.values(), default=0.0) or 1.0
-        for rid, value in found.items():
-            bm25[rid] += s.idf * s.matched[rid] * value / top / text_weight
+        top = max((s.bm25[rid] for rid in kept if rid in s.bm25), default=0.0) or 1.0
+        for rid in kept:
+            if rid in s.bm25:
+                bm25[rid] += s.idf * s.matched[rid] * s.bm25[rid] / top / text_weight
     ranked = sorted(
         (
             Scored(rid, coverage[rid] + BM25_SHARE * bm25[rid]
