@@ -45,6 +45,7 @@ class Alternative:
     form: str  # what matched, for --explain: the folded form or the label
     pattern: str  # a regex on folded text finding it, for snippets
     entry: str = ""  # the concept or place, for --explain
+    prefixes: tuple[str, ...] = ()  # the prefixes `match` asks for, all of them
 
     @property
     def weight(self) -> float:
@@ -67,6 +68,21 @@ class Group:
                 return
         self.alternatives.append(alt)
 
+    def prune(self) -> None:
+        """Drop the alternatives another one of at least their weight already
+        finds: "kazakstan"* finds all that "kazakstanda"* and NEAR("republic"*
+        "kazakstan"*) find, and each alternative costs an index pass."""
+        singles = [(a.prefixes[0], a.weight) for a in self.alternatives if len(a.prefixes) == 1]
+        self.alternatives = [
+            a
+            for a in self.alternatives
+            if not any(
+                w >= a.weight and p.startswith(q) and (len(a.prefixes) > 1 or p != q)
+                for p in a.prefixes
+                for q, w in singles
+            )
+        ]
+
 
 @dataclass(slots=True)
 class Plan:
@@ -87,7 +103,7 @@ def _quote(text: str) -> str:
 
 
 def _word_alt(form: str, how: str, label: str = "", entry: str = "") -> Alternative:
-    return Alternative(_quote(form) + "*", how, label or form, re.escape(form), entry)
+    return Alternative(_quote(form) + "*", how, label or form, re.escape(form), entry, (form,))
 
 
 def _label_alt(label: str, lang: str, how: str, entry: Entry, stop: frozenset[str]) -> Alternative:
@@ -102,13 +118,18 @@ def _label_alt(label: str, lang: str, how: str, entry: Entry, stop: frozenset[st
         # the index ('il' of ill-treatment): the others place the phrase
         if len(label_words) > 1 and (w.lower() in stop or len(folded) < MIN_STEM):
             continue
+        if how == "place":  # a name: its case endings are the text's, found as a prefix
+            prefixes.append(folded)
+            continue
         stem = snowball(w) if snow else prefix_of(turkic(w) or folded)
         prefixes.append(stem if stem and len(stem) >= MIN_STEM else folded)
     prefixes = [p for p in prefixes if p]
     if not prefixes:
         prefixes = [fold(label)]
     if len(prefixes) == 1:
-        return Alternative(_quote(prefixes[0]) + "*", how, label, re.escape(prefixes[0]), entry.id)
+        return Alternative(
+            _quote(prefixes[0]) + "*", how, label, re.escape(prefixes[0]), entry.id, (prefixes[0],)
+        )
     near = " ".join(_quote(p) + "*" for p in prefixes)
     return Alternative(
         f"NEAR({near}, {2 + len(prefixes)})",
@@ -116,6 +137,7 @@ def _label_alt(label: str, lang: str, how: str, entry: Entry, stop: frozenset[st
         label,
         "|".join(re.escape(p) for p in prefixes),
         entry.id,
+        tuple(prefixes),
     )
 
 
@@ -213,6 +235,8 @@ def plan(
                     entries_seen.append((" ".join(words[span.start : span.end]), entry))
         groups.append(group)
     _join_neighbours(groups, vocab)
+    for group in groups:
+        group.prune()
     for phrase in query.phrases:
         folded = fold(phrase)
         if folded.strip():
@@ -292,7 +316,11 @@ def _span_group(span_words: Sequence[str], stop: frozenset[str]) -> Group:
     near = " ".join(_quote(p) + "*" for p in prefixes)
     pattern = "|".join(re.escape(p) for p in prefixes)
     group = Group(typed)
-    group.add(Alternative(f"NEAR({near}, {2 + len(prefixes)})", "word", typed, pattern))
+    group.add(
+        Alternative(
+            f"NEAR({near}, {2 + len(prefixes)})", "word", typed, pattern, "", tuple(prefixes)
+        )
+    )
     return group
 
 

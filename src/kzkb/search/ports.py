@@ -7,7 +7,7 @@ time that every search would pay for annotations alone.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from typing import Protocol
 
 from kzkb.search.entries import Candidate, Entry
@@ -22,9 +22,8 @@ class Vocabulary(Protocol):
 class TextIndex(Vocabulary, Protocol):
     def ids(self, match: str) -> set[int]: ...
 
-    def matches(self, match: str) -> dict[int, tuple[float, bool]]:
-        """record id -> (its field-weighted BM25, higher better; whether the
-        match is in the title, terms or description)."""
+    def scores(self, match: str, among: Collection[int]) -> dict[int, float]:
+        """record id -> field-weighted BM25 (higher better), of those `among`."""
         ...
 
 

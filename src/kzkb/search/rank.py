@@ -12,13 +12,13 @@ records of similar coverage; an exact title match goes first.
 
 from __future__ import annotations
 
+import heapq
 import math
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from kzkb.search.plan import WEAK, Group, Plan, fallbacks
-from kzkb.text.fold import fold
 from kzkb.text.fold import words as split_words
 
 if TYPE_CHECKING:
@@ -44,6 +44,9 @@ LITERAL = frozenset({"word", "stem", "split", "joined", "phrase"})
 # not what a word is about
 BODY_ONLY = 0.5
 HEAD = ("title", "terms", "description")
+# a word matching more records than this (and more than the contenders for
+# the first places) is not scored by BM25; below it every word is
+COMMON = 10_000
 # coverage: this share by the count of words matched, the rest by their IDF
 COUNT_SHARE = 0.5
 # the least an all-matching word counts, so that it still orders records
@@ -55,7 +58,6 @@ class GroupScore:
     group: Group
     idf: float
     matched: dict[int, float]  # record id -> weight of its best alternative
-    bm25: dict[int, float]  # record id -> BM25 of that alternative's match
 
 
 @dataclass(slots=True)
@@ -74,34 +76,31 @@ class Ranking:
     groups: list[GroupScore] = field(default_factory=list)
 
 
-def _sets(
-    group: Group, index: TextIndex, allowed: set[int] | None
-) -> tuple[dict[int, float], dict[int, float], int]:
+def _sets(group: Group, index: TextIndex, allowed: set[int] | None) -> tuple[dict[int, float], int]:
     """(record id -> what `group` counts in it: the weight of the best
-    alternative it matches, less for a match in the body alone; record id ->
-    the BM25 of that match; how many records the word itself matches).
-
-    One index pass per weight: the pass scores BM25 twice, once with the
-    field weights and once with the body weighted 0, which is 0 exactly when
-    the match is in the body alone."""
+    alternative it matches, less for a match in the body alone; how many
+    records the word itself matches). Ids only: no ranking function runs."""
     by_weight: dict[float, list[str]] = {}
     for alt in group.alternatives:
         by_weight.setdefault(alt.weight, []).append(alt.match)
     matched: dict[int, float] = {}
-    bm25: dict[int, float] = {}
     own = 0
-    for weight, matches in by_weight.items():
-        rows = index.matches(" OR ".join(matches))
+    for weight in sorted(by_weight):  # lowest first: a better match overwrites
+        expr = " OR ".join(by_weight[weight])
+        ids = index.ids(expr)
         if allowed is not None:
-            rows = {rid: row for rid, row in rows.items() if rid in allowed}
+            ids &= allowed
+        if not ids:
+            continue
         if weight >= 1.0:
-            own = len(rows)
-        for rid, (score, head) in rows.items():
-            value = weight if head else weight * BODY_ONLY
+            own = len(ids)
+        head = index.ids(f"{{{' '.join(HEAD)}}} : ({expr})")
+        body_only = weight * BODY_ONLY
+        for rid in ids:
+            value = weight if rid in head else body_only
             if value > matched.get(rid, 0.0):
                 matched[rid] = value
-                bm25[rid] = score
-    return matched, bm25, own
+    return matched, own
 
 
 def idf(total: int, n: int) -> float:
@@ -115,7 +114,7 @@ def rank(
     total: int,
     allowed: set[int] | None = None,
     boosted: set[int] | None = None,
-    titles: Callable[[Iterable[int]], dict[int, str]],
+    titles: Callable[[Iterable[int]], dict[int, tuple[str, str]]],
     limit: int | None = None,
 ) -> Ranking:
     """The records `plan` finds among `allowed` (None: all `total`), best first.
@@ -125,13 +124,13 @@ def rank(
     """
     scores: list[GroupScore] = []
     for group in plan.groups:
-        matched, bm25, own = _sets(group, index, allowed)
+        matched, own = _sets(group, index, allowed)
         if not group.required and own <= WEAK:
             extra = [a for a in fallbacks(group, index) if a.match not in _matches(group)]
             if extra:
                 group.alternatives += extra
-                matched, bm25, own = _sets(group, index, allowed)
-        scores.append(GroupScore(group, idf(total, len(matched)), matched, bm25))
+                matched, own = _sets(group, index, allowed)
+        scores.append(GroupScore(group, idf(total, len(matched)), matched))
     candidates: set[int] = set()
     for s in scores:
         if not s.group.required:
@@ -146,67 +145,111 @@ def rank(
     # half by how many of the query's words a record matches ("records
     # matching all words first"), half by how rare they are
     idf_sum = sum(s.idf for s in scores) or 1.0
-    coverage = {
-        rid: COUNT_SHARE * sum(s.matched.get(rid, 0.0) for s in scores) / len(scores)
-        + (1 - COUNT_SHARE) * sum(s.idf * s.matched.get(rid, 0.0) for s in scores) / idf_sum
-        for rid in candidates
-    }
+    coverage: dict[int, float] = {}
+    for s in scores:
+        share = COUNT_SHARE / len(scores) + (1 - COUNT_SHARE) * s.idf / idf_sum
+        for rid, value in s.matched.items():
+            coverage[rid] = coverage.get(rid, 0.0) + share * value
+    if len(coverage) != len(candidates):
+        coverage = {rid: coverage[rid] for rid in candidates}
     best = max(coverage.values())
     kept = [rid for rid, c in coverage.items() if c >= MIN_SHARE * best]
-    # BM25 per word, scaled to 0..1 within the word and weighted as coverage
-    # is: a page that holds every synonym of one word (a guide) gains no more
-    # from that word than a record that holds one synonym in its title
-    text_weight = sum(s.idf for s in scores) or 1.0
-    bm25: dict[int, float] = dict.fromkeys(kept, 0.0)
-    for s in scores:
-        top = max((s.bm25[rid] for rid in kept if rid in s.bm25), default=0.0) or 1.0
-        for rid in kept:
-            if rid in s.bm25:
-                bm25[rid] += s.idf * s.matched[rid] * s.bm25[rid] / top / text_weight
-    ranked = sorted(
-        (
-            Scored(rid, coverage[rid] + BM25_SHARE * bm25[rid]
-                   + (FACET if boosted and rid in boosted else 0.0),
-                   coverage[rid], bm25[rid], 0.0)
-            for rid in kept
-        ),
-        key=lambda s: -s.score,
-    )  # fmt: skip
-    # titles: only records whose title holds every word can earn a bonus
-    whole = len(plan.titles) > 1  # the query is one place's or concept's name
+    # only records that BM25 and the facet could lift into the first `limit`
+    # need BM25: a word in every other record of 100,000 costs its pass
+    reach = BM25_SHARE + (FACET if boosted else 0.0)
+    if limit is not None and len(kept) > limit:
+        floor = heapq.nlargest(limit, (coverage[rid] for rid in kept))[-1] - reach
+        contenders = [rid for rid in kept if coverage[rid] >= floor]
+    else:
+        contenders = kept
+    bm25 = _bm25(scores, contenders, index)
+    facet = dict.fromkeys(boosted or (), FACET)
+    score = {
+        rid: coverage[rid] + BM25_SHARE * bm25.get(rid, 0.0) + facet.get(rid, 0.0)
+        for rid in contenders
+    }
+    # titles: only records whose title holds every word can earn a bonus;
+    # every other score is final
+    in_title = _in_title(plan, scores, index) & set(kept)
+    for rid in in_title - score.keys():  # a title may lift a record from far below
+        score[rid] = coverage[rid] + facet.get(rid, 0.0)
+    bonus = _title_bonuses(plan, in_title, score, limit, titles)
+    final = {rid: value + bonus.get(rid, 0.0) for rid, value in score.items()}
+    best_ids = final.keys() if limit is None else heapq.nlargest(limit, final, key=final.get)
+    ordered = [
+        Scored(rid, final[rid], coverage[rid], bm25.get(rid, 0.0), bonus.get(rid, 0.0))
+        for rid in sorted(best_ids, key=lambda rid: -final[rid])
+    ]
+    return Ranking(ordered, len(kept), scores)
+
+
+def _title_bonuses(
+    plan: Plan,
+    in_title: set[int],
+    score: dict[int, float],
+    limit: int | None,
+    titles: Callable[[Iterable[int]], dict[int, tuple[str, str]]],
+) -> dict[int, float]:
+    """The title bonus of each record whose title holds every query word:
+    the exact title first, then a title that is another name of what the
+    query names, then the words as typed, then the words only once folded.
+    A record that even the word bonus would not bring into the first `limit`
+    is not looked at: a word in 12,000 titles costs no 12,000 comparisons."""
+    if not in_title:
+        return {}
+    found = titles(in_title)
+    bonus: dict[int, float] = {}
+    for rid, (_, folded) in found.items():
+        if folded == plan.folded_query:
+            bonus[rid] = EXACT_TITLE
+        elif folded in plan.titles:
+            bonus[rid] = OTHER_NAME
+    floor = float("-inf")
+    if limit is not None and len(score) > limit:
+        floor = heapq.nlargest(limit, (v + bonus.get(rid, 0.0) for rid, v in score.items()))[-1]
+    for rid in in_title - bonus.keys():
+        if score[rid] + TITLE_WORDS >= floor:
+            typed = _as_typed(plan.typed, found[rid][0])
+            bonus[rid] = TITLE_WORDS if typed else TITLE_FOLDED
+    return bonus
+
+
+def _in_title(plan: Plan, scores: list[GroupScore], index: TextIndex) -> set[int]:
+    """Records whose title holds every word of the query, as typed or
+    (when the query is one place's or concept's name) as any of its names."""
+    whole = len(plan.titles) > 1
     literal = [
         " OR ".join(a.match for a in s.group.alternatives if whole or a.how in LITERAL)
         for s in scores
     ]
-    if literal and all(literal):
-        in_title = index.ids(" AND ".join(f"title : ({expr})" for expr in literal))
-        in_title &= set(kept)
-        if in_title:
-            by_id = {s.id: s for s in ranked}
-            _title_bonus([by_id[i] for i in in_title], plan, titles(in_title))
-            ranked.sort(key=lambda s: -s.score)
-    hits = ranked if limit is None else ranked[:limit]
-    return Ranking(hits, len(kept), scores)
+    if not literal or not all(literal):
+        return set()
+    return index.ids(" AND ".join(f"title : ({expr})" for expr in literal))
+
+
+def _bm25(scores: list[GroupScore], among: list[int], index: TextIndex) -> dict[int, float]:
+    """BM25 per word, scaled to 0..1 within the word and weighted as coverage
+    is: a page that holds every synonym of one word (a guide) gains no more
+    from that word than a record that holds one synonym in its title.
+
+    A word found in most of a large KB's records says little about any of
+    them, and scoring it would read them all: such a word adds no BM25."""
+    text_weight = sum(s.idf for s in scores) or 1.0
+    wanted = set(among)
+    out: dict[int, float] = {}
+    total = len(set().union(*(s.matched for s in scores)))
+    for s in scores:
+        if len(s.matched) > COMMON and len(s.matched) * 3 > total:
+            continue
+        found = index.scores(" OR ".join(a.match for a in s.group.alternatives), wanted)
+        top = max(found.values(), default=0.0) or 1.0
+        for rid, value in found.items():
+            out[rid] = out.get(rid, 0.0) + s.idf * s.matched[rid] * value / top / text_weight
+    return out
 
 
 def _matches(group: Group) -> set[str]:
     return {a.match for a in group.alternatives}
-
-
-def _title_bonus(scored: list[Scored], plan: Plan, titles: dict[int, str]) -> None:
-    """Every word of these titles matched: the exact title first, then a
-    title that is another name of what the query names."""
-    for s in scored:
-        title = fold(titles.get(s.id, ""))
-        if title == plan.folded_query:
-            s.bonus = EXACT_TITLE
-        elif title in plan.titles:
-            s.bonus = OTHER_NAME
-        elif _as_typed(plan.typed, titles.get(s.id, "")):
-            s.bonus = TITLE_WORDS
-        else:  # in another script or spelling: Kazakhstan in "Қазақстан нұсқаулығы"
-            s.bonus = TITLE_FOLDED
-        s.score += s.bonus
 
 
 def _as_typed(typed: list[str], title: str) -> bool:

@@ -4,7 +4,7 @@ to expand words, and the BM25-ranked MATCH."""
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 
 from kzkb.model import KzkbError, Record
 from kzkb.store.codec import record_from_json
@@ -50,15 +50,16 @@ class FullText:
         except sqlite3.OperationalError as exc:
             raise KzkbError(f"cannot search for that: {exc}", "simplify the query") from None
 
-    def matches(self, match: str) -> dict[int, tuple[float, bool]]:
-        """record id -> (BM25 with the field weights, higher is better;
-        whether the match is in the title, terms or description) for every
-        record `match` finds: one pass, the second BM25 weighting the body 0."""
+    def scores(self, match: str, among: Collection[int]) -> dict[int, float]:
+        """BM25 (field-weighted, higher is better) of the records `match`
+        finds, of those `among`: one pass over the match, since a rowid IN
+        (...) constraint would make FTS5 run the match once per id."""
         w = ", ".join(str(x) for x in FTS_WEIGHTS)
-        head = ", ".join(["1.0"] * (len(FTS_WEIGHTS) - 1) + ["0.0"])
-        sql = f"SELECT rowid, -bm25(fts, {w}), bm25(fts, {head}) FROM fts WHERE fts MATCH ?"
+        sql = f"SELECT rowid, -bm25(fts, {w}) FROM fts WHERE fts MATCH ?"
+        wanted = among if isinstance(among, set | frozenset) else set(among)
         try:
-            return {rid: (score, head < 0) for rid, score, head in self.db.execute(sql, (match,))}
+            rows = self.db.execute(sql, (match,))
+            return {rid: score for rid, score in rows if rid in wanted}
         except sqlite3.OperationalError as exc:
             raise KzkbError(f"cannot search for that: {exc}", "simplify the query") from None
 
@@ -73,13 +74,15 @@ class FullText:
             out.update((rid, record_from_json(data)) for rid, data in rows)
         return out
 
-    def titles(self, ids: Iterable[int]) -> dict[int, str]:
+    def titles(self, ids: Iterable[int]) -> dict[int, tuple[str, str]]:
+        """id -> (title, title folded) of these records."""
         ids = list(ids)
-        out: dict[int, str] = {}
+        out: dict[int, tuple[str, str]] = {}
         for start in range(0, len(ids), 500):
             chunk = ids[start : start + 500]
             marks = ",".join("?" * len(chunk))
-            out.update(
-                self.db.execute(f"SELECT id, title FROM records WHERE id IN ({marks})", chunk)
+            rows = self.db.execute(
+                f"SELECT id, title, title_fold FROM records WHERE id IN ({marks})", chunk
             )
+            out.update((rid, (title, folded)) for rid, title, folded in rows)
         return out
