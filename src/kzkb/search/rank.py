@@ -83,10 +83,10 @@ def _sets(group: Group, index: TextIndex, allowed: set[int] | None) -> tuple[dic
     by_weight: dict[float, list[str]] = {}
     for alt in group.alternatives:
         by_weight.setdefault(alt.weight, []).append(alt.match)
-    matched: dict[int, float] = {}
+    levels: list[tuple[float, set[int]]] = []
     own = 0
-    for weight in sorted(by_weight):  # lowest first: a better match overwrites
-        expr = " OR ".join(by_weight[weight])
+    for weight, matches in by_weight.items():
+        expr = " OR ".join(matches)
         ids = index.ids(expr)
         if allowed is not None:
             ids &= allowed
@@ -94,12 +94,12 @@ def _sets(group: Group, index: TextIndex, allowed: set[int] | None) -> tuple[dic
             continue
         if weight >= 1.0:
             own = len(ids)
-        head = index.ids(f"{{{' '.join(HEAD)}}} : ({expr})")
-        body_only = weight * BODY_ONLY
-        for rid in ids:
-            value = weight if rid in head else body_only
-            if value > matched.get(rid, 0.0):
-                matched[rid] = value
+        head = index.ids(f"{{{' '.join(HEAD)}}} : ({expr})") & ids
+        levels += [(weight * BODY_ONLY, ids - head), (weight, head)]
+    # set and dict operations in C, lowest value first: the best one stays
+    matched: dict[int, float] = {}
+    for value, ids in sorted(levels, key=lambda level: level[0]):
+        matched.update(dict.fromkeys(ids, value))
     return matched, own
 
 

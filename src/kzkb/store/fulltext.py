@@ -5,9 +5,12 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Collection, Iterable, Sequence
+from operator import itemgetter
 
 from kzkb.model import KzkbError, Record
 from kzkb.store.codec import record_from_json
+
+_FIRST = itemgetter(0)
 
 # BM25 weights of the FTS columns: title > terms > description > body.
 FTS_WEIGHTS = (10.0, 5.0, 3.0, 1.0)
@@ -43,10 +46,8 @@ class FullText:
     def ids(self, match: str) -> set[int]:
         """The ids of the records `match` (an FTS5 query) finds, unranked."""
         try:
-            return {
-                row[0]
-                for row in self.db.execute("SELECT rowid FROM fts WHERE fts MATCH ?", (match,))
-            }
+            rows = self.db.execute("SELECT rowid FROM fts WHERE fts MATCH ?", (match,))
+            return set(map(_FIRST, rows))
         except sqlite3.OperationalError as exc:
             raise KzkbError(f"cannot search for that: {exc}", "simplify the query") from None
 
