@@ -10,7 +10,6 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from kzkb.files import cache_folder
 from kzkb.model import Record
 from kzkb.search import resources
 from kzkb.search.facets import Facets, language_name
@@ -20,7 +19,7 @@ from kzkb.search.query import Query
 from kzkb.search.rank import rank
 from kzkb.settings.config import Config
 from kzkb.store.index import Index
-from kzkb.store.lexicon import StoredLexicon, open_lexicon
+from kzkb.store.lexicon import StoredLexicon
 from kzkb.urls import term_slug
 
 
@@ -123,8 +122,7 @@ class Searcher:
         """Search's thesaurus and gazetteer with the KB's own concepts."""
         if self._lexicon is None:
             concepts = self.config.concepts
-            self._lexicon = open_lexicon(
-                cache_folder() / "lexicon",
+            self._lexicon = self.index.lexicon(
                 resources.signature(concepts),
                 lambda: resources.build(concepts),
                 resources.read_stopwords,

@@ -137,13 +137,24 @@ def test_merge_keeps_labels_in_order_without_repeats() -> None:
     assert merged == [{"id": ["a"], "en": ["x", "y", "z"], "ru": ["р"]}]
 
 
-def test_the_lexicon_read_from_its_file_finds_what_the_built_one_finds(
+def test_the_lexicon_kept_in_the_index_finds_what_the_built_one_finds(
     lexicon: Lexicon, tmp_path: Path
 ) -> None:
-    from kzkb.store.lexicon import open_lexicon
+    from kzkb.store.index import Index
 
-    stored = open_lexicon(tmp_path, "sig", lambda: lexicon, resources.read_stopwords)
-    assert (tmp_path / "lexicon-sig.sqlite").is_file()
+    index = Index.open(tmp_path / "i.sqlite")
+    calls = []
+
+    def build() -> Lexicon:
+        calls.append(1)
+        return lexicon
+
+    stored = index.lexicon("sig", build, resources.read_stopwords)
     for text in ["права женщин", "Tselinograd akimat", "Алматыдағы әйелдер ұйымдары"]:
         assert find(stored, words(text)) == find(lexicon, words(text)), text
     assert "the" in stored.stopwords()
+    index.lexicon("sig", build, resources.read_stopwords)
+    assert calls == [1], "the same signature is not built again"
+    index.lexicon("other", build, resources.read_stopwords)
+    assert calls == [1, 1], "a new signature is"
+    index.close()

@@ -47,8 +47,7 @@ def search(
     kb: KbOption = None,
     index: IndexOption = None,
 ) -> None:
-    """Ranked search over titles, terms, descriptions and bodies, in any of
-    the region's languages and scripts.
+    """Ranked search, in any of the region's languages and scripts.
 
     Every word counts, with its other forms, the concepts of the thesaurus
     and the places of the gazetteer it names; records matching the most of

@@ -24,7 +24,7 @@ from kzkb.files import cache_folder
 from kzkb.model import KzkbError
 from kzkb.settings.config import Config
 
-SCHEMA_VERSION = 14
+SCHEMA_VERSION = 15
 
 # Stamped in the SQLite header (PRAGMA application_id, bytes 68-71): the
 # mark that a file is a kzkb index, which kzkb may replace when it is stale
@@ -131,6 +131,17 @@ CREATE TABLE anchors (
 ) WITHOUT ROWID;
 CREATE VIRTUAL TABLE fts USING fts5(title, terms, description, body, tokenize = "unicode61");
 CREATE VIRTUAL TABLE fts_vocab USING fts5vocab(fts, 'row');
+-- search's lexicon (thesaurus and gazetteer, with the KB's own concepts),
+-- written by kzkb.store.lexicon when its signature in meta changes: a query
+-- reads the rows of its own words, not thousands of names
+CREATE TABLE lexicon_entries (
+  position INTEGER PRIMARY KEY, id TEXT, kind TEXT, name TEXT, labels TEXT
+);
+CREATE TABLE lexicon_first (
+  key TEXT NOT NULL, forms TEXT NOT NULL, label TEXT NOT NULL, position INTEGER NOT NULL
+);
+CREATE INDEX lexicon_first_by_key ON lexicon_first(key);
+CREATE TABLE lexicon_stopwords (word TEXT PRIMARY KEY) WITHOUT ROWID;
 """
 
 RECORD_TABLES = ("record_terms", "urls", "links", "anchors")

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from typing import Any
 
+from kzkb.search.lexicon import Lexicon
 from kzkb.settings.config import Config
 from kzkb.store.db import DEFAULT_TUNING, Tuning, connect_reader, open_db, read_meta
 from kzkb.store.fulltext import FullText
+from kzkb.store.lexicon import StoredLexicon, stored_lexicon
 from kzkb.store.links import Links
 from kzkb.store.records import Records
 from kzkb.store.refresh import Progress, Refresher, RefreshStats
@@ -50,6 +53,15 @@ class Index:
         """Bring the index up to date with the KB's files; see store.refresh."""
         refresher = Refresher(self.db, self.path, tuning or self.tuning)
         return refresher.refresh(config, rebuild=rebuild, progress=progress)
+
+    def lexicon(
+        self,
+        signature: str,
+        build: Callable[[], Lexicon],
+        stopwords: Callable[[], frozenset[str]],
+    ) -> StoredLexicon:
+        """Search's lexicon of this signature; see store.lexicon."""
+        return stored_lexicon(self.db, self.path, signature, build, stopwords, self.tuning)
 
     def stamp(self) -> str | None:
         """The fingerprint of the files the index was last refreshed from: it

@@ -1,35 +1,29 @@
-"""Search's lexicon (thesaurus and gazetteer) on disk, read a query at a time.
+"""Search's lexicon (thesaurus and gazetteer) in the index, read a query at a time.
 
 Loading every label and name of the lexicon would cost a search more than
-the search itself; kept in SQLite, a query reads only the rows of its own
-words. One file per lexicon signature (the shipped data, the KB's own
-concepts, the build) in kzkb's cache folder: written once, atomically, and
-only read after that, so any number of processes share it.
+the search itself; in the index's lexicon tables, a query reads only the rows
+of its own words. The tables are written again when the lexicon's signature
+(the shipped data, the KB's own concepts, the build) differs from the one in
+`meta`: once, by the first search after such a change. Living in the index,
+the lexicon goes where --index says, like everything kzkb writes.
 """
 
 from __future__ import annotations
 
-import contextlib
 import json
-import os
 import sqlite3
 from collections.abc import Callable, Iterable
-from pathlib import Path
 
+from kzkb.model import KzkbError
 from kzkb.search.entries import Candidate, Entry
 from kzkb.search.lexicon import Lexicon
+from kzkb.store.db import DEFAULT_TUNING, Tuning, begin_write, is_busy, read_meta, write_meta
 
-_SCHEMA = """
-CREATE TABLE entries (position INTEGER PRIMARY KEY, id TEXT, kind TEXT, name TEXT, labels TEXT);
-CREATE TABLE first (key TEXT NOT NULL, forms TEXT NOT NULL, label TEXT NOT NULL,
-                    position INTEGER NOT NULL);
-CREATE INDEX first_key ON first (key);
-CREATE TABLE stopwords (word TEXT PRIMARY KEY) WITHOUT ROWID;
-"""
+_META = "lexicon"
 
 
 class StoredLexicon:
-    """A lexicon file: search.lexicon.LexiconSource, and the stop words."""
+    """The lexicon tables: search.ports.LexiconSource, and the stop words."""
 
     def __init__(self, db: sqlite3.Connection) -> None:
         self.db = db
@@ -41,7 +35,8 @@ class StoredLexicon:
             return out
         marks = ",".join("?" * len(wanted))
         rows = self.db.execute(
-            f"SELECT key, forms, label, position FROM first WHERE key IN ({marks}) ORDER BY rowid",
+            f"SELECT key, forms, label, position FROM lexicon_first WHERE key IN ({marks})"
+            " ORDER BY rowid",
             wanted,
         )
         for key, forms, label, position in rows:
@@ -55,7 +50,8 @@ class StoredLexicon:
             return {}
         marks = ",".join("?" * len(wanted))
         rows = self.db.execute(
-            f"SELECT position, id, kind, name, labels FROM entries WHERE position IN ({marks})",
+            "SELECT position, id, kind, name, labels FROM lexicon_entries"
+            f" WHERE position IN ({marks})",
             wanted,
         )
         return {
@@ -64,61 +60,66 @@ class StoredLexicon:
         }
 
     def stopwords(self) -> frozenset[str]:
-        return frozenset(row[0] for row in self.db.execute("SELECT word FROM stopwords"))
+        return frozenset(row[0] for row in self.db.execute("SELECT word FROM lexicon_stopwords"))
 
 
-def open_lexicon(
-    folder: Path,
+def stored_lexicon(
+    db: sqlite3.Connection,
+    name: str,
     signature: str,
     build: Callable[[], Lexicon],
     stopwords: Callable[[], frozenset[str]],
+    tuning: Tuning = DEFAULT_TUNING,
 ) -> StoredLexicon:
-    """The lexicon file of `signature` below `folder`, written from `build()`
-    and `stopwords()` the first time; in memory when the folder is not writable."""
-    path = folder / f"lexicon-{signature}.sqlite"
-    if not path.is_file():
-        try:
-            folder.mkdir(parents=True, exist_ok=True)
-            _write(path, build(), stopwords())
-        except OSError:
-            db = sqlite3.connect(":memory:")
+    """The index's lexicon, written from `build()` and `stopwords()` first when
+    its signature is not `signature`. An index that cannot be written (read
+    only, or busy past the waits) gets a lexicon in memory for this process."""
+    if read_meta(db, _META) == signature:
+        return StoredLexicon(db)
+    try:
+        begin_write(db, name, tuning)
+    except sqlite3.OperationalError as exc:
+        if not is_busy(exc) and "readonly" not in str(exc):
+            raise
+        return _in_memory(build(), stopwords())
+    except KzkbError:  # busy past the waits
+        return _in_memory(build(), stopwords())
+    try:
+        if read_meta(db, _META) != signature:  # another process may have written it
             _fill(db, build(), stopwords())
-            return StoredLexicon(db)
-    db = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+            write_meta(db, _META, signature)
+        db.execute("COMMIT")
+    except BaseException:
+        db.execute("ROLLBACK")
+        raise
+    return StoredLexicon(db)
+
+
+def _in_memory(lexicon: Lexicon, stop: frozenset[str]) -> StoredLexicon:
+    from kzkb.store.db import SCHEMA
+
+    db = sqlite3.connect(":memory:")
+    db.executescript(SCHEMA)
+    _fill(db, lexicon, stop)
     return StoredLexicon(db)
 
 
 def _fill(db: sqlite3.Connection, lexicon: Lexicon, stop: frozenset[str]) -> None:
-    db.executescript(_SCHEMA)
+    for table in ("lexicon_entries", "lexicon_first", "lexicon_stopwords"):
+        db.execute(f"DELETE FROM {table}")
     db.executemany(
-        "INSERT INTO entries VALUES (?, ?, ?, ?, ?)",
+        "INSERT INTO lexicon_entries VALUES (?, ?, ?, ?, ?)",
         (
             (i, e.id, e.kind, e.name, json.dumps(e.labels, ensure_ascii=False))
             for i, e in enumerate(lexicon.entries)
         ),
     )
     db.executemany(
-        "INSERT INTO first VALUES (?, ?, ?, ?)",
+        "INSERT INTO lexicon_first VALUES (?, ?, ?, ?)",
         (
             (key, json.dumps([sorted(f) for f in forms], ensure_ascii=False), label, position)
             for key, found in lexicon.first.items()
             for forms, label, position in found
         ),
     )
-    db.executemany("INSERT INTO stopwords VALUES (?)", ((w,) for w in sorted(stop)))
-    db.commit()
-
-
-def _write(path: Path, lexicon: Lexicon, stop: frozenset[str]) -> None:
-    """Written beside its place and renamed over it: a reader never sees half."""
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    try:
-        db = sqlite3.connect(tmp)
-        try:
-            _fill(db, lexicon, stop)
-        finally:
-            db.close()
-        os.replace(tmp, path)
-    finally:
-        with contextlib.suppress(FileNotFoundError):
-            tmp.unlink()
+    db.executemany("INSERT INTO lexicon_stopwords VALUES (?)", ((w,) for w in sorted(stop)))
