@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import heapq
 import math
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Collection, Iterable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -44,8 +44,8 @@ LITERAL = frozenset({"word", "stem", "split", "joined", "phrase"})
 # not what a word is about
 BODY_ONLY = 0.5
 HEAD = ("title", "terms", "description")
-# a word matching more records than this (and more than the contenders for
-# the first places) is not scored by BM25; below it every word is
+# a word matching more records than this and a third of them is common
+# (see _common); below it every word is weighed in full
 COMMON = 10_000
 # coverage: this share by the count of words matched, the rest by their IDF
 COUNT_SHARE = 0.5
@@ -146,39 +146,55 @@ def rank(
     # matching all words first"), half by how rare they are
     idf_sum = sum(s.idf for s in scores) or 1.0
     coverage: dict[int, float] = {}
-    for s in scores:
-        share = COUNT_SHARE / len(scores) + (1 - COUNT_SHARE) * s.idf / idf_sum
-        for rid, value in s.matched.items():
-            coverage[rid] = coverage.get(rid, 0.0) + share * value
+    if len(scores) == 1:  # one word: its share is all, its values are the coverage
+        coverage = scores[0].matched
+    else:
+        for s in scores:
+            share = COUNT_SHARE / len(scores) + (1 - COUNT_SHARE) * s.idf / idf_sum
+            for rid, value in s.matched.items():
+                coverage[rid] = coverage.get(rid, 0.0) + share * value
     if len(coverage) != len(candidates):
         coverage = {rid: coverage[rid] for rid in candidates}
     best = max(coverage.values())
-    kept = [rid for rid, c in coverage.items() if c >= MIN_SHARE * best]
+    kept: Collection[int] = coverage.keys()
+    if min(coverage.values()) < MIN_SHARE * best:
+        kept = [rid for rid, c in coverage.items() if c >= MIN_SHARE * best]
     # only records that BM25 and the facet could lift into the first `limit`
     # need BM25: a word in every other record of 100,000 costs its pass
     reach = BM25_SHARE + (FACET if boosted else 0.0)
+    contenders = kept
     if limit is not None and len(kept) > limit:
-        floor = heapq.nlargest(limit, (coverage[rid] for rid in kept))[-1] - reach
-        contenders = [rid for rid in kept if coverage[rid] >= floor]
-    else:
-        contenders = kept
+        floor = heapq.nlargest(limit, map(coverage.__getitem__, kept))[-1] - reach
+        if min(map(coverage.__getitem__, kept)) < floor:
+            contenders = [rid for rid in kept if coverage[rid] >= floor]
     bm25 = _bm25(scores, contenders, index)
     facet = dict.fromkeys(boosted or (), FACET)
-    score = {
-        rid: coverage[rid] + BM25_SHARE * bm25.get(rid, 0.0) + facet.get(rid, 0.0)
-        for rid in contenders
-    }
+    if bm25 or facet:
+        score = {
+            rid: coverage[rid] + BM25_SHARE * bm25.get(rid, 0.0) + facet.get(rid, 0.0)
+            for rid in contenders
+        }
+    else:
+        score = (
+            coverage
+            if contenders is kept and kept is coverage.keys()
+            else {rid: coverage[rid] for rid in contenders}
+        )
     # titles: only records whose title holds every word can earn a bonus;
-    # every other score is final
+    # every other score is final, so the first `limit` of them and the
+    # records with a bonus are all that can come first
     in_title = _in_title(plan, scores, index) & set(kept)
-    for rid in in_title - score.keys():  # a title may lift a record from far below
-        score[rid] = coverage[rid] + facet.get(rid, 0.0)
+    if in_title - score.keys():  # a title may lift a record from far below
+        score = dict(score) if score is coverage else score
+        for rid in in_title - score.keys():
+            score[rid] = coverage[rid] + facet.get(rid, 0.0)
     bonus = _title_bonuses(plan, in_title, score, limit, titles)
-    final = {rid: value + bonus.get(rid, 0.0) for rid, value in score.items()}
-    best_ids = final.keys() if limit is None else heapq.nlargest(limit, final, key=final.get)
+    plain = score.keys() if limit is None else heapq.nlargest(limit, score, key=score.__getitem__)
+    final = {rid: score[rid] + bonus.get(rid, 0.0) for rid in (*plain, *bonus)}
+    best_ids = sorted(final, key=lambda rid: -final[rid])
     ordered = [
         Scored(rid, final[rid], coverage[rid], bm25.get(rid, 0.0), bonus.get(rid, 0.0))
-        for rid in sorted(best_ids, key=lambda rid: -final[rid])
+        for rid in (best_ids if limit is None else best_ids[:limit])
     ]
     return Ranking(ordered, len(kept), scores)
 
@@ -206,7 +222,8 @@ def _title_bonuses(
             bonus[rid] = OTHER_NAME
     floor = float("-inf")
     if limit is not None and len(score) > limit:
-        floor = heapq.nlargest(limit, (v + bonus.get(rid, 0.0) for rid, v in score.items()))[-1]
+        # the scores without the exact bonuses: a floor no higher than the true one
+        floor = heapq.nlargest(limit, score.values())[-1]
     for rid in in_title - bonus.keys():
         if score[rid] + TITLE_WORDS >= floor:
             typed = _as_typed(plan.typed, found[rid][0])
@@ -239,13 +256,19 @@ def _bm25(scores: list[GroupScore], among: list[int], index: TextIndex) -> dict[
     out: dict[int, float] = {}
     total = len(set().union(*(s.matched for s in scores)))
     for s in scores:
-        if len(s.matched) > COMMON and len(s.matched) * 3 > total:
+        if _common(len(s.matched), total):
             continue
         found = index.scores(" OR ".join(a.match for a in s.group.alternatives), wanted)
         top = max(found.values(), default=0.0) or 1.0
         for rid, value in found.items():
             out[rid] = out.get(rid, 0.0) + s.idf * s.matched[rid] * value / top / text_weight
     return out
+
+
+def _common(matches: int, total: int) -> bool:
+    """A word in a third of a large KB's records: scoring it with BM25 would
+    read them all to tell little."""
+    return matches > COMMON and matches * 3 > total
 
 
 def _matches(group: Group) -> set[str]:
