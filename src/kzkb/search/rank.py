@@ -58,6 +58,7 @@ class GroupScore:
     group: Group
     idf: float
     matched: dict[int, float]  # record id -> weight of its best alternative
+    levels: list[tuple[float, set[int]]]  # the same as (weight, ids), as found
 
 
 @dataclass(slots=True)
@@ -76,10 +77,12 @@ class Ranking:
     groups: list[GroupScore] = field(default_factory=list)
 
 
-def _sets(group: Group, index: TextIndex, allowed: set[int] | None) -> tuple[dict[int, float], int]:
-    """(record id -> what `group` counts in it: the weight of the best
-    alternative it matches, less for a match in the body alone; how many
-    records the word itself matches). Ids only: no ranking function runs."""
+def _sets(
+    group: Group, index: TextIndex, allowed: set[int] | None
+) -> tuple[list[tuple[float, set[int]]], int]:
+    """(the records `group` matches, as (value, ids) levels: the weight of an
+    alternative, less for a match in the body alone; how many records the
+    word itself matches). Ids only: no ranking function runs."""
     by_weight: dict[float, list[str]] = {}
     for alt in group.alternatives:
         by_weight.setdefault(alt.weight, []).append(alt.match)
@@ -96,11 +99,16 @@ def _sets(group: Group, index: TextIndex, allowed: set[int] | None) -> tuple[dic
             own = len(ids)
         head = index.ids(f"{{{' '.join(HEAD)}}} : ({expr})") & ids
         levels += [(weight * BODY_ONLY, ids - head), (weight, head)]
-    # set and dict operations in C, lowest value first: the best one stays
-    matched: dict[int, float] = {}
+    return levels, own
+
+
+def _by_value(levels: list[tuple[float, set[int]]], scale: float = 1.0) -> dict[int, float]:
+    """record id -> the best value of the levels holding it, times `scale`:
+    set and dict operations in C, lowest value first, so the best one stays."""
+    out: dict[int, float] = {}
     for value, ids in sorted(levels, key=lambda level: level[0]):
-        matched.update(dict.fromkeys(ids, value))
-    return matched, own
+        out.update(dict.fromkeys(ids, value * scale))
+    return out
 
 
 def idf(total: int, n: int) -> float:
@@ -124,13 +132,14 @@ def rank(
     """
     scores: list[GroupScore] = []
     for group in plan.groups:
-        matched, own = _sets(group, index, allowed)
+        levels, own = _sets(group, index, allowed)
         if not group.required and own <= WEAK:
             extra = [a for a in fallbacks(group, index) if a.match not in _matches(group)]
             if extra:
                 group.alternatives += extra
-                matched, own = _sets(group, index, allowed)
-        scores.append(GroupScore(group, idf(total, len(matched)), matched))
+                levels, own = _sets(group, index, allowed)
+        matched = _by_value(levels)
+        scores.append(GroupScore(group, idf(total, len(matched)), matched, levels))
     candidates: set[int] = set()
     for s in scores:
         if not s.group.required:
@@ -145,14 +154,18 @@ def rank(
     # half by how many of the query's words a record matches ("records
     # matching all words first"), half by how rare they are
     idf_sum = sum(s.idf for s in scores) or 1.0
-    coverage: dict[int, float] = {}
-    if len(scores) == 1:  # one word: its share is all, its values are the coverage
-        coverage = scores[0].matched
-    else:
-        for s in scores:
-            share = COUNT_SHARE / len(scores) + (1 - COUNT_SHARE) * s.idf / idf_sum
-            for rid, value in s.matched.items():
-                coverage[rid] = coverage.get(rid, 0.0) + share * value
+    shares = [COUNT_SHARE / len(scores) + (1 - COUNT_SHARE) * s.idf / idf_sum for s in scores]
+    # the word matching the most records first, its shares set in C; the
+    # others added one record at a time
+    order = sorted(range(len(scores)), key=lambda i: -len(scores[i].matched))
+    first = scores[order[0]]
+    coverage = first.matched if len(order) == 1 else _by_value(first.levels, shares[order[0]])
+    if len(order) > 1:
+        get = coverage.get
+        for i in order[1:]:
+            share = shares[i]
+            for rid, value in scores[i].matched.items():
+                coverage[rid] = get(rid, 0.0) + share * value
     if len(coverage) != len(candidates):
         coverage = {rid: coverage[rid] for rid in candidates}
     best = max(coverage.values())
