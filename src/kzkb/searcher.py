@@ -20,6 +20,7 @@ from kzkb.search.rank import rank
 from kzkb.settings.config import Config
 from kzkb.store.index import Index
 from kzkb.store.lexicon import StoredLexicon
+from kzkb.store.stored import Stored
 from kzkb.urls import term_slug
 
 
@@ -99,10 +100,10 @@ class Searcher:
             titles=fulltext.titles,
             limit=limit,
         )
-        records = fulltext.records([s.id for s in ranking.hits])
+        # read in the order ranked, as export reads what it writes
+        records = Stored(self.index, [s.id for s in ranking.hits], command="search")
         hits = []
-        for scored in ranking.hits:
-            record = records[scored.id]
+        for scored, record in zip(ranking.hits, records, strict=True):
             if not record.text and record.body:  # the index keeps the body, not its text
                 # start-up: only a search reads Markdown, for its snippets
                 from kzkb.parse.markdown import plain_text

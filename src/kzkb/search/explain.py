@@ -5,12 +5,11 @@ fields, and what that added to the score."""
 from __future__ import annotations
 
 import math
-import re
 from dataclasses import dataclass, field
 
 from kzkb.model import Record
 from kzkb.search.columns import fts_columns
-from kzkb.search.highlight import FIELDS
+from kzkb.search.highlight import first_found
 from kzkb.search.rank import BM25_SHARE, BODY_ONLY, COUNT_SHARE, FACET, Ranking, Scored
 
 
@@ -58,16 +57,8 @@ def explain(
             for a in g.group.alternatives
             if math.isclose(a.weight, weight) or math.isclose(a.weight * BODY_ONLY, weight)
         ]
-        chosen, where = candidates[0], ()
-        for alt in candidates:
-            pattern = re.compile(r"\b(?:" + alt.pattern + ")")
-            found = tuple(
-                n for n, text in zip(FIELDS, columns, strict=True) if pattern.search(text)
-            )
-            if found:
-                chosen, where = alt, found
-                break
         # no pattern found it (a NEAR label): the index did; the fields stay unknown
+        chosen, where = first_found(candidates, columns) or (candidates[0], ())
         parts.append(
             Part(g.group.text, chosen.how, chosen.form, chosen.entry, where, weight, g.idf, share)
         )

@@ -104,12 +104,8 @@ def take_facets(words: list[str], kinds: set[str]) -> tuple[list[str], Facets]:
             continue
         code = lang_of(i, _ALONE)
         if code is None and fold_word(words[i]) == "po" and i + 1 < len(words):
-            code = next((c for stem, c in _PO.items() if fold_word(words[i + 1]) == stem), None)
-            if code is None:
-                code = next(
-                    (c for stem, c in _PO.items() if fold_word(words[i + 1]).startswith(stem)),
-                    None,
-                )
+            after = fold_word(words[i + 1])
+            code = next((c for stem, c in _PO.items() if after.startswith(stem)), None)
             if code is not None:
                 used.add(i + 1)
         if code is None and (adjective := lang_of(i, _ADJECTIVES)):

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable, Sequence
 
 from kzkb.model import Record
 from kzkb.search.columns import fts_columns
-from kzkb.search.plan import Plan
+from kzkb.search.plan import Alternative, Plan
 from kzkb.text.fold import WORD as _WORD
 from kzkb.text.fold import fold
 
@@ -21,6 +22,19 @@ def matcher(plan_: Plan) -> re.Pattern[str] | None:
     return re.compile(r"\b(?:" + "|".join(parts) + ")")
 
 
+def first_found(
+    alternatives: Iterable[Alternative], columns: Sequence[str]
+) -> tuple[Alternative, tuple[str, ...]] | None:
+    """The first of `alternatives` found in the folded `columns` (as
+    fts_columns gives them), and the fields it is in."""
+    for alt in alternatives:
+        pattern = re.compile(r"\b(?:" + alt.pattern + ")")
+        where = tuple(n for n, text in zip(FIELDS, columns, strict=True) if pattern.search(text))
+        if where:
+            return alt, where
+    return None
+
+
 def matched_fields(record: Record, plan_: Plan) -> tuple[str, ...]:
     """The fields where each query word matched, by the best of its forms
     that the record holds (as --explain names it): a word found as itself in
@@ -28,12 +42,9 @@ def matched_fields(record: Record, plan_: Plan) -> tuple[str, ...]:
     columns = fts_columns(record)
     found: set[str] = set()
     for group in plan_.groups:
-        for alt in sorted(group.alternatives, key=lambda a: -a.weight):
-            pattern = re.compile(r"\b(?:" + alt.pattern + ")")
-            where = {n for n, text in zip(FIELDS, columns, strict=True) if pattern.search(text)}
-            if where:
-                found |= where
-                break
+        best = first_found(sorted(group.alternatives, key=lambda a: -a.weight), columns)
+        if best is not None:
+            found.update(best[1])
     return tuple(n for n in FIELDS if n in found)
 
 

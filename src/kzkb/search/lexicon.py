@@ -63,9 +63,6 @@ class Lexicon:
     def entries_at(self, positions: Iterable[int]) -> dict[int, Entry]:
         return {p: self.entries[p] for p in positions}
 
-    def find(self, query_words: Sequence[str]) -> list[Found]:
-        return find(self, query_words)
-
 
 def find(source: LexiconSource, query_words: Sequence[str]) -> list[Found]:
     """The labels in `query_words`, longest first, never overlapping."""

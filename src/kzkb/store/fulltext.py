@@ -4,11 +4,10 @@ to expand words, and the BM25-ranked MATCH."""
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Collection, Iterable, Sequence
+from collections.abc import Collection, Iterable
 from operator import itemgetter
 
-from kzkb.model import KzkbError, Record
-from kzkb.store.codec import record_from_json
+from kzkb.model import KzkbError
 
 _FIRST = itemgetter(0)
 
@@ -63,17 +62,6 @@ class FullText:
             return {rid: score for rid, score in rows if rid in wanted}
         except sqlite3.OperationalError as exc:
             raise KzkbError(f"cannot search for that: {exc}", "simplify the query") from None
-
-    def records(self, ids: Sequence[int]) -> dict[int, Record]:
-        """The records of these ids."""
-        out: dict[int, Record] = {}
-        ids = list(ids)
-        for start in range(0, len(ids), 500):
-            chunk = ids[start : start + 500]
-            marks = ",".join("?" * len(chunk))
-            rows = self.db.execute(f"SELECT id, data FROM record_data WHERE id IN ({marks})", chunk)
-            out.update((rid, record_from_json(data)) for rid, data in rows)
-        return out
 
     def titles(self, ids: Iterable[int]) -> dict[int, tuple[str, str]]:
         """id -> (title, title folded) of these records."""

@@ -13,9 +13,11 @@ class Stored:
     """Records by id in an index, in order: iterated one at a time, or read
     by worker processes (each with its own connection) for a large export."""
 
-    def __init__(self, index: Any, ids: list[int]) -> None:
+    def __init__(self, index: Any, ids: list[int], command: str = "export") -> None:
+        # command: export or search, as the error names it ("while exporting")
         self.index = index
         self.ids = ids
+        self.command = command  # what the error says to run again
 
     def __len__(self) -> int:
         return len(self.ids)
@@ -27,13 +29,13 @@ class Stored:
                 count += 1
                 yield record_from_json(data)
         if count != len(self.ids):
-            raise changed_meanwhile()
+            raise changed_meanwhile(self.command)
 
 
-def changed_meanwhile() -> KzkbError:
-    """Records chosen, then gone: another kzkb refreshed the index during the
-    export. Better no file than one that silently lacks them."""
+def changed_meanwhile(command: str = "export") -> KzkbError:
+    """Records chosen, then gone: another kzkb refreshed the index meanwhile.
+    Better no answer than one that silently lacks them."""
     return KzkbError(
-        "the index changed while exporting (another kzkb command refreshed it)",
-        "run the export again",
+        f"the index changed while {command}ing (another kzkb command refreshed it)",
+        f"run the {command} again",
     )

@@ -10,11 +10,8 @@ if TYPE_CHECKING:
     from kzkb.search.explain import Explanation
     from kzkb.searcher import Results
 
-_HOW = {
-    "word": "word", "stem": "stem", "turkic": "Turkic stem", "split": "split",
-    "joined": "joined", "concept": "concept", "place": "place", "typo": "typo",
-    "phrase": "phrase", "facet": "facet",
-}  # fmt: skip
+# how --explain names a kind of match, where its code name would not do
+_HOW = {"turkic": "Turkic stem"}
 
 
 def search_count(results: Results, limit: int) -> None:
