@@ -186,3 +186,32 @@ def test_search_with_explain_fits_the_terminal(index, columns, tmp_path) -> None
     assert "KazFem" in shown and "place Almaty" in shown
     too_wide = [line for line in lines if len(line) > columns]
     assert not too_wide, too_wide
+
+
+# --- record text is data -------------------------------------------------------------
+
+HOSTILE = {
+    "sources/a.md": (
+        '---\ntitle: "\\e[31mEvil\\e[0m [red]marked[/red] title"\n'
+        'description: "[link=http://x]click[/link] about rights"\n---\n'
+        "rights \x1b]0;owned\x07 in the body\n"
+    ),
+}
+
+
+@pytest.mark.parametrize("extra", [[], ["--explain"]], ids=["table", "explain"])
+def test_record_text_is_shown_as_written_never_as_markup_or_control(
+    make_kb, tmp_path, extra
+) -> None:
+    kb = make_kb(HOSTILE)
+    env = {k: v for k, v in os.environ.items() if not k.startswith("KZKB_")}
+    env["KZKB_WATCH"] = "off"
+    done = subprocess.run(
+        [*kzkb_exe(), "search", "rights", "--kb", str(kb), "--index", str(tmp_path / "i"),
+         *extra],
+        capture_output=True, text=True, env=env, timeout=60,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert "\x1b" not in done.stdout and "\x07" not in done.stdout
+    assert "[red]marked[/red]" in done.stdout  # markup shown, not applied
+    assert "␛[31mEvil" in done.stdout  # the control character made visible

@@ -16,6 +16,7 @@ from kzkb.model import Skipped
 
 if TYPE_CHECKING:
     from rich.console import Console
+    from rich.text import Text
 
 _out: Console | None = None
 _err: Console | None = None
@@ -77,6 +78,30 @@ def skipped_warnings(skipped: Iterable[Skipped]) -> None:
     """Each unusable file once, on stderr, so stdout stays clean for pipes."""
     for s in skipped:
         warn(f"skipped {s}")
+
+
+# what a record's text may hold that a terminal would obey rather than show:
+# C0 controls as their Unicode pictures (ESC as ␛), DEL as ␡, C1 controls and
+# the bidirectional overrides as �; a line break or tab in a cell is a space
+_VISIBLE = {
+    **{code: 0x2400 + code for code in range(0x20)},
+    0x09: " ", 0x0A: " ", 0x0D: " ", 0x7F: "\u2421",
+    **dict.fromkeys(range(0x80, 0xA0), "\ufffd"),
+    **dict.fromkeys([*range(0x202A, 0x202F), *range(0x2066, 0x206A)], "\ufffd"),
+}  # fmt: skip
+
+
+def visible(text: str) -> str:
+    """Record text as it is written, with nothing a terminal would act on."""
+    return text.translate(_VISIBLE)
+
+
+def data(text: str, style: str = "") -> Text:
+    """Record text for a Rich table or line: never read as console markup
+    ([red] stays [red]) and never terminal control (see visible)."""
+    from rich.text import Text
+
+    return Text(visible(text), style=style)
 
 
 def shorten(text: str, limit: int = 160) -> str:

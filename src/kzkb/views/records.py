@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 from kzkb.model import Record, Term
 from kzkb.searcher import Hit
 from kzkb.settings.config import Config
-from kzkb.views.console import out, shorten
+from kzkb.views.console import data, out, shorten, visible
 from kzkb.views.machine import cell
 
 if TYPE_CHECKING:
@@ -25,11 +25,11 @@ def highlight(snippet: str) -> Text:
 
     text = Text()
     parts = snippet.replace("\n", " ").split("\x02")
-    text.append(parts[0])
+    text.append(visible(parts[0]))
     for part in parts[1:]:
         match, _, rest = part.partition("\x03")
-        text.append(match, style="bold yellow")
-        text.append(rest)
+        text.append(visible(match), style="bold yellow")
+        text.append(visible(rest))
     return text
 
 
@@ -86,7 +86,14 @@ def search_table(hits: Sequence[Hit], config: Config) -> None:
     table.add_column("Path", style="cyan", overflow="fold", min_width=_width(paths, 60))
     for i, hit in enumerate(hits):
         terms = [v[i] for v, show in zip(values, shown, strict=True) if show]
-        table.add_row(str(i + 1), hit.record.title, *terms, highlight(hit.snippet), hit.record.path)
+        record = hit.record
+        table.add_row(
+            str(i + 1),
+            data(record.title),
+            *map(data, terms),
+            highlight(hit.snippet),
+            data(record.path),
+        )
     console.print(table)
 
 
@@ -117,7 +124,7 @@ def records_table(records: Sequence[Record], config: Config) -> None:
         cells = [r.title, r.kind, r.lang, *(v[i] for v in values)]
         if wide:
             cells.append(shorten(r.description))
-        table.add_row(*cells, r.path)
+        table.add_row(*map(data, cells), data(r.path))
     console.print(table)
 
 

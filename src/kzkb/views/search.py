@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from kzkb.views.console import out
+from kzkb.views.console import data, out, visible
 
 if TYPE_CHECKING:
     from kzkb.search.explain import Explanation
@@ -61,13 +61,13 @@ def explanations(results: Results) -> None:
 
     console = out()
     for line in reading(results):
-        console.print(Text(line, style="dim"))
+        console.print(data(line, style="dim"))
     for i, hit in enumerate(results.hits, 1):
         why = hit.explanation
         if why is None:
             continue
         head = Text(f"{i}. ", style="bold")
-        head.append(hit.record.title, style="bold")
+        head.append(data(hit.record.title, style="bold"))
         sums = (
             f"{why.score:.3f} = coverage {why.coverage:.3f} + BM25 {why.bm25 * why.bm25_share:.3f}"
         )
@@ -85,12 +85,12 @@ def explanations(results: Results) -> None:
         for part in why.parts:
             how = Text(_HOW.get(part.how, part.how), style="cyan")
             if part.form and part.how != "word":
-                how.append(f" {part.form}")
+                how.append(" " + visible(part.form))
             if part.entry:
                 how.append(f" [{part.entry}]", style="dim")
-            table.add_row(part.text or "(facet)", how, ", ".join(part.fields), f"+{part.share:.3f}")
+            table.add_row(data(part.text), how, ", ".join(part.fields), f"+{part.share:.3f}")
         for word in why.missing:
-            table.add_row(word, Text("not matched", style="dim"), "", "")
+            table.add_row(data(word), Text("not matched", style="dim"), "", "")
         console.print(table)
 
 
