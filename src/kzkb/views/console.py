@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import os
 import sys
-from collections.abc import Iterable
-from typing import TYPE_CHECKING
+from collections.abc import Callable, Iterable
+from functools import partial
+from typing import TYPE_CHECKING, Any
 
 from kzkb.model import Skipped
 
@@ -22,24 +23,34 @@ _out: Console | None = None
 _err: Console | None = None
 
 
-def out() -> Console:
+def _console() -> Callable[..., Console]:
+    """A Console for which a string is text: no console markup ([red] stays
+    [red]), no :emoji: codes, no highlighting, and what a terminal would obey
+    made visible. Record text is put in as data() (a Text, visible already);
+    this holds for any string that reaches Rich otherwise."""
     from rich.console import Console
 
+    class DataConsole(Console):
+        def render_str(self, text: str, **options: Any) -> Text:
+            return super().render_str(lines(text), **options)
+
+    return partial(DataConsole, markup=False, emoji=False, highlight=False)
+
+
+def out() -> Console:
     global _out
     if _out is None:
         # A pipe has no width: keep rows whole rather than wrap at 80 columns.
         width = None if sys.stdout.isatty() or os.environ.get("COLUMNS") else 160
-        _out = Console(highlight=False, width=width, soft_wrap=False)
+        _out = _console()(width=width, soft_wrap=False)
     return _out
 
 
 def err() -> Console:
-    from rich.console import Console
-
     global _err
     if _err is None:
         # soft_wrap: an error is one line, whatever the terminal's width
-        _err = Console(stderr=True, highlight=False, soft_wrap=True)
+        _err = _console()(stderr=True, soft_wrap=True)
     return _err
 
 
@@ -52,19 +63,17 @@ def reset() -> None:
 def error(message: str) -> None:
     from rich.text import Text
 
-    err().print(Text("kzkb: error: ", style="bold red") + Text(message))
+    err().print(Text("kzkb: error: ", style="bold red") + data(message))
 
 
 def warn(message: str) -> None:
     from rich.text import Text
 
-    err().print(Text("kzkb: warning: ", style="yellow") + Text(message))
+    err().print(Text("kzkb: warning: ", style="yellow") + data(message))
 
 
 def note(message: str) -> None:
-    from rich.text import Text
-
-    err().print(Text(message, style="dim"))
+    err().print(data(message, style="dim"))
 
 
 def plain_note(message: str) -> None:
@@ -91,9 +100,18 @@ _VISIBLE = {
 }  # fmt: skip
 
 
+_LINES = {**_VISIBLE, 0x09: 0x09, 0x0A: 0x0A}
+
+
 def visible(text: str) -> str:
     """Record text as it is written, with nothing a terminal would act on."""
     return text.translate(_VISIBLE)
+
+
+def lines(text: str) -> str:
+    """visible() for text of several lines (a body, a diff): tabs and line
+    breaks kept, a CRLF line end as a line break."""
+    return text.replace("\r\n", "\n").translate(_LINES)
 
 
 def data(text: str, style: str = "") -> Text:

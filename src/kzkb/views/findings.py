@@ -7,7 +7,7 @@ import sys
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from kzkb.views.console import err, out, shorten
+from kzkb.views.console import data, err, out, shorten, visible
 
 if TYPE_CHECKING:
     from kzkb.check.report import LinkFinding, LinkReport
@@ -24,8 +24,10 @@ def _annotate(severity: str, where: tuple[str, int, int | None], title: str, mes
 
 
 def _github_escape(text: str, *, prop: bool = False) -> str:
-    """GitHub workflow commands: % and line breaks always, : and , in properties."""
+    """GitHub workflow commands: % and line breaks always, : and , in properties;
+    the log shows them to people, so the other controls visible (see visible)."""
     text = text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+    text = visible(text)
     if prop:
         text = text.replace(":", "%3A").replace(",", "%2C")
     return text
@@ -52,13 +54,13 @@ def link_report(report: LinkReport, fmt: str, display: Callable[[str], str]) -> 
     from rich.text import Text
 
     def row(f: LinkFinding) -> list[Any]:
-        what = Text(f.reason)
+        what = data(f.reason)
         if f.target:
-            what += Text(": ") + Text(f.target, style="cyan")
+            what += Text(": ") + data(f.target, style="cyan")
         if f.text:
-            what += Text(f"  [{shorten(f.text, 60)}]", style="dim")
+            what += data(f"  [{shorten(f.text, 60)}]", style="dim")
         if f.suggestion:
-            what += Text(f"\n  → {f.suggestion}", style="green")
+            what += Text("\n") + data(f"  → {f.suggestion}", style="green")
         return [f"{f.line}:{f.column}", _severity(f.severity), what]
 
     columns = [("where", {"style": "dim"}), ("severity", {})]
@@ -81,10 +83,10 @@ def lint_report(report: Any, fmt: str, display: Callable[[str], str]) -> None:
     from rich.text import Text
 
     def row(f: Any) -> list[Any]:
-        what = Text(f.message)
+        what = data(f.message)
         if f.fix:
-            what += Text(f"\n  → {f.fix}", style="green")
-        return [str(f.line), _severity(f.severity), f.rule, what]
+            what += Text("\n") + data(f"  → {f.fix}", style="green")
+        return [str(f.line), _severity(f.severity), data(f.rule), what]
 
     columns = [
         ("line", {"style": "dim", "justify": "right"}),
@@ -120,7 +122,6 @@ def _findings_by_file(
     """A heading per file, then a borderless table of its findings: the
     given columns (no wrapping), then the message, which folds."""
     from rich.table import Table
-    from rich.text import Text
 
     console = out()
     current = None
@@ -130,7 +131,7 @@ def _findings_by_file(
             if table is not None:
                 console.print(table)
             current = f.file
-            console.print(Text(display(f.file), style="bold magenta"))
+            console.print(data(display(f.file), style="bold magenta"))
             table = Table(box=None, show_header=False, pad_edge=False, padding=(0, 1))
             for name, style in columns:
                 table.add_column(name, no_wrap=True, **style)

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from kzkb.model import Record, Term
 from kzkb.searcher import Hit
 from kzkb.settings.config import Config
-from kzkb.views.console import data, out, shorten, visible
+from kzkb.views.console import data, lines, out, shorten, visible
 from kzkb.views.machine import cell
 
 if TYPE_CHECKING:
@@ -79,8 +79,8 @@ def search_table(hits: Sequence[Hit], config: Config) -> None:
     table.add_column("#", justify="right", style="dim", no_wrap=True)
     table.add_column("Title", style="bold", max_width=title_width)
     for (_, heading, cap, most), v, show in zip(columns, values, shown, strict=True):
-        if show:
-            table.add_column(heading, min_width=_width(v, cap), max_width=most)
+        if show:  # a heading is a field name from kzkb.toml: data too
+            table.add_column(data(heading), min_width=_width(v, cap), max_width=most)
     table.add_column("Snippet", ratio=1, min_width=20)
     # a path is what one copies to `kzkb show`: fold it, never cut it
     table.add_column("Path", style="cyan", overflow="fold", min_width=_width(paths, 60))
@@ -116,7 +116,7 @@ def records_table(records: Sequence[Record], config: Config) -> None:
     table.add_column("Kind", no_wrap=True)
     table.add_column("Lang", no_wrap=True)
     for (_, heading, cap, most), v in zip(columns, values, strict=True):
-        table.add_column(heading, min_width=_width(v, cap), max_width=most)
+        table.add_column(data(heading), min_width=_width(v, cap), max_width=most)
     if wide:
         table.add_column("Description", ratio=1, min_width=24)
     table.add_column("Path", style="cyan", overflow="fold", min_width=_width(paths, 60))
@@ -132,13 +132,13 @@ def terms_table(terms: Sequence[Term], taxonomy: str) -> None:
     from rich import box
     from rich.table import Table
 
-    table = Table(box=box.SIMPLE_HEAD, pad_edge=False, title=f"{taxonomy} terms")
+    table = Table(box=box.SIMPLE_HEAD, pad_edge=False, title=data(f"{taxonomy} terms"))
     table.add_column("Slug", style="cyan", no_wrap=True)
     table.add_column("Label")
     table.add_column("Count", justify="right")
     table.add_column("Description", ratio=1)
     for term in terms:
-        table.add_row(term.slug, term.label, str(term.count), term.description)
+        table.add_row(data(term.slug), data(term.label), str(term.count), data(term.description))
     out().print(table)
 
 
@@ -150,38 +150,50 @@ def record_detail(
     from rich.text import Text
 
     console = out()
-    console.print(Text(record.title, style="bold"))
+    console.print(data(record.title, style="bold"))
     fields = Table(box=box.SIMPLE, show_header=False, pad_edge=False)
     fields.add_column("Field", style="dim", no_wrap=True)
     fields.add_column("Value", ratio=1)
-    fields.add_row("path", record.path)
-    fields.add_row("url", record.url)
-    fields.add_row("kind", record.kind)
-    fields.add_row("lang", record.lang)
+    rows = [("path", record.path), ("url", record.url), ("kind", record.kind)]
+    rows.append(("lang", record.lang))
     shown = {"title", "url", "aliases", *config.taxonomies.values()}
     for key, value in record.fields.items():
         if key in shown or value in (None, "", []):
             continue
-        fields.add_row(key, cell(value) if key != "description" else str(value).strip())
+        rows.append((key, cell(value) if key != "description" else str(value).strip()))
     for singular, plural in config.taxonomies.items():
         if record.term_labels.get(singular):
-            fields.add_row(plural, _terms(record, singular))
+            rows.append((plural, _terms(record, singular)))
     if record.website:
-        fields.add_row("website", record.website)
+        rows.append(("website", record.website))
     if record.aliases:
-        fields.add_row("aliases", ", ".join(record.aliases))
+        rows.append(("aliases", ", ".join(record.aliases)))
     if translations:
-        fields.add_row("translations", ", ".join(f"{t.lang}: {t.path}" for t in translations))
+        rows.append(("translations", ", ".join(f"{t.lang}: {t.path}" for t in translations)))
+    for key, value in rows:
+        fields.add_row(data(key), data(value))
     console.print(fields)
     if record.body.strip():
-        from rich.markdown import Markdown  # markdown-it under it: only `show` pays for it
-
         console.rule(style="dim")
-        console.print(Markdown(record.body))
+        console.print(body(record.body))
     console.rule(style="dim")
     if backlinks:
         console.print(Text(f"Linked from {len(backlinks)} record(s):", style="bold"))
         for r in backlinks:
-            console.print(Text("  ") + Text(r.title) + Text(f"  {r.path}", style="cyan"))
+            console.print(Text("  ") + data(r.title) + data(f"  {r.path}", style="cyan"))
     else:
         console.print(Text("No record links here.", style="dim"))
+
+
+def body(markdown: str) -> Any:
+    """A record's body rendered as Markdown, its text shown as written: HTML
+    as text (Rich would drop it), controls visible, a link's destination
+    printed after its text rather than hidden behind it (OSC 8)."""
+    from markdown_it import MarkdownIt
+    from rich.markdown import Markdown  # markdown-it under it: only `show` pays for it
+
+    rendered = Markdown("", hyperlinks=False)
+    rendered.markup = lines(markdown)
+    parser = MarkdownIt().enable("strikethrough").enable("table")
+    rendered.parsed = parser.disable(["html_block", "html_inline"]).parse(rendered.markup)
+    return rendered

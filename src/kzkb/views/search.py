@@ -87,8 +87,9 @@ def explanations(results: Results) -> None:
             if part.form and part.how != "word":
                 how.append(" " + visible(part.form))
             if part.entry:
-                how.append(f" [{part.entry}]", style="dim")
-            table.add_row(data(part.text), how, ", ".join(part.fields), f"+{part.share:.3f}")
+                how.append(visible(f" [{part.entry}]"), style="dim")
+            where = data(", ".join(part.fields))
+            table.add_row(data(part.text), how, where, f"+{part.share:.3f}")
         for word in why.missing:
             table.add_row(data(word), Text("not matched", style="dim"), "", "")
         console.print(table)

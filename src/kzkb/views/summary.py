@@ -8,7 +8,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from kzkb.model import Skipped
-from kzkb.views.console import out
+from kzkb.views.console import data, out
 
 
 def index_summary(
@@ -26,7 +26,7 @@ def index_summary(
     skipped = list(skipped)
     refresh = refresh or {}
     if fmt != "table":
-        data = {
+        document = {
             "kb": root,
             "index": index_path,
             "records": sum(summary["kind"].values()),
@@ -35,30 +35,30 @@ def index_summary(
             "refresh": refresh,
             "skipped": [{"path": s.path, "line": s.line, "reason": s.reason} for s in skipped],
         }
-        json.dump(data, sys.stdout, ensure_ascii=False, indent=2 if fmt == "json" else None)
+        json.dump(document, sys.stdout, ensure_ascii=False, indent=2 if fmt == "json" else None)
         sys.stdout.write("\n")
         return
     console = out()
     total = sum(summary["kind"].values())
-    console.print(Text(f"Indexed {total} records from {root}", style="bold"))
+    console.print(data(f"Indexed {total} records from {root}", style="bold"))
     if refresh:
         did = "rebuilt" if refresh.get("rebuilt") else "refreshed"
         counts = ", ".join(
             f"{refresh.get(key, 0)} {key}" for key in ("added", "changed", "removed", "unchanged")
         )
         line = f"Index {did} in {refresh.get('seconds', 0):.2f} s: {counts} ({index_path})"
-        console.print(Text(line, style="dim"))
+        console.print(data(line, style="dim"))
     for title, counts in (("Kind", summary["kind"]), ("Lang", summary["lang"])):
         table = Table(box=box.SIMPLE_HEAD, pad_edge=False)
         table.add_column(title)
         table.add_column("Records", justify="right")
         for name, n in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])):
-            table.add_row(name, str(n))
+            table.add_row(data(name), str(n))
         console.print(table)
     if skipped:
         console.print(Text(f"Skipped {len(skipped)} file(s):", style="bold yellow"))
         for s in skipped:
-            console.print(Text(f"  {s}"))
+            console.print(data(f"  {s}"))
     else:
         console.print(Text("No files skipped.", style="dim"))
 
@@ -79,7 +79,7 @@ def watcher_status(status: dict[str, Any], fmt: str) -> None:
     for key in ("kb", "setting", "pid", "files", "folders", "since", "questions", "events",
                 "rescans", "refused", "socket"):  # fmt: skip
         if key in status:
-            table.add_row(key, str(status[key]))
+            table.add_row(key, data(str(status[key])))
     out().print(table)
 
 
@@ -115,14 +115,15 @@ def _bar_chart(title: str, counts: dict[str, int], top: int, keep_order: bool = 
     shown, rest = items[:top], items[top:]
     if rest:
         shown.append((f"{len(rest)} more", sum(n for _, n in rest)))
-    table = Table(title=title, title_justify="left", title_style="bold", box=box.SIMPLE_HEAD)
-    table.add_column(title.split(" ")[0].capitalize(), overflow="fold", max_width=40)
+    # the title names a taxonomy of kzkb.toml, each name is a term of a record: data
+    table = Table(title=data(title), title_justify="left", title_style="bold", box=box.SIMPLE_HEAD)
+    table.add_column(data(title.split(" ")[0].capitalize()), overflow="fold", max_width=40)
     table.add_column("Records", justify="right")
     table.add_column("", no_wrap=True)
     most = max((n for _, n in shown), default=0) or 1
     for name, n in shown:
         bar = "█" * max(1, round(30 * n / most)) if n else ""
-        table.add_row(name or "—", str(n), Text(bar, style="cyan"))
+        table.add_row(data(name or "—"), str(n), Text(bar, style="cyan"))
     if not shown:
         table.add_row("—", "0", "")
     out().print(table)

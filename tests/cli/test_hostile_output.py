@@ -1,0 +1,212 @@
+"""Record text is data: console markup in a title, a term, a path or a body
+is shown as written and never fails a command; terminal controls in any of
+them are made visible on every human output, stdout and stderr alike."""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.helpers import kzkb_exe
+
+# What a terminal obeys: the window title (OSC 0), clear screen, cursor up, an
+# OSC 8 link, an OSC 52 clipboard write, a C1 CSI, DEL, a bidi override, BEL.
+ESCAPES = (
+    "\x1b]0;owned\x07",
+    "\x1b[2J",
+    "\x1b[1A",
+    "\x1b]8;;https://evil.example/\x1b\\",
+    "\x1b]52;c;aGk=\x07",
+    "\x9b31m",
+    "\x7f",
+    "\u202e",
+)
+RAW = ("\x1b", "\x9b", "\x7f", "\u202e", "\x07", "\x9d")
+MARKUP_TITLE = "[pdf] Annual report on [gender] equality [/x]"
+LINK = "[link=https://evil.example/]Feminita official site[/link]"
+
+
+def _yaml(text: str) -> str:
+    """A YAML double-quoted scalar holding `text` (controls as \\x escapes)."""
+    out = []
+    for ch in text:
+        if ch in '"\\':
+            out.append("\\" + ch)
+        elif ord(ch) < 0x20 or 0x7F <= ord(ch) < 0xA0:
+            out.append(f"\\x{ord(ch):02x}")
+        else:
+            out.append(ch)
+    return '"' + "".join(out) + '"'
+
+
+def hostile_files() -> dict[str, str]:
+    controls = "".join(ESCAPES)
+    return {
+        "sources/markup.md": (
+            f"---\ntitle: {_yaml(MARKUP_TITLE)}\n"
+            f"description: {_yaml(LINK + ' about rights')}\n"
+            f"category: [{_yaml('Local [NGO] [/x]')}]\n"
+            f"tags: [{_yaml('[/b]')}, {_yaml('[bold]')}]\n"
+            "---\n"
+            "rights [bold]x[/bold] [/x] " + LINK + " <img src=x onerror=alert(1)>\n\n"
+            "[a missing page](/nowhere/) and [the title](#no-such-heading)\n"
+        ),
+        "sources/controls.md": (
+            f"---\ntitle: {_yaml('Evil ' + controls + ' title')}\n"
+            f"description: {_yaml('rights ' + controls)}\n"
+            f"category: [{_yaml('cat ' + controls)}]\n"
+            f"tags: [{_yaml('tag ' + controls)}]\n"
+            f"date: {_yaml('bad ' + controls)}\n"
+            "---\n"
+            f"rights in the body {controls}\n\n"
+            "[a missing page](/nowhere/) [x](#no\x7fpe)\n\n"
+            f"```\ncode {controls}\n```\n"
+        ),
+        # a folder named `notes[` holding `]2024.md`: the path reads as markup
+        "notes[/]2024.md": "---\ntitle: Notes of 2024\n---\nrights\n",
+    }
+
+
+COMMANDS = {
+    "list": ["list"],
+    "search": ["search", "rights", "-n", "0"],
+    "show-markup": ["show", "sources/markup.md"],
+    "show-controls": ["show", "sources/controls.md"],
+    "terms": ["terms"],
+    "tags": ["terms", "tags"],
+    "stats": ["stats"],
+    "lint": ["lint"],
+    "check-links": ["check-links"],
+}
+# lint and check-links exit 1 for the findings the records hold
+FINDINGS = {"lint", "check-links"}
+
+
+@pytest.fixture(scope="module")
+def hostile(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    from tests.helpers import write_kb
+
+    root = tmp_path_factory.mktemp("hostile")
+    return write_kb(root / "kb", hostile_files()), root / "index.sqlite"
+
+
+def invoke(args: list[str], kb: Path, index: Path, terminal: bool = False) -> Any:
+    from typer.testing import CliRunner
+
+    from kzkb import views
+    from kzkb.cli import app
+
+    where = ["--kb", str(kb)] + ([] if args[0] == "lint" else ["--index", str(index)])
+    env = {"KZKB_KB": None, "KZKB_INDEX": None, "COLUMNS": "120", "KZKB_WATCH": "off"}
+    # a terminal as Rich sees one: colours, and links as OSC 8 if any were made
+    env |= {"FORCE_COLOR": "1", "TTY_COMPATIBLE": "1"} if terminal else {"NO_COLOR": "1"}
+    views.reset()
+    try:
+        return CliRunner().invoke(app, [*args, *where], env=env, catch_exceptions=False)
+    finally:
+        views.reset()
+
+
+def without_styles(text: str) -> str:
+    """What Rich itself writes (colours: SGR) taken out; what is left came from the KB."""
+    return re.sub(r"\x1b\[[0-9;]*m", "", text)
+
+
+@pytest.mark.parametrize("name", list(COMMANDS))
+def test_markup_in_record_text_fails_no_command(hostile, name) -> None:
+    result = invoke(COMMANDS[name], *hostile)
+    assert result.exit_code == (1 if name in FINDINGS else 0), result.output
+    assert "internal error" not in result.stderr
+
+
+@pytest.mark.parametrize("name", ["list", "search", "show-markup"])
+def test_bracketed_words_in_a_title_are_kept(hostile, name) -> None:
+    shown = invoke(COMMANDS[name], *hostile).stdout  # a narrow cell wraps the title
+    assert "[pdf] Annual report on" in shown and "[gender]" in shown and "equality [/x]" in shown
+
+
+def test_show_prints_every_field_and_the_body_as_written(hostile) -> None:
+    shown = invoke(COMMANDS["show-markup"], *hostile).stdout
+    assert LINK + " about rights" in shown  # the description, not a link
+    assert "Local [NGO] [/x]" in shown and "[/b], [bold]" in shown
+    assert "rights [bold]x[/bold] [/x] " + LINK in shown  # the body
+    assert "<img src=x onerror=alert(1)>" in shown  # HTML in the body shown, not dropped
+    assert "a missing page (/nowhere/)" in shown  # a link says where it goes
+
+
+def test_terms_and_stats_show_a_term_as_written(hostile) -> None:
+    assert "Local [NGO] [/x]" in invoke(COMMANDS["terms"], *hostile).stdout
+    assert "[/b]" in invoke(COMMANDS["tags"], *hostile).stdout
+    assert "Local [NGO] [/x]" in invoke(COMMANDS["stats"], *hostile).stdout
+
+
+def test_a_folder_named_like_markup_is_listed(hostile) -> None:
+    assert "notes[/]2024.md" in invoke(COMMANDS["list"], *hostile).stdout
+
+
+@pytest.mark.parametrize("name", list(COMMANDS))
+def test_no_terminal_control_from_a_record_reaches_the_terminal(hostile, name) -> None:
+    result = invoke(COMMANDS[name], *hostile, terminal=True)
+    assert result.exit_code == (1 if name in FINDINGS else 0), result.output
+    for stream in (result.stdout, result.stderr):
+        left = without_styles(stream)
+        assert not [c for c in RAW if c in left], repr(left)
+        assert "\x1b]8;" not in stream  # no OSC 8 link, Rich's own included
+
+
+def test_the_controls_are_shown_as_visible_pictures(hostile) -> None:
+    shown = invoke(COMMANDS["show-controls"], *hostile).stdout
+    # the title, a field and the body: ESC as ␛, BEL as ␇, DEL as ␡, C1 and bidi as �
+    assert shown.count("␛]0;owned␇␛[2J␛[1A␛]8;;https://evil.example/␛\\␛]52;c;aGk=␇�31m␡�") >= 3
+
+
+def test_a_quoted_record_text_in_a_message_is_visible(hostile) -> None:
+    kb, index = hostile
+    result = invoke(["show", "Evil \x1b]0;x\x07\x7f\x9b"], kb, index)
+    assert result.exit_code == 2
+    assert not [c for c in RAW if c in result.stderr], repr(result.stderr)
+
+
+def test_show_of_a_hostile_record_on_an_80_column_terminal(hostile) -> None:
+    kb, index = hostile
+    env = {k: v for k, v in os.environ.items() if not k.startswith("KZKB_")}
+    env.pop("COLUMNS", None)
+    env["KZKB_WATCH"] = "off"
+    for ref in ("sources/controls.md", "sources/markup.md"):
+        raw = on_terminal_raw(["show", ref, "--kb", str(kb), "--index", str(index)], 80, env)
+        left = without_styles(raw)
+        assert not [c for c in RAW if c in left], repr(left)
+        lines = re.sub(r"\x1b\[[0-9;?]*[A-Za-z]", "", raw).replace("\r", "").splitlines()
+        assert lines and not [line for line in lines if len(line) > 80], lines
+
+
+def on_terminal_raw(args: list[str], columns: int, env: dict[str, str]) -> str:
+    """What kzkb wrote to a pseudo-terminal, escapes and all (see on_terminal)."""
+    import fcntl
+    import pty
+    import struct
+    import termios
+
+    leader, follower = pty.openpty()
+    fcntl.ioctl(follower, termios.TIOCSWINSZ, struct.pack("HHHH", 50, columns, 0, 0))
+    proc = subprocess.Popen(
+        [*kzkb_exe(), *args], stdin=follower, stdout=follower, stderr=follower, env=env
+    )
+    os.close(follower)
+    chunks = []
+    while True:
+        try:
+            data = os.read(leader, 65536)
+        except OSError:
+            break
+        if not data:
+            break
+        chunks.append(data)
+    proc.wait(timeout=60)
+    os.close(leader)
+    return b"".join(chunks).decode("utf-8", "replace")
