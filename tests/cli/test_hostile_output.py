@@ -210,3 +210,16 @@ def on_terminal_raw(args: list[str], columns: int, env: dict[str, str]) -> str:
     proc.wait(timeout=60)
     os.close(leader)
     return b"".join(chunks).decode("utf-8", "replace")
+
+
+def test_a_repair_diff_shows_the_records_controls_on_a_terminal_only(tmp_path, run) -> None:
+    from tests.helpers import write_kb
+
+    text = "---\ntitle: T\ncategory: Local NGO\ndescription: d\n---\nbody \x9b2J \u202e x\n"
+    kb = write_kb(tmp_path / "kb", {"sources/a.md": text})
+    env = {k: v for k, v in os.environ.items() if not k.startswith("KZKB_")}
+    shown = on_terminal_raw(["lint", "--fix", "--dry-run", "--kb", str(kb)], 80, env)
+    assert "+category: [Local NGO]" in shown and " body �2J � x" in shown
+    assert not [c for c in RAW if c in without_styles(shown)], repr(shown)
+    piped = run("lint", "--fix", "--dry-run", "--kb", str(kb))  # for patch: as it is
+    assert " body \x9b2J \u202e x\n" in piped.stdout

@@ -7,7 +7,7 @@ import sys
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from kzkb.views.console import data, err, out, shorten, visible
+from kzkb.views.console import data, err, lines, out, shorten, visible
 
 if TYPE_CHECKING:
     from kzkb.check.report import LinkFinding, LinkReport
@@ -155,17 +155,18 @@ def _lint_summary(report: Any) -> str:
 
 
 def lint_diff(changes: dict[str, tuple[str, str, list[str]]]) -> None:
-    """What --fix would change, as a unified diff."""
+    """What --fix would change, as a unified diff: byte for byte to a pipe
+    (for patch), with the records' controls made visible on a terminal."""
     import difflib
 
+    shown = lines if sys.stdout.isatty() else str
     for path, (old, new, rules) in sorted(changes.items()):
-        sys.stdout.write(f"# {path}: {', '.join(rules)}\n")
-        sys.stdout.writelines(
-            difflib.unified_diff(
-                old.splitlines(keepends=True), new.splitlines(keepends=True),
-                fromfile=f"a/{path}", tofile=f"b/{path}",
-            )
+        sys.stdout.write(shown(f"# {path}: {', '.join(rules)}\n"))
+        diff = difflib.unified_diff(
+            old.splitlines(keepends=True), new.splitlines(keepends=True),
+            fromfile=f"a/{path}", tofile=f"b/{path}",
         )  # fmt: skip
+        sys.stdout.writelines(map(shown, diff))
 
 
 def _link_summary(report: LinkReport) -> str:
