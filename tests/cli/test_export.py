@@ -748,3 +748,103 @@ def test_a_refresh_committed_during_the_export_leaves_no_file(messy, tmp_path, p
     base.index.close()
     assert not target.exists()
     assert not list(tmp_path.glob(".out.*"))  # nor a temporary file left behind
+
+
+# --- record text in the Markdown catalogue is text -------------------------------------------
+
+HOSTILE_URL = "/x>)[pwn](javascript:alert(1)) <img src=x onerror=alert(2)> |"
+HOSTILE_CONFIG = """\
+title = "KB <script>alert(1)</script> [x](javascript:alert(3)) | t"
+
+[[terms.category]]
+slug = "evil"
+label = "Evil <b>cat</b> | [c](javascript:alert(4)) ~~s~~"
+"""
+HOSTILE_TITLE = "A [evil](https://evil.example/) <b>bold</b> | pipe *em* `code` \\"
+HOSTILE_DESCRIPTION = (
+    "D <img src=x onerror=alert(5)> | ![i](https://evil.example/i.png) <https://x.example/>"
+)
+
+
+def markdown_parts(markdown: str) -> tuple[list[tuple[str, str]], list[str], list[str]]:
+    """(link text, href) of every link, the text of every heading and cell,
+    and the type of every raw-HTML token, as markdown-it (CommonMark with
+    GFM tables) reads the catalogue."""
+    from markdown_it import MarkdownIt
+
+    links, texts, html_tokens = [], [], []
+    tokens = MarkdownIt("commonmark").enable("table").parse(markdown)
+    for token in tokens:
+        if token.type.startswith("html"):
+            html_tokens.append(token.type)
+        if token.type != "inline":
+            continue
+        text, href = [], None
+        for child in token.children or []:
+            if child.type.startswith("html"):
+                html_tokens.append(child.type)
+            elif child.type == "link_open":
+                href, text = str(child.attrs["href"]), []
+            elif child.type == "link_close":
+                links.append(("".join(text), href))
+            elif child.type in ("text", "code_inline"):
+                text.append(child.content)
+        texts.append(token.content)
+    return links, texts, html_tokens
+
+
+def test_markdown_catalogue_keeps_record_text_as_text(run, make_kb):
+    from markdown_it import MarkdownIt
+
+    kb = make_kb(
+        {
+            "sources/a.md": (
+                f"---\ntitle: {json.dumps(HOSTILE_TITLE)}\n"
+                f"description: {json.dumps(HOSTILE_DESCRIPTION)}\n"
+                f"url: {json.dumps(HOSTILE_URL)}\ncategory: [evil]\n---\nx\n"
+            )
+        },
+        HOSTILE_CONFIG,
+    )
+    markdown = out(run("export", "--kb", str(kb), "-f", "markdown"))
+    url = listed(run, kb)[0]["url"]
+    assert url.startswith(HOSTILE_URL)
+    links, _, html_tokens = markdown_parts(markdown)
+    assert not html_tokens, markdown
+    # exactly one link: the title, to the record's own address
+    assert [(text, unquote(href)) for text, href in links] == [(HOSTILE_TITLE, url)], markdown
+    # every piece of text reads back as written
+    rendered = MarkdownIt("commonmark").enable("table").render(markdown)
+    for text in (HOSTILE_TITLE, HOSTILE_DESCRIPTION, "KB <script>alert(1)</script>", "<b>cat</b>"):
+        assert html.escape(text, quote=False) in rendered.replace("&quot;", '"'), text
+    assert "<img" not in rendered and "<script" not in rendered and "<b>" not in rendered
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "javascript:alert(1)",
+        " JavaScript:alert(1)",
+        "java\tscript:alert(1)",
+        "\x01javascript:alert(1)",
+        "data:text/html,<script>alert(1)</script>",
+        "vbscript:msgbox(1)",
+        "file:///etc/passwd",
+    ],
+)
+def test_markdown_catalogue_links_only_to_web_and_relative_addresses(url):
+    from kzkb.export.markdown import write_markdown
+    from kzkb.settings.config import Config
+
+    rows = [
+        {"title": "bad", "url": url},
+        {"title": "web", "url": "https://example.org/a b"},
+        {"title": "here", "url": "/sources/a/"},
+    ]
+    written = io.StringIO()
+    config = Config(Path("/kb"), Path("/kb"))
+    write_markdown(iter(rows), written, {"title": "T", "terms": {}}, config)
+    links, texts, html_tokens = markdown_parts(written.getvalue())
+    assert links == [("web", "https://example.org/a%20b"), ("here", "/sources/a/")]
+    assert not html_tokens
+    assert "bad" in texts  # the record is listed, without a link
