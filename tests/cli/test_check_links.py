@@ -700,7 +700,7 @@ def test_github_annotations(check: Check) -> None:
     assert first is not None
     kind, file, line, col, title, message = first.groups()
     assert (kind, file, line, col) == ("error", "kb/guides/g.md", "5", "24")
-    assert title
+    assert title == "kzkb check-links"
     assert "no such page" in message and "/nope/" in message
     assert len(lines) == 2
     assert "Traceback" not in result.stderr

@@ -948,7 +948,7 @@ def test_new_source_is_written_where_sources_live(run, bundled):
         f"date: {today}\n"
         "---\n"
     )
-    assert body.strip()
+    assert body == "\nWrite here what the source is, who runs it and why researchers cite it.\n"
     # lints clean but for the description it was not given; the KB stays clean
     _, data = lint_json(run, root)
     assert found(data) == [("kb/" + rel, 3, "empty-description", "warning")]

@@ -154,7 +154,9 @@ def env(tmp_path: Path) -> dict[str, str]:
 def test_search_filter_on_a_term_new_in_an_edited_file(make_kb, tmp_path, env):
     kb = make_kb({"a.md": record("Zorbex Foundation", "Archives.", category="[local-ngo]")})
     db = str(tmp_path / "i.sqlite")
-    assert hits_of(kz("search", "Zorbex", "--kb", str(kb), "--index", db, "-f", "json", env=env))
+    assert hits_of(
+        kz("search", "Zorbex", "--kb", str(kb), "--index", db, "-f", "json", env=env)
+    ) == ["a.md"]
     path = kb / "a.md"
     path.write_text(record("Zorbex Foundation", "Archives.", category="[brand-new]"), "utf-8")
     later(path)
