@@ -848,3 +848,70 @@ def test_markdown_catalogue_links_only_to_web_and_relative_addresses(url):
     assert links == [("web", "https://example.org/a%20b"), ("here", "/sources/a/")]
     assert not html_tokens
     assert "bad" in texts  # the record is listed, without a link
+
+
+# --- --excel: no cell a spreadsheet would run -------------------------------------------------
+
+FORMULA_FILES = {
+    "sources/formulas.md": (
+        "---\n"
+        'title: "=HYPERLINK(\\"http://evil.example/\\",\\"click\\")"\n'
+        "description: \"+cmd|' /C calc'!A0\"\n"
+        'tags: ["@SUM(1+1)", "-2+3"]\n'
+        'aliases: ["=1+1"]\n'
+        "---\n"
+        "=2+2 in the body\n"
+    ),
+    "sources/plain.md": '---\ntitle: "A - B = C"\ndescription: "a+b@c"\n---\nx\n',
+}
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def test_plain_csv_keeps_formula_like_cells_as_written(run, make_kb):
+    kb = make_kb(FORMULA_FILES)
+    rows = csv_rows(out(run("export", "--kb", str(kb), "-f", "csv")))
+    assert [(r["title"], r["description"], r["tags"]) for r in rows] == [
+        ('=HYPERLINK("http://evil.example/","click")', "+cmd|' /C calc'!A0", "@SUM(1+1); -2+3"),
+        ("A - B = C", "a+b@c", ""),
+    ]
+
+
+def test_excel_csv_turns_every_formula_into_text(run, make_kb, tmp_path):
+    from kzkb.export.engine import ExportTuning, export
+    from kzkb.kb import KnowledgeBase
+
+    kb = make_kb(FORMULA_FILES)
+    plain = csv_rows(out(run("export", "--kb", str(kb), "-f", "csv")))
+    target = tmp_path / "kb.csv"
+    out(run("export", "--kb", str(kb), "--excel", "-o", str(target)))
+    with target.open(encoding="utf-8-sig", newline="") as handle:
+        excel = list(csv.DictReader(handle))
+    assert [list(r) for r in excel] == [list(r) for r in plain]
+    expected = [
+        {k: "'" + v if v.startswith(FORMULA_START) else v for k, v in row.items()} for row in plain
+    ]
+    assert excel == expected
+    assert excel[0]["title"] == '\'=HYPERLINK("http://evil.example/","click")'
+    assert excel[1]["title"] == "A - B = C"  # only a cell's first character counts
+    # the worker processes of a large export write the same bytes
+    base = KnowledgeBase.open(str(kb))
+    parallel = tmp_path / "parallel.csv"
+    tuning = ExportTuning(parallel_from=1, slice=1)
+    export(base.stored(base.filters({}, [], [])), base.config, "csv", target=parallel,
+           tuning=tuning, excel=True)  # fmt: skip
+    base.index.close()
+    assert parallel.read_bytes() == target.read_bytes()
+
+
+@pytest.mark.parametrize("start", [*FORMULA_START, "\r\n"])
+def test_excel_csv_neutralises_each_formula_start(start):
+    from kzkb.export.csv import write_csv
+
+    def written(excel: bool) -> list[list[str]]:
+        buffer = io.StringIO(newline="")
+        rows = [{"a": f"{start}1+1", "b": ["x", f"{start}2"], "c": f"ok{start}"}]
+        write_csv(iter(rows), buffer, {}, excel)
+        return list(csv.reader(io.StringIO(buffer.getvalue().lstrip("\ufeff"), newline="")))
+
+    assert written(False)[1] == [f"{start}1+1", f"x; {start}2", f"ok{start}"]
+    assert written(True)[1] == [f"'{start}1+1", f"x; {start}2", f"ok{start}"]

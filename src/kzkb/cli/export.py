@@ -44,7 +44,12 @@ def export_cmd(
     ] = None,
     no_body: Annotated[bool, typer.Option("--no-body", help="Leave the bodies out.")] = False,
     excel: Annotated[
-        bool, typer.Option("--excel", help="CSV with a byte-order mark, for spreadsheets.")
+        bool,
+        typer.Option(
+            "--excel",
+            help="CSV for spreadsheets: a byte-order mark, CRLF, and a ' before any cell "
+            "starting with = + - @, a tab or CR, so none runs as a formula.",
+        ),
     ] = False,
     kind: KindOption = None,
     lang: LangOption = None,

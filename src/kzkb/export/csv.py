@@ -50,9 +50,22 @@ def csv_line(cells: list[str], end: str = "\n") -> str:
     return ",".join([_quote(c) for c in cells]) + end
 
 
-def csv_cells(row: dict[str, Any], columns: list[str]) -> list[str]:
+# what a spreadsheet program reads a cell starting with as a formula (OWASP's
+# CSV injection list): =HYPERLINK(…), +cmd|…, @SUM(…), -2+3, and a tab or
+# carriage return before one
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def as_text(cell: str) -> str:
+    """A cell a spreadsheet program shows as text, never runs: a formula-like
+    cell gets a leading ' (--excel only: plain CSV keeps every byte)."""
+    return "'" + cell if cell.startswith(FORMULA_START) else cell
+
+
+def csv_cells(row: dict[str, Any], columns: list[str], excel: bool = False) -> list[str]:
     # most cells are text already: a converter call each is a fifth of the time
-    return [v if type(v) is str else _cell(v) for v in map(row.get, columns)]
+    cells = [v if type(v) is str else _cell(v) for v in map(row.get, columns)]
+    return [as_text(c) for c in cells] if excel else cells
 
 
 def csv_end(excel: bool) -> str:
@@ -60,13 +73,20 @@ def csv_end(excel: bool) -> str:
 
 
 def csv_head(columns: list[str], excel: bool) -> str:
-    """The header row a parallel export writes before any record (see write_csv)."""
-    return ("\ufeff" if excel else "") + csv_line(columns, csv_end(excel))
+    """The header row (after the byte-order mark spreadsheet programs need to
+    read UTF-8, Cyrillic included, with `excel`)."""
+    return ("\ufeff" if excel else "") + _header(columns, excel)
+
+
+def _header(columns: list[str], excel: bool) -> str:
+    # a column may be named in kzkb.toml (a taxonomy): text as the cells are
+    return csv_line([as_text(c) for c in columns] if excel else columns, csv_end(excel))
 
 
 def write_csv(rows: Rows, out: IO[str], header: dict[str, Any], excel: bool = False) -> int:
     """A header and a row a record; lists joined with "; ", front matter as
-    JSON, links as their targets. Quoting as the csv module's (RFC 4180)."""
+    JSON, links as their targets. Quoting as the csv module's (RFC 4180).
+    With `excel`, a byte-order mark, CRLF line ends and formulas as text."""
     if excel:
         out.write("\ufeff")  # spreadsheet programs read UTF-8 (Cyrillic) only after a BOM
     end = csv_end(excel)
@@ -76,8 +96,8 @@ def write_csv(rows: Rows, out: IO[str], header: dict[str, Any], excel: bool = Fa
     for row in rows:
         if not count:
             columns = list(row)
-            lines.append(csv_line(columns, end))
-        lines.append(csv_line(csv_cells(row, columns), end))
+            lines.append(_header(columns, excel))
+        lines.append(csv_line(csv_cells(row, columns, excel), end))
         count += 1
         if len(lines) >= 256:  # one write a batch: the text layer's cost is per call
             out.write("".join(lines))

@@ -170,8 +170,9 @@ def _encode_slice(ids: list[int]) -> tuple[bytes, int]:
         sep = "\n" if fmt == "jsonl" else ",\n  "
         return sep.join(dumps(row) for row in rows).encode("utf-8"), len(rows)
     if fmt == "csv":
-        columns, end = job["columns"], csv_end(job["excel"])
-        return "".join([csv_line(csv_cells(row, columns), end) for row in rows]).encode(
+        columns, excel = job["columns"], job["excel"]
+        end = csv_end(excel)
+        return "".join([csv_line(csv_cells(row, columns, excel), end) for row in rows]).encode(
             "utf-8"
         ), len(rows)
     return "".join("\n" + toml_record(row) for row in rows).encode("utf-8"), len(rows)
