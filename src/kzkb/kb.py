@@ -351,13 +351,15 @@ def find_record(index: Index, config: Config, ref: str) -> Record:
         names = sorted(
             {t for t, _, _ in choices} | {u.rstrip("/").rsplit("/", 1)[-1] for _, u, _ in choices}
         )
-        near = suggest(ref, names)
+        # a reference far longer than any name is no misspelling of one
+        near = suggest(ref, names) if len(ref) <= 2 * max(map(len, names), default=0) else []
         hint = (
             f"did you mean {' or '.join(repr(n) for n in near)}?"
             if near
             else ("try `kzkb search` to find it")
         )
-        raise KzkbError(f"no record matches {ref!r}", hint)
+        shown = repr(ref) if len(ref) <= 80 else f"{ref[:60]!r}… ({len(ref):,} characters)"
+        raise KzkbError(f"no record matches {shown}", hint)
     if len(candidates) > 1:
         # a translation pair shares a slug: the default language wins
         default = [r for r in candidates if r.lang == config.default_language]

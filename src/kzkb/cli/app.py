@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import errno
 import os
 import sys
 import traceback
 from collections.abc import Callable
 from enum import StrEnum
-from typing import Annotated, Any, TypeVar
+from typing import Annotated, Any, NoReturn, TypeVar
 
 import typer
 from typer.core import TyperGroup
@@ -53,12 +54,66 @@ class KzkbGroup(TyperGroup):
             sys.exit(0)
         except (SystemExit, typer.Exit, typer.Abort, typer.TyperException):
             raise  # usage errors: Click prints them, with its suggestions, and exits 2
+        except OSError as exc:
+            message = environment_error(exc)
+            if message is None:
+                if debug_enabled():
+                    raise
+                _internal(exc)
+            views.error(message)
+            if debug_enabled():
+                traceback.print_exc()
+            sys.exit(2)
         except Exception as exc:
             if debug_enabled():
                 raise
-            name = type(exc).__name__
-            views.error(f"internal error: {name}: {exc} (run with --debug for the traceback)")
-            sys.exit(70)
+            _internal(exc)
+
+
+def _internal(exc: BaseException) -> NoReturn:
+    from kzkb import views
+
+    name = type(exc).__name__
+    views.error(f"internal error: {name}: {exc} (run with --debug for the traceback)")
+    sys.exit(70)
+
+
+# What the machine kzkb runs on refuses, whatever kzkb does: each with the fix
+_ENVIRONMENT = {
+    errno.ENOSPC: "free some space there, or write elsewhere",
+    errno.EDQUOT: "free some space within your quota, or write elsewhere",
+    errno.EFBIG: "write elsewhere, or raise the file size limit (ulimit -f)",
+    errno.EIO: "check the disk (the system could not read or write it)",
+    errno.EMFILE: "raise the open-files limit (ulimit -n)",
+    errno.ENFILE: "close some programs: the system is out of open files",
+    errno.ENAMETOOLONG: "give a shorter name",
+    errno.EROFS: "write to a folder on a writable file system",
+    errno.EACCES: "check the permissions, or choose another place",
+    errno.EPERM: "check the permissions and attributes, or choose another place",
+    errno.EBUSY: "try again when the file is no longer in use",
+    errno.ETXTBSY: "try again when the file is no longer in use",
+    errno.ENXIO: "give a file, or start the reader of that pipe or device first",
+}
+# these are the machine's whichever file (or none) the system names
+_ANY_FILE = frozenset({errno.ENOSPC, errno.EDQUOT, errno.EFBIG, errno.EIO, errno.ENFILE})
+
+
+def environment_error(exc: OSError) -> str | None:
+    """The one line for an OSError that the user's machine causes (a full
+    disk, a name too long, a read-only or forbidden folder), naming the file;
+    None for any other, which is a bug in kzkb (exit 70). Only errors that
+    name a file, or that no file could avoid (a full disk), are the machine's."""
+    fix = _ENVIRONMENT.get(exc.errno) if exc.errno is not None else None
+    if fix is None or (exc.filename is None and exc.errno not in _ANY_FILE):
+        return None
+    text = exc.strerror or os.strerror(exc.errno or 0)
+    if exc.filename is None:
+        where = "writing the output"
+    elif exc.filename2 is not None:
+        where = f"{os.fsdecode(exc.filename)} -> {os.fsdecode(exc.filename2)}"
+    else:
+        where = os.fsdecode(exc.filename)
+    return f"{where}: {text} — {fix}"
 
 
 app = typer.Typer(
@@ -90,10 +145,23 @@ def root(
     debug: Annotated[
         bool, typer.Option("--debug", help="Show tracebacks of internal errors.")
     ] = False,
+    content_dir: Annotated[
+        str | None,
+        typer.Option(
+            "--content-dir",
+            metavar="PATH",
+            help="The folder of the records, anywhere (default: $KZKB_CONTENT_DIR, else the"
+            " KB's content_dir or Hugo contentDir, which must be inside the KB).",
+            show_default=False,
+        ),
+    ] = None,
 ) -> None:
     """Search, browse and check a Hugo/Docsy knowledge base from the terminal."""
     if debug:
         os.environ["KZKB_DEBUG"] = "1"
+    if content_dir:
+        # read where the settings are (kzkb.settings.config.open_config), as --debug is
+        os.environ["KZKB_CONTENT_DIR"] = content_dir
 
 
 KbOption = Annotated[
@@ -108,8 +176,26 @@ KbOption = Annotated[
 FormatOption = Annotated[
     Format, typer.Option("--format", "-f", help="Output format.", case_sensitive=False)
 ]
+
+
+def count(lo: int) -> Callable[[Any], int]:
+    """The parser of a whole-number option from `lo` up: kzkb.settings.bounds,
+    which checks kzkb.toml's numbers too, so none overflows C or SQLite later."""
+
+    def parse(value: Any) -> int:
+        from kzkb.settings.bounds import whole_number  # start-up: --version loads no settings
+
+        try:
+            return whole_number(str(value), lo)
+        except ValueError as exc:
+            raise typer.BadParameter(str(exc)) from None
+
+    return parse
+
+
 LimitOption = Annotated[
-    int | None, typer.Option("--limit", "-n", min=1, metavar="N", help="Show at most N results.")
+    int | None,
+    typer.Option("--limit", "-n", parser=count(1), metavar="N", help="Show at most N results."),
 ]
 
 

@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from kzkb.cli.app import FormatOption, IndexOption, KbOption, app, fresh, open_kb
+from kzkb.cli.app import FormatOption, IndexOption, KbOption, app, count, fresh, open_kb
 from kzkb.cli.filters import KindOption, LangOption, TermOption, build_filters
 from kzkb.cli.taxonomies import TaxonomyCommand, taxonomy_terms
 
@@ -20,7 +20,7 @@ SearchLimitOption = Annotated[
     typer.Option(
         "--limit",
         "-n",
-        min=0,
+        parser=count(0),
         metavar="N",
         help=f"Show at most N results; 0 shows all. [default: {DEFAULT_LIMIT}]",
     ),

@@ -6,14 +6,14 @@ from typing import Annotated
 
 import typer
 
-from kzkb.cli.app import IndexOption, KbOption, app, open_kb
+from kzkb.cli.app import IndexOption, KbOption, app, count, open_kb
 
 
 @app.command("stats")
 def stats_cmd(
     fmt: Annotated[str, typer.Option("--format", "-f", help="table or json.")] = "table",
     top: Annotated[
-        int, typer.Option("--top", min=1, metavar="N", help="Show the N largest of each.")
+        int, typer.Option("--top", parser=count(1), metavar="N", help="Show the N largest of each.")
     ] = 15,
     kb: KbOption = None,
     index: IndexOption = None,

@@ -7,8 +7,10 @@ index meanwhile (store.stored.changed_meanwhile)."""
 
 from __future__ import annotations
 
+import contextlib
 import os
-from collections.abc import Callable, Iterable
+import sys
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
@@ -97,7 +99,7 @@ def export(
     if fmt == "sqlite":
         if target is None:
             raise KzkbError("SQLite needs a file", "add -o kb.sqlite")
-        with atomic_path(target, force) as temp:
+        with naming(target), atomic_path(target, force) as temp:
             return write_sqlite(records, temp, config, body)
     header = kb_header(config)
     rows = (choose(export_dict(r, config, body), fields) for r in records)
@@ -127,13 +129,32 @@ def export(
 
     if target is None:
         assert out is not None
-        return write(rows, out, header)
+        with naming("standard output" if out is sys.stdout else None):
+            return write(rows, out, header)
     # the file closes before the rename; newline="" lets csv write its own ends
     with (
+        naming(target),
         atomic_path(target, force) as temp,
         open(temp, "w", encoding="utf-8", newline="") as handle,
     ):
         return write(rows, handle, header)
+
+
+@contextlib.contextmanager
+def naming(target: Path | str | None) -> Iterator[None]:
+    """An OSError while writing `target` names it: a full disk or a read-only
+    folder is reported for the file the user asked for (not the temporary
+    file beside it, nor no file at all, as a write to a stream says)."""
+    try:
+        yield
+    except OSError as exc:
+        if target is None or isinstance(exc, BrokenPipeError):
+            raise
+        name = os.fsdecode(exc.filename) if exc.filename is not None else None
+        temp = name is not None and Path(name).name.startswith(f".{Path(target).name}.")
+        if name is None or temp:
+            raise OSError(exc.errno, exc.strerror, str(target)) from exc
+        raise
 
 
 def can_fork(records: Iterable[Record], fmt: str, tuning: ExportTuning = DEFAULT_TUNING) -> bool:

@@ -23,6 +23,7 @@ from typing import Any
 
 from kzkb.model import KzkbError
 from kzkb.settings.find import find_kb
+from kzkb.settings.formats import locate
 from kzkb.settings.hugo import hugo_settings, hugo_site, read_hugo_config
 from kzkb.settings.own import check_keys, read_own
 from kzkb.settings.sections import (
@@ -151,9 +152,15 @@ class Config:
         return f"{self.content_dir}\0{digest}"
 
 
-def load_config(root: Path) -> Config:
+CONTENT_DIR_VAR = "KZKB_CONTENT_DIR"
+
+
+def load_config(root: Path, content_dir: str | os.PathLike[str] | None = None) -> Config:
     """The settings of the KB at `root` (see the module doc); a folder with
-    none of the files gets the defaults."""
+    none of the files gets the defaults. `content_dir`: the folder of the
+    records as the user named it (kzkb --content-dir, $KZKB_CONTENT_DIR),
+    anywhere; the settings' own content folders must be inside the KB."""
+    explicit = _explicit_folder(content_dir)
     own, file = read_own(root)
     hugo_files: list[Path] = []
     data: dict[str, Any] = {}
@@ -161,12 +168,15 @@ def load_config(root: Path) -> Config:
         hugo, hugo_files = read_hugo_config(root)
         data = hugo_settings(hugo, hugo_files)
     if own is None and not hugo_files:
-        return Config(root=root, content_dir=root)
+        return Config(root=root, content_dir=explicit or root)
+    sources = hugo_files
     if own is not None:
         assert file is not None
         check_keys(own, file)
+        if "content_dir" in own or "content_dirs" in own:
+            sources = [file]
         data.update(own)  # kzkb's own settings win over what Hugo's imply
-    cfg = parse_config(root, data, file or hugo_files[0])
+    cfg = parse_config(root, data, file or hugo_files[0], explicit=explicit, sources=sources)
     cfg.config_file = file
     if hugo_files and cfg.lang_dirs is None:
         # Hugo reads a kk/ folder as a section of the default language;
@@ -176,15 +186,43 @@ def load_config(root: Path) -> Config:
 
 
 def open_config(explicit: str | os.PathLike[str] | None = None) -> Config:
-    return load_config(find_kb(explicit))
+    """The settings of the KB `explicit` names (see find_kb), its records in
+    $KZKB_CONTENT_DIR when that is set (kzkb --content-dir sets it)."""
+    return load_config(find_kb(explicit), os.environ.get(CONTENT_DIR_VAR) or None)
 
 
-def _folder(root: Path, name: str, what: str, file: Path) -> Path:
+def _explicit_folder(given: str | os.PathLike[str] | None) -> Path | None:
+    if given is None or str(given) == "":
+        return None
+    path = Path(given).expanduser().resolve()
+    if not path.is_dir():
+        raise KzkbError(
+            f"no such folder: {given} (from --content-dir or {CONTENT_DIR_VAR})",
+            "name the folder holding the records",
+        )
+    return path
+
+
+def _folder(root: Path, name: str, what: str, where: str, allowed: Path | None = None) -> Path:
+    """The folder `name` (relative to the KB's root) as a real path. One that
+    leads out of the KB, by `..`, an absolute path or a symbolic link, is
+    refused: a KB's settings travel with it (a clone, a download), and must
+    not point kzkb, and `kzkb new`, anywhere on the machine. The user's own
+    --content-dir (`allowed`) may be anywhere, and so may folders within it."""
     path = (root / name).resolve()
     if not path.is_dir():
         raise KzkbError(
-            f"{file}: {what} {name!r} is not a folder",
+            f"{where}: {what} {name!r} is not a folder",
             f"point {what} at the folder holding the records",
+        )
+    real_root = root.resolve()
+    if not any(
+        path == top or top in path.parents for top in (real_root, allowed) if top is not None
+    ):
+        raise KzkbError(
+            f"{where}: {what} {name!r} is outside the KB folder {real_root} (it is {path})",
+            f"keep the records inside the KB, or name that folder yourself:"
+            f" kzkb --content-dir {path} … (or {CONTENT_DIR_VAR}={path})",
         )
     return path
 
@@ -212,10 +250,19 @@ def _permalinks(value: Any, file: Path) -> dict[str, dict[str, str]]:
     return out
 
 
-def _content_dirs(cfg: Config, data: dict[str, Any], file: Path) -> None:
-    """content_dir, and each language's own folder below their common one."""
+def _content_dirs(
+    cfg: Config, data: dict[str, Any], file: Path, explicit: Path | None, sources: list[Path]
+) -> None:
+    """content_dir, and each language's own folder below their common one;
+    `explicit`, the user's --content-dir, instead of content_dir."""
     content = want(data, "content_dir", str, file)
-    base = _folder(cfg.root, content, "content_dir", file) if content else cfg.root
+    if explicit is not None:
+        base = explicit
+    elif content:
+        where = locate(sources, ("content_dir", "contentdir"), content)
+        base = _folder(cfg.root, content, "content_dir", where)
+    else:
+        base = cfg.root
     dirs = want(data, "content_dirs", dict, file)
     if not dirs:
         cfg.content_dir = base
@@ -227,7 +274,8 @@ def _content_dirs(cfg: Config, data: dict[str, Any], file: Path) -> None:
                 f"{file}: content_dirs names {lang!r}, not one of the languages",
                 f"use one of {', '.join(cfg.languages)}",
             )
-        folders[lang] = _folder(cfg.root, str(name), f"the {lang} contentDir", file)
+        where = locate(sources, (lang, "contentdir"), str(name))
+        folders[lang] = _folder(cfg.root, str(name), f"the {lang} contentDir", where, explicit)
     for lang in cfg.languages:
         folders.setdefault(lang, base)
     common = Path(os.path.commonpath([str(p) for p in folders.values()]))
@@ -316,14 +364,23 @@ def _concepts(data: dict[str, Any], file: Path) -> list[dict[str, Any]]:
     return out
 
 
-def parse_config(root: Path, data: dict[str, Any], file: Path) -> Config:
-    """A Config from the merged settings `data`, each checked; errors name `file`."""
+def parse_config(
+    root: Path,
+    data: dict[str, Any],
+    file: Path,
+    *,
+    explicit: Path | None = None,
+    sources: list[Path] | None = None,
+) -> Config:
+    """A Config from the merged settings `data`, each checked; errors name
+    `file`, or the line of `sources` (the files the content folders came
+    from) that sets a content folder. `explicit`: the user's --content-dir."""
     cfg = Config(root=root, content_dir=root, config_file=file)
     cfg.title = str(data.get("title", ""))
     languages = want(data, "languages", list, file)
     if languages:
         cfg.languages = [str(code) for code in languages]
-    _content_dirs(cfg, data, file)
+    _content_dirs(cfg, data, file, explicit, sources or [file])
     cfg.default_in_subdir = bool(data.get("default_language_in_subdir", False))
     taxonomies = want(data, "taxonomies", dict, file)
     if taxonomies is not None:

@@ -60,3 +60,24 @@ def read_settings(file: Path) -> dict[str, Any]:
     if not isinstance(data, dict):
         raise KzkbError(f"{file}: holds a {type(data).__name__}, not a table of settings", "")
     return data
+
+
+def locate(files: list[Path], keys: tuple[str, ...], value: str | None = None) -> str:
+    """`file:line` of the first line that sets one of `keys` (TOML `key =`,
+    YAML `key:`, JSON `"key":`, any case, as Hugo reads its keys), preferring
+    one that also holds `value`; the first file alone when no line does. For
+    an error about a value once the file has parsed: its parser gave no line."""
+    names = "|".join(re.escape(key) for key in keys)
+    pattern = re.compile(rf"""^\s*[{{,]?\s*["']?(?:{names})["']?\s*[=:]""", re.IGNORECASE)
+    first = None
+    for file in files:
+        try:
+            lines = file.read_text(encoding="utf-8-sig").splitlines()
+        except (OSError, UnicodeDecodeError):
+            continue
+        for number, line in enumerate(lines, 1):
+            if pattern.match(line):
+                if value is None or value in line:
+                    return f"{file}:{number}"
+                first = first or f"{file}:{number}"
+    return first or (str(files[0]) if files else "")

@@ -16,6 +16,8 @@ from pathlib import Path
 from typing import Any
 
 from kzkb.model import KzkbError
+from kzkb.settings.bounds import INT_MAX, out_of_bounds, size_in_bytes
+from kzkb.settings.formats import locate
 
 # a Markdown record is kilobytes; one of more megabytes is a mistake (or an
 # attack), and is not read into memory
@@ -102,6 +104,39 @@ class CheckLinksSettings:
     """[check-links]: what check-links leaves alone."""
 
     exclude: tuple[str, ...] = ()  # regular expressions of URLs not checked
+    exclude_lines: tuple[int, ...] = ()  # kzkb.toml's line of each, 0 when not found
+    file: str = field(default="kzkb.toml", compare=False)  # where the section is, for errors
+
+
+# check-links' numbers: (least, most) of each. NaN compares false with
+# everything, so a range test alone lets it through and it then disables what
+# it bounds (a NaN timeout passed every link); infinity is refused as well.
+SECONDS_RANGES: dict[str, tuple[float, float]] = {
+    "timeout": (0.1, 3600.0),  # one request, connect to headers
+    "cache-ttl": (0.0, 10 * 365 * 86400.0),
+    "deadline": (0.0, 7 * 86400.0),  # the whole run; 0 for none
+    "backoff": (0.0, 3600.0),
+    "max-wait": (0.0, 86400.0),
+}
+
+
+def seconds(value: object, name: str, where: str = "") -> float:
+    """`value` as seconds for check-links' setting `name` (a key of
+    SECONDS_RANGES): a finite number in its range, else a one-line KzkbError.
+    The one check of these numbers, whether they come from the command line
+    or a caller of the library; `where` is how the error names the value
+    ("--timeout" by default)."""
+    import math
+
+    least, most = SECONDS_RANGES[name]
+    shown = where or f"--{name}"
+    number = value if isinstance(value, int | float) and not isinstance(value, bool) else None
+    if number is None or not math.isfinite(number) or not least <= number <= most:
+        raise KzkbError(
+            f"{shown} {value!r} is not a number of seconds from {least:g} to {most:g}",
+            f"give e.g. {shown} {max(least, min(10.0, most)):g}",
+        )
+    return float(number)
 
 
 def index_settings(data: Mapping[str, Any], file: Path) -> tuple[IndexSettings, WatchSettings]:
@@ -113,15 +148,18 @@ def index_settings(data: Mapping[str, Any], file: Path) -> tuple[IndexSettings, 
             'write watch = true, false or "auto"',
         )
     mode = {True: "on", False: "off"}[watch] if isinstance(watch, bool) else watch
-    size = index.get("max_file_size", DEFAULT_MAX_FILE_SIZE)
-    unit = isinstance(size, str) and re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*([kmg]?)b\s*", size, re.I)
-    if unit:
-        size = int(float(unit[1]) * 1024 ** " kmg".index(unit[2].lower() or " "))
-    if isinstance(size, bool) or not isinstance(size, int) or size <= 0:
+    given = index.get("max_file_size", DEFAULT_MAX_FILE_SIZE)
+    size = size_in_bytes(given)
+    problem = "is not a size" if size is None else out_of_bounds(size, 1)
+    if problem:
+        where = locate([file], ("max_file_size",))
+        shown = repr(given) if len(repr(given)) <= 40 else repr(given)[:39] + "…"
         raise KzkbError(
-            f"{file}: [index] max_file_size = {size!r} is not a size",
+            f"{where}: [index] max_file_size = {shown}: "
+            + ("not a size" if size is None else f"the size in bytes must be from 1 to {INT_MAX}"),
             'write it in bytes (10485760) or as "10 MB"',
         )
+    assert size is not None
     return IndexSettings(max_file_size=size), WatchSettings(mode=mode)
 
 

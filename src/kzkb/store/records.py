@@ -129,11 +129,14 @@ class Records:
         return self._records(f"{_DATA} WHERE title_key = ? ORDER BY path", (title.casefold(),))
 
     def by_slug(self, slug: str) -> list[Record]:
-        pattern = f"%/{slug.casefold()}/"
+        # the URL's last segment compared as text, as LIKE did (ASCII letters
+        # in any case), but never as a pattern: `_` and `%` in a slug are
+        # letters, and a slug of any length is no "pattern too complex"
+        tail = f"/{slug.casefold()}/"
         return self._records(
-            f"{_DATA} WHERE records.id IN (SELECT record_id FROM urls WHERE url LIKE ?)"
-            " ORDER BY path",
-            (pattern,),
+            f"{_DATA} WHERE records.id IN"
+            " (SELECT record_id FROM urls WHERE lower(substr(url, -?)) = ?) ORDER BY path",
+            (len(tail), tail),
         )
 
     def linking_to(self, keys: Sequence[str]) -> list[Record]:
