@@ -88,7 +88,10 @@ def atomic_path(
     # a file with other names is written in place: renaming over one name
     # would split it from the others
     in_place = st is not None and st.st_nlink > 1
-    fd, temp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".part", dir=folder)
+    # cut to 200 bytes: a name of 255 (the most a file system takes) leaves
+    # no room for the temporary file's dot, random part and .part
+    short = os.fsdecode(os.fsencode(target.name)[:200])
+    fd, temp = tempfile.mkstemp(prefix=f".{short}.", suffix=".part", dir=folder)
     os.close(fd)
     try:
         if st is not None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import unicodedata
 from collections import Counter
 from pathlib import Path
 
@@ -55,14 +56,69 @@ def separator(names: list[str]) -> str:
     return "_" if under > dash else "-"
 
 
+# the longest file name Linux, macOS and Windows file systems take, in bytes
+NAME_MAX = 255
+# Hugo reads index.md and _index.md as a folder's own page, not as a record in it
+RESERVED = ("index", "_index")
+SLUG_FIX = "give one file name: letters, digits, - and _, not starting with a dot"
+
+
+def control_character(text: str) -> str | None:
+    """The first control character (C0, DEL, C1) in `text`, as U+XXXX; None
+    when it has none. A terminal would act on one, YAML refuses DEL and C1,
+    and a field of new is one line."""
+    for ch in text:
+        if unicodedata.category(ch) == "Cc":
+            return f"U+{ord(ch):04X}"
+    return None
+
+
+def check_text(fields: dict[str, str]) -> None:
+    """Refuse a control character in any field given (option -> value)."""
+    for option, value in fields.items():
+        found = control_character(value)
+        if found is not None:
+            raise KzkbError(
+                f"{option} holds a control character ({found})",
+                "kzkb new writes text as given: remove it",
+            )
+
+
 def file_name(
     title: str, lang: str, config: Config, slug: str | None = None, sep: str = "-"
 ) -> str:
-    stem = term_slug(slug or title).replace("-", sep)
+    """The new record's file name: one name (no folder, no leading dot, not
+    a folder's own page) of at most NAME_MAX bytes with its suffix (.md, or
+    .<lang>.md for a translation beside its original). From the title, cut
+    to fit at a character boundary; an explicit slug that does not fit, or
+    is not one name, is refused."""
+    plain = lang == config.default_language or _own_folder(config, lang)
+    suffix = ".md" if plain else f".{lang}.md"
+    budget = NAME_MAX - len(suffix.encode("utf-8"))
+    if slug is not None:
+        if "/" in slug or "\\" in slug or slug.startswith("."):
+            raise KzkbError(f"--slug {slug!r} is not one file name", SLUG_FIX)
+        stem = term_slug(slug).replace("-", sep)
+        if len(stem.encode("utf-8")) > budget:
+            raise KzkbError(
+                f"--slug is too long: {len(stem.encode('utf-8')) + len(suffix)} bytes as a"
+                f" file name with {suffix}, past the {NAME_MAX} a file system takes",
+                "give a shorter --slug",
+            )
+    else:
+        # a title's / and \ are words apart, not folders; its leading dots
+        # would hide the file from every command
+        stem = term_slug(title).replace("/", "-").replace("\\", "-").replace("-", sep)
+        stem = stem.lstrip("." + sep + "-")
+        stem = stem.encode("utf-8")[:budget].decode("utf-8", "ignore").rstrip("." + sep)
     if not stem:
         raise KzkbError(f"cannot make a file name of {title!r}", "give one with --slug")
-    plain = lang == config.default_language or _own_folder(config, lang)
-    return f"{stem}.md" if plain else f"{stem}.{lang}.md"
+    if stem.lower() in RESERVED:
+        raise KzkbError(
+            f"{stem}{suffix} is a folder's own page to Hugo, not a record in it",
+            "give another file name with --slug",
+        )
+    return f"{stem}{suffix}"
 
 
 def canonical_terms(config: Config, taxonomy: str, values: list[str]) -> list[str]:
@@ -107,7 +163,13 @@ def render(
     terms = terms or {}
 
     def quoted(text: str) -> str:
-        return json.dumps(text, ensure_ascii=False)
+        # a YAML double-quoted string: JSON's, and every character that is not
+        # printable (a line separator, a direction mark) escaped, as YAML reads it
+        return "".join(
+            ch if ch.isprintable() else f"\\u{ord(ch):04x}" if ord(ch) < 0x10000 else
+            f"\\U{ord(ch):08x}"
+            for ch in json.dumps(text, ensure_ascii=False)
+        )  # fmt: skip
 
     lines = ["---", f"title: {quoted(title)}", f"description: {quoted(description)}"]
     for singular, plural in config.taxonomies.items():
@@ -145,4 +207,58 @@ def _inside(root: Path, folder: Path) -> None:
             f"{folder} leads out of the KB through a symbolic link (to {real});"
             " kzkb new writes only inside the KB",
             "replace the link with a folder, or move the folder into the KB",
+        )
+
+
+def read_back(
+    config: Config,
+    rel: str,
+    *,
+    kind: str,
+    lang: str,
+    title: str,
+    description: str,
+    terms: dict[str, list[str]],
+    url: str,
+) -> None:
+    """Read the record just written at `rel` as every command will (the
+    scan's file rules, then the loader) and compare it with what was asked
+    for. A difference is a bug in kzkb new: the file is removed, and the
+    RuntimeError raised is an internal error (exit 70)."""
+    from kzkb.listing.scan import scan
+    from kzkb.model import Record
+    from kzkb.parse.record import load_file
+
+    target = config.content_dir / rel
+    result = load_file(target, rel, config) if target.name in scan(target.parent) else None
+    wrong: list[str] = []
+    if not isinstance(result, Record):
+        wrong.append(f"the loader skips it: {result}" if result else "no command lists it")
+    else:
+        got = {
+            "title": result.title,
+            "description": result.description,
+            "kind": result.kind,
+            "lang": result.lang,
+            "url": result.fields.get("url", ""),
+            **{name: result.term_labels.get(name, []) for name in terms},
+        }
+        wanted = {
+            "title": title,
+            "description": description,
+            "kind": kind,
+            "lang": lang,
+            "url": url,
+            **terms,
+        }
+        wrong = [
+            f"{key} {got[key]!r}, not {value!r}"
+            for key, value in wanted.items()
+            if got[key] != value
+        ]
+    if wrong:
+        target.unlink(missing_ok=True)
+        raise RuntimeError(
+            f"kzkb new wrote {rel} but it does not read back as given ({'; '.join(wrong)});"
+            " the file is removed. Please report this bug"
         )

@@ -47,19 +47,38 @@ def new_cmd(
     base = open_kb(kb, index)
     config = base.config
     asking = sys.stdin.isatty()
+    given = taxonomy_terms(ctx)
+    new.check_text(
+        {
+            "--title": title or "",
+            "--description": description or "",
+            "--url": url,
+            "--slug": slug or "",
+            "--lang": lang or "",
+            "--kind": kind,
+            **{f"--{name}": "".join(values) for name, values in given.items()},
+        }
+    )
+    # the loader reads a value without the spaces around it: so does new
+    title, url = (title or "").strip(), url.strip()
+    description = description.strip() if description is not None else None
     if not title:
         if not asking:
             raise KzkbError("no title", 'give --title "…"')
         title = typer.prompt("Title").strip()
     if description is None:
         description = typer.prompt("Description", default="").strip() if asking else ""
-    given = taxonomy_terms(ctx)
     # on a terminal, the KB's first taxonomy is asked for when it has a vocabulary
     first = next(iter(config.taxonomies), None)
     if first and not given.get(first) and asking and config.vocabulary.get(first):
         choices = ", ".join(sorted(config.vocabulary[first]))
         answer = typer.prompt(f"{first.replace('_', ' ').capitalize()} ({choices})", default="")
         given[first] = [answer.strip()] if answer.strip() else []
+    # as answered on a terminal
+    new.check_text(
+        {"title": title, "description": description}
+        | {name: "".join(values) for name, values in given.items()}
+    )
     lang = lang or config.default_language
     if lang not in config.languages:
         raise KzkbError(
@@ -78,5 +97,10 @@ def new_cmd(
     rel = f"{folder}/{new.file_name(title, lang, config, slug, sep)}"
     text = new.render(config, title, description=description, terms=terms, url=url)
     new.write_new(config.content_dir / rel, text, config.content_dir)
+    # the loader must read what was asked for, or the record is no record
+    new.read_back(
+        config, rel, kind=kind, lang=lang, title=title, description=description,
+        terms=terms, url=url,
+    )  # fmt: skip
     views.note(f"created {rel}")
     print(config.content_dir / rel)

@@ -151,7 +151,9 @@ def naming(target: Path | str | None) -> Iterator[None]:
         if target is None or isinstance(exc, BrokenPipeError):
             raise
         name = os.fsdecode(exc.filename) if exc.filename is not None else None
-        temp = name is not None and Path(name).name.startswith(f".{Path(target).name}.")
+        # the temporary file atomic_path writes beside the target
+        temp = name is not None and Path(name).parent == Path(target).parent
+        temp = temp and Path(str(name)).name.startswith(".") and str(name).endswith(".part")
         if name is None or temp:
             raise OSError(exc.errno, exc.strerror, str(target)) from exc
         raise
