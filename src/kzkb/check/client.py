@@ -7,7 +7,8 @@ learn to ignore a checker that cries wolf. Hence:
   wrongly, so any 4xx but 429, and 500 or 501, is asked again with GET, whose
   body is never read. Once GET was needed, later tries of that URL use GET.
 - Redirects are followed by hand (at most `max_redirects`), so every hop goes
-  through the private-address guard. A 301 or 308 anywhere in the chain
+  through the private-address guard, and each request is sent to an address
+  the guard passed, by number (guard.py: DNS rebinding). A 301 or 308 anywhere in the chain
   makes a working link a warning naming the new address; an error at the
   end wins.
 - A timeout (`timeout` bounds each request as a whole, connect to headers) is
@@ -15,8 +16,12 @@ learn to ignore a checker that cries wolf. Hence:
   then is an error. Other retries: retry.py.
 - No answer at all (connection refused, DNS failure, no route, a TLS
   handshake that fails) is "unreachable: ...", a warning unless strict. Not
-  retried, except a connection dropped after it was made.
-- Connections are kept alive per host, each request on a connection of its
+  retried, except a connection dropped after it was made; a connection
+  refused or without a route is tried at the name's next address.
+- With a deadline, a Retry-After that ends after it is not waited for: the
+  URL is "not checked: deadline" (a warning), as is every URL the deadline
+  cuts short (external.py).
+- Connections are kept alive per host name and address, each request on a connection of its
   own (`_Pool`), and only `concurrency` idle ones stay open.
 
 httpx is imported in functions only: importing kzkb.check costs start-up nothing.
@@ -34,12 +39,13 @@ from kzkb import __version__
 from kzkb.check.failures import describe, one_line, status_label, unreachable
 from kzkb.check.guard import Guard
 from kzkb.check.plan import host_problem
-from kzkb.check.ratelimit import HostKey, HostLimits
+from kzkb.check.ratelimit import HostLimits, PastDeadline
 from kzkb.check.report import ERROR, OK, WARNING, UrlResult
 from kzkb.check.retry import RetryPolicy, retry_after, retryable
 
 if TYPE_CHECKING:
     from collections import OrderedDict
+    from collections.abc import Callable
 
     import httpx
 
@@ -72,32 +78,42 @@ _CONNECTION: contextvars.ContextVar[httpx.AsyncHTTPTransport] = contextvars.Cont
 )
 
 
+# A kept-alive connection serves one (scheme, host name, port, address): a TLS
+# connection made for one name is never reused for another on the same address.
+PoolKey = tuple[str, str, int, str]
+
+
 @contextlib.asynccontextmanager
-async def open_checker(opts: ClientOptions) -> AsyncIterator[Checker]:
-    """A Checker for one run, its client and connections closed at the end."""
+async def open_checker(
+    opts: ClientOptions, guard: Guard, deadline: float | None = None
+) -> AsyncIterator[Checker]:
+    """A Checker for one run, its client and connections closed at the end.
+    `deadline` is the loop time by which the run ends, if any."""
     _skip_missing_sniffio()
     import httpx
 
     async with httpx.AsyncClient(
         follow_redirects=False,
         timeout=httpx.Timeout(opts.timeout),
-        transport=_task_transport(),
+        transport=_task_transport(guard.admit),
         headers={"User-Agent": opts.user_agent, "Accept": _ACCEPT},
     ) as client:
-        checker = Checker(client, opts)
+        checker = Checker(client, opts, guard, deadline)
         try:
             yield checker
         finally:
             await checker.pool.aclose()
 
 
-def _task_transport() -> httpx.AsyncBaseTransport:
+def _task_transport(admit: Callable[[str], None]) -> httpx.AsyncBaseTransport:
     """The client's transport: it sends each request down the connection that
-    the sending task took from its host (`Checker._send`)."""
+    the sending task took from its host (`Checker._send`), once the guard
+    admits the address the request is for."""
     import httpx
 
     class TaskTransport(httpx.AsyncBaseTransport):
         async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+            admit(request.url.host)
             return await _CONNECTION.get().handle_async_request(request)
 
     return TaskTransport()
@@ -131,12 +147,12 @@ class _Pool:
         import httpx
 
         self.keep = keep
-        self.by_host: dict[HostKey, list[httpx.AsyncHTTPTransport]] = {}  # idle, per host
-        self.idle: OrderedDict[httpx.AsyncHTTPTransport, HostKey] = OrderedDict()
+        self.by_host: dict[PoolKey, list[httpx.AsyncHTTPTransport]] = {}  # idle, per host
+        self.idle: OrderedDict[httpx.AsyncHTTPTransport, PoolKey] = OrderedDict()
         self.ssl_context = httpx.create_ssl_context()  # slow to build: shared by all
         self.one_connection = httpx.Limits(max_connections=1, max_keepalive_connections=1)
 
-    def take(self, host: HostKey) -> httpx.AsyncHTTPTransport:
+    def take(self, host: PoolKey) -> httpx.AsyncHTTPTransport:
         import httpx
 
         free = self.by_host.get(host)
@@ -146,7 +162,7 @@ class _Pool:
             return connection
         return httpx.AsyncHTTPTransport(verify=self.ssl_context, limits=self.one_connection)
 
-    async def give_back(self, host: HostKey, connection: httpx.AsyncHTTPTransport) -> None:
+    async def give_back(self, host: PoolKey, connection: httpx.AsyncHTTPTransport) -> None:
         self.by_host.setdefault(host, []).append(connection)
         self.idle[connection] = host
         while len(self.idle) > self.keep:
@@ -167,12 +183,17 @@ class Checker:
     guard and its DNS answers. Each request holds one of its host's
     `per_host` slots, and with it a connection of its own."""
 
-    def __init__(self, client: httpx.AsyncClient, opts: ClientOptions) -> None:
+    def __init__(
+        self, client: httpx.AsyncClient, opts: ClientOptions, guard: Guard, deadline: float | None
+    ) -> None:
         self.client = client
         self.opts = opts
-        self.limits = HostLimits(per_host=opts.per_host, concurrency=opts.concurrency)
+        self.deadline = deadline
+        self.limits = HostLimits(
+            per_host=opts.per_host, concurrency=opts.concurrency, deadline=deadline
+        )
         self.retry = RetryPolicy(opts.retries, opts.backoff, opts.max_wait)
-        self.guard = None if opts.allow_private else Guard(timeout=opts.timeout, strict=opts.strict)
+        self.guard = guard
         self.pool = _Pool(opts.concurrency)
 
     async def check(self, key: str) -> UrlResult:
@@ -181,11 +202,10 @@ class Checker:
         url = httpx.URL(key)
         permanent = False
         for hop in range(self.opts.max_redirects + 1):
-            if self.guard is not None:
-                refused = await self.guard.refuse(key, url, hop=hop > 0)
-                if refused is not None:
-                    return refused
-            answer = await self._fetch(key, url)
+            addresses = await self.guard.addresses(key, url, hop=hop > 0)
+            if isinstance(addresses, UrlResult):
+                return addresses
+            answer = await self._fetch(key, url, addresses)
             if isinstance(answer, UrlResult):
                 return answer
             status, phrase, headers, tries = answer
@@ -237,10 +257,11 @@ class Checker:
         return UrlResult(key, ERROR, label, status)
 
     async def _fetch(
-        self, key: str, url: httpx.URL
+        self, key: str, url: httpx.URL, addresses: list[str]
     ) -> tuple[int, str, httpx.Headers, int] | UrlResult:
-        """One hop: (status, reason phrase, headers, tries), or a final result
-        when no usable answer came."""
+        """One hop, sent to `addresses` (the guard's, in order; the next one
+        when a connection cannot be made): (status, reason phrase, headers,
+        tries), or a final result when no usable answer came."""
         import asyncio
 
         import httpx
@@ -249,14 +270,17 @@ class Checker:
         method = "HEAD"
         timed_out = False
         tries = 0
+        address, others = addresses[0], addresses[1:]
         while True:
             tries += 1
             may_retry = self.retry.may_retry(tries)
             try:
-                status, phrase, headers = await self._send(url, method)
+                status, phrase, headers = await self._send(url, address, method)
                 if method == "HEAD" and _head_unreliable(status):
                     method = "GET"
-                    status, phrase, headers = await self._send(url, method)
+                    status, phrase, headers = await self._send(url, address, method)
+            except PastDeadline as exc:
+                return _past_deadline(key, f"the server asked to wait {exc.wait:.0f} s more")
             except (TimeoutError, httpx.TimeoutException):
                 if timed_out or not may_retry:
                     return UrlResult(key, ERROR, f"timed out after {self.opts.timeout:g} s")
@@ -265,6 +289,9 @@ class Checker:
             except (httpx.ConnectError, httpx.UnsupportedProtocol) as exc:
                 if isinstance(exc, httpx.UnsupportedProtocol):
                     return UrlResult(key, ERROR, f"invalid URL: {one_line(exc)}")
+                if others:  # say, an IPv6 address of a name, and no IPv6 route here
+                    address, others, tries = others[0], others[1:], tries - 1
+                    continue
                 return unreachable(key, describe(exc, url.host), strict=strict)
             except (httpx.ReadError, httpx.WriteError, httpx.RemoteProtocolError) as exc:
                 # The server dropped the connection without answering:
@@ -278,21 +305,39 @@ class Checker:
             wait = retry_after(headers.get("retry-after"))
             if wait is None:
                 await asyncio.sleep(self.retry.delay(tries))
-            else:
-                self.limits.hold_back(url, self.retry.capped(wait))
+                continue
+            wait = self.retry.capped(wait)
+            self.limits.hold_back(_server(url, address), wait)
+            loop = asyncio.get_running_loop()
+            if self.deadline is not None and loop.time() + wait >= self.deadline:
+                label = status_label(status, phrase)
+                return _past_deadline(key, f"{label}, Retry-After {wait:g} s ends after it")
 
-    async def _send(self, url: httpx.URL, method: str) -> tuple[int, str, httpx.Headers]:
-        """One request, within the host's and the run's limits, and after any
-        Retry-After the host asked for; the body is never read."""
+    async def _send(
+        self, url: httpx.URL, address: str, method: str
+    ) -> tuple[int, str, httpx.Headers]:
+        """One request to `address`, within its server's and the run's
+        limits, and after any Retry-After the server asked for; the body is
+        never read. The URL keeps its host name for the Host header and TLS
+        (server name and certificate), but the connection is to `address`:
+        nothing resolves the name again."""
         import asyncio
 
-        async with self.limits.turn(url) as host:
-            connection = self.pool.take(host.key)
+        server = _server(url, address)
+        name = url.raw_host.decode("ascii")
+        async with self.limits.turn(server):
+            pool_key = (url.scheme, name, server[1], address)
+            connection = self.pool.take(pool_key)
             _CONNECTION.set(connection)
             try:
                 async with (
                     asyncio.timeout(self.opts.timeout),
-                    self.client.stream(method, url) as response,
+                    self.client.stream(
+                        method,
+                        url.copy_with(host=address),
+                        headers={"Host": url.netloc.decode("ascii")},
+                        extensions={"sni_hostname": name},
+                    ) as response,
                 ):
                     if method == "HEAD":
                         # Never a body, but reading its end is what lets the
@@ -300,7 +345,16 @@ class Checker:
                         await response.aread()
                     return response.status_code, response.reason_phrase, response.headers
             finally:
-                await self.pool.give_back(host.key, connection)
+                await self.pool.give_back(pool_key, connection)
+
+
+def _server(url: httpx.URL, address: str) -> tuple[str, int]:
+    """What the per-host limits count: the address connected to, and the port."""
+    return address, url.port or (443 if url.scheme == "https" else 80)
+
+
+def _past_deadline(key: str, why: str) -> UrlResult:
+    return UrlResult(key, WARNING, f"not checked: deadline ({why})")
 
 
 def _head_unreliable(status: int) -> bool:

@@ -3,8 +3,17 @@
 Unless allow_private=True, a URL whose host is, or resolves to, a private,
 loopback, link-local, unspecified, multicast or reserved address is not
 fetched (a KB from an untrusted contributor must not make CI probe its own
-network). Checked again on every redirect hop; DNS rebinding between the
-check and the connection is not prevented.
+network); a host name with any such address among its answers is refused.
+
+The address checked is the address connected to, on every redirect hop: a
+host name is resolved once a run, here, and the request goes to one of the
+addresses that passed, by number (the client sends to the address, with the
+name as Host and TLS server name, so certificates are checked as usual). A
+name whose DNS answer changes between the check and the connection (DNS
+rebinding) is never resolved a second time, and the client's transport
+refuses any request to an address that is not a number the guard passed
+(`admit`). With allow_private the names are resolved here all the same: the
+per-host limits count the address, however the URL spells it.
 """
 
 from __future__ import annotations
@@ -82,21 +91,30 @@ class Guard:
     """The check of each hop before it is fetched, with one DNS lookup a
     host name a run, however many URLs and hops name it."""
 
-    def __init__(self, *, timeout: float, strict: bool) -> None:
+    def __init__(self, *, timeout: float, strict: bool, allow_private: bool = False) -> None:
         self.timeout = timeout
         self.strict = strict
+        self.allow_private = allow_private
         self.dns: dict[str, asyncio.Task[list[str]]] = {}
 
     async def refuse(self, key: str, url: httpx.URL, *, hop: bool) -> UrlResult | None:
         """None when `url` may be fetched; otherwise the result that says why not."""
+        answer = await self.addresses(key, url, hop=hop)
+        return answer if isinstance(answer, UrlResult) else None
+
+    async def addresses(self, key: str, url: httpx.URL, *, hop: bool) -> list[str] | UrlResult:
+        """The addresses `url` may be fetched from, in the resolver's order of
+        preference, or the result that says why none."""
         import asyncio
         import socket
 
         host = url.raw_host.decode("ascii")
         ip = ip_literal(host)
         if ip is not None:
-            return skipped(key, host, hop=hop) if is_private_address(ip) else None
-        if is_localhost(host):
+            if not self.allow_private and is_private_address(ip):
+                return skipped(key, host, hop=hop)
+            return [str(ip)]
+        if is_localhost(host) and not self.allow_private:
             return skipped(key, host, hop=hop)
         name = host.lower().rstrip(".")
         task = self.dns.get(name)
@@ -110,10 +128,24 @@ class Guard:
             if isinstance(exc, socket.gaierror):
                 return unreachable(key, f"DNS lookup failed for {name}", strict=self.strict)
             return UrlResult(key, ERROR, f"invalid URL: {one_line(exc)}")
-        for address in addresses:
-            if is_private_address(address):
-                return skipped(key, address, hop=hop, name=name)
-        return None
+        if not addresses:
+            return unreachable(key, f"DNS lookup failed for {name}", strict=self.strict)
+        if not self.allow_private:
+            for address in addresses:
+                if is_private_address(address):
+                    return skipped(key, address, hop=hop, name=name)
+        return addresses
+
+    def admit(self, host: str) -> None:
+        """Raise unless a request may go to `host`: only an address by number,
+        and a public one unless allow_private. The transport asks this of
+        every request, so no path through the client can connect to a name
+        (resolved again, unchecked) or to an address the guard did not pass."""
+        ip = ip_literal(host)
+        if ip is None:
+            raise PermissionError(f"kzkb bug: a request to {host!r}, not to a checked address")
+        if not self.allow_private and is_private_address(ip):
+            raise PermissionError(f"kzkb bug: a request to the private address {host}")
 
     async def _resolve(self, name: str) -> list[str]:
         import asyncio
@@ -122,5 +154,6 @@ class Guard:
         loop = asyncio.get_running_loop()
         async with asyncio.timeout(self.timeout):
             infos = await loop.getaddrinfo(name, None, type=socket.SOCK_STREAM)
-        # IPv6 scope ids ("fe80::1%eth0") are not part of the address.
-        return sorted({str(info[4][0]).split("%", 1)[0] for info in infos})
+        # the resolver's order is its preference (RFC 6724); IPv6 scope ids
+        # ("fe80::1%eth0") are not part of the address
+        return list(dict.fromkeys(str(info[4][0]).split("%", 1)[0] for info in infos))

@@ -76,7 +76,11 @@ class CheckOptions:
     cache_ttl: float = 86400.0
     cache_path: Path | None = None
     exclude: list[str] = field(default_factory=list)  # regular expressions
+    # where each exclude pattern is written, as errors name it:
+    # "--exclude", "kzkb.toml:4: [check-links] exclude"
+    exclude_where: list[str] = field(default_factory=list)
     allow_private: bool = False
+    deadline: float = 0.0  # seconds for all external checks; 0: none
 
 
 @dataclass(frozen=True, slots=True)

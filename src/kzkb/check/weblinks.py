@@ -11,6 +11,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from kzkb.check.exclude import excluded
 from kzkb.check.external import check_urls
 from kzkb.check.report import ERROR, WARNING, CheckOptions, LinkFinding, LinkReport
 from kzkb.store.links import LinkRow
@@ -71,12 +72,11 @@ def _field_position(file: Path, name: str, value: str) -> tuple[int, int]:
 def _external(
     kb: KnowledgeBase, options: CheckOptions, progress: Callable[[int, int], None] | None
 ) -> tuple[list[LinkFinding], int]:
-    patterns = [re.compile(p) for p in options.exclude]
-    rows = [
-        r
-        for r in [*kb.index.links.web_links(), *website_rows(kb)]
-        if not any(p.search(r.target) for p in patterns)
-    ]
+    rows = [*kb.index.links.web_links(), *website_rows(kb)]
+    if options.exclude and rows:
+        where = options.exclude_where or ["--exclude"] * len(options.exclude)
+        skip = excluded([r.target for r in rows], list(zip(options.exclude, where, strict=True)))
+        rows = [r for i, r in enumerate(rows) if i not in skip]
     if not rows:
         return [], 0
     results = check_urls(
@@ -87,6 +87,7 @@ def _external(
         allow_private=options.allow_private,
         strict=options.strict,
         progress=progress,
+        deadline=options.deadline,
     )
     out = []
     for row in rows:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
@@ -10,6 +11,17 @@ from typing import Annotated
 import typer
 
 from kzkb.cli.app import IndexOption, KbOption, ProgressBar, app, fresh, open_kb
+
+# The whole run's time in CI unless --deadline says otherwise: a KB with
+# thousands of links to slow or rate-limiting hosts cannot hold a CI job for
+# hours (1,000 URLs answering 503 with Retry-After took 94 minutes).
+CI_DEADLINE = 600
+
+
+def default_deadline(env: Mapping[str, str]) -> float | None:
+    """The deadline when --deadline is not given: CI_DEADLINE where $CI is
+    set as CI services set it (true, 1, yes), none elsewhere."""
+    return CI_DEADLINE if env.get("CI", "").strip().lower() in ("true", "1", "yes") else None
 
 
 class CheckFormat(StrEnum):
@@ -32,17 +44,27 @@ def check_links_cmd(
     ] = False,
     timeout: Annotated[
         float,
-        typer.Option("--timeout", min=0.1, metavar="SECONDS", help="Per external request."),
+        typer.Option("--timeout", metavar="SECONDS", help="Per external request (0.1 to 3600)."),
     ] = 10.0,
     cache_ttl: Annotated[
         float,
         typer.Option(
             "--cache-ttl",
-            min=0,
             metavar="SECONDS",
             help="Reuse external results younger than this (0: fetch all again).",
         ),
     ] = 86400.0,
+    deadline: Annotated[
+        float | None,
+        typer.Option(
+            "--deadline",
+            metavar="SECONDS",
+            help="Stop checking external links after this long; links left are warnings "
+            f"'not checked: deadline' (0: no deadline; default {CI_DEADLINE} when $CI is "
+            "true, else none).",
+            show_default=False,
+        ),
+    ] = None,
     exclude: Annotated[
         list[str] | None,
         typer.Option(
@@ -75,22 +97,38 @@ def check_links_cmd(
       kzkb check-links --format github
 
       kzkb check-links --external --exclude 'facebook\\.com' --timeout 5
+
+      kzkb check-links --external --deadline 300
     """
     from kzkb import views
     from kzkb.check.internal import check_links
     from kzkb.check.report import CheckOptions
+    from kzkb.settings.sections import seconds
 
+    timeout = seconds(timeout, "timeout")
+    cache_ttl = seconds(cache_ttl, "cache-ttl")
+    if deadline is None:
+        deadline = default_deadline(os.environ) or 0.0
+    deadline = seconds(deadline, "deadline")
     patterns = list(exclude or [])
+    _validate(patterns)
     base = open_kb(kb, index, defer=True)
-    patterns += base.config.check_links.exclude
+    settings = base.config.check_links
+    where = ["--exclude"] * len(patterns)
+    where += [
+        f"{settings.file}:{line}: [check-links] exclude" if line else f"{settings.file}: exclude"
+        for line in settings.exclude_lines
+    ]
+    patterns += settings.exclude
     options = CheckOptions(
         strict=strict,
         timeout=timeout,
         cache_ttl=cache_ttl,
         exclude=patterns,
+        exclude_where=where,
         allow_private=allow_private,
+        deadline=deadline,
     )
-    _validate(patterns)
     report = fresh(base, lambda: check_links(base, options))
     if external:
         from kzkb.check.weblinks import check_external
@@ -138,15 +176,14 @@ def _display(content: Path, path: str) -> str:
 
 
 def _validate(patterns: list[str]) -> None:
-    import re
-
     from kzkb.model import KzkbError
+    from kzkb.settings.sections import exclude_problem
 
     for pattern in patterns:
-        try:
-            re.compile(pattern)
-        except re.error as exc:
+        problem = exclude_problem(pattern)
+        if problem is not None:
             raise KzkbError(
-                f"invalid --exclude pattern {pattern!r}: {exc}",
-                "give a Python regular expression, e.g. 'facebook\\.com'",
-            ) from None
+                f"--exclude {pattern!r}: {problem}",
+                "give a Python regular expression without a repeat of a repeat, "
+                "e.g. 'facebook\\.com'",
+            )

@@ -213,12 +213,112 @@ def check_links_settings(data: Mapping[str, Any], file: Path) -> CheckLinksSetti
             f"{file}: [check-links] exclude must be a list of regular expressions",
             'write exclude = ["example\\\\.org", "^https://t\\\\.me/"]',
         )
-    for pattern in values:  # a bad one is reported here, not as an --exclude given
-        try:
-            re.compile(pattern)
-        except re.error as exc:
-            raise KzkbError(
-                f"{file}: [check-links] exclude: invalid pattern {pattern!r}: {exc}",
-                "give a Python regular expression, e.g. 'facebook\\.com'",
-            ) from None
-    return CheckLinksSettings(exclude=tuple(values))
+    lines = tuple(_line_of(file, pattern) for pattern in values)
+    for pattern, line in zip(values, lines, strict=True):
+        # a bad one is reported here, not as an --exclude given
+        problem = exclude_problem(pattern)
+        if problem is not None:
+            where = f"{file}:{line}" if line else str(file)
+            raise KzkbError(f"{where}: [check-links] exclude {pattern!r}: {problem}", _EXCLUDE_FIX)
+    return CheckLinksSettings(exclude=tuple(values), exclude_lines=lines, file=str(file))
+
+
+_EXCLUDE_FIX = (
+    "give a Python regular expression without a repeat of a repeat, e.g. 'facebook\\.com'"
+)
+
+
+def exclude_problem(pattern: str) -> str | None:
+    """Why `pattern` cannot be an exclude pattern, or None. kzkb.toml comes
+    with the KB, so a pattern may be hostile. A repeat of something that is
+    itself nothing but a repeat, like (a+)+ or (\\w+\\s?)+, takes exponential
+    time on a long URL that does not match, and Python's re cannot be
+    interrupted: refused here, at once. ([a-z]+\\.)+ is fine: each round
+    needs its dot. The matching itself runs under a time limit as well
+    (kzkb.check.exclude), for the slow patterns no rule of form catches."""
+    import re._parser as parser  # sre_parse, under its 3.11 name
+
+    try:
+        parsed = parser.parse(pattern)
+    except (re.error, RecursionError, OverflowError) as exc:
+        return f"invalid pattern: {exc}"
+    if _nested_repeat(parsed.data):
+        return "a repeat of a repeat, like (a+)+, takes exponential time on a long URL"
+    return None
+
+
+def _nested_repeat(items: Any) -> bool:
+    """Whether a backtracking repeat (one that may match more than once) in
+    the parsed pattern `items` repeats something that a repeat alone can
+    match: the text then splits between the rounds in exponentially many ways."""
+    import re._constants as sre
+    import re._parser as parser
+
+    for op, arg in items:
+        if op in (sre.MAX_REPEAT, sre.MIN_REPEAT):
+            _, high, body = arg
+            if (high > 1 and _just_a_repeat(body.data)) or _nested_repeat(body.data):
+                return True
+        elif op in (sre.POSSESSIVE_REPEAT, sre.ATOMIC_GROUP):
+            continue  # never backtracks into itself
+        elif any(_nested_repeat(part.data) for part in _subpatterns(arg, parser.SubPattern)):
+            return True
+    return False
+
+
+def _just_a_repeat(items: Any) -> bool:
+    """Whether the sequence `items` holds a backtracking repeat and nothing
+    that must match text besides it (the rest optional or zero-width), in
+    one of its branches at least."""
+    import re._constants as sre
+
+    zero_width = (sre.AT, sre.ASSERT, sre.ASSERT_NOT)
+    repeats = 0
+    for op, arg in items:
+        if op in (sre.MAX_REPEAT, sre.MIN_REPEAT) and arg[1] > 1:
+            repeats += 1
+        elif op in (sre.MAX_REPEAT, sre.MIN_REPEAT, sre.POSSESSIVE_REPEAT) and arg[0] == 0:
+            continue  # optional
+        elif op in zero_width:
+            continue
+        elif op == sre.SUBPATTERN:
+            if not _just_a_repeat(arg[3].data):
+                return False
+            repeats += 1
+        elif op == sre.BRANCH:
+            if not any(_just_a_repeat(branch.data) for branch in arg[1]):
+                return False
+            repeats += 1
+        else:
+            return False
+    return repeats > 0
+
+
+def _subpatterns(arg: Any, kind: type) -> list[Any]:
+    """The sub-patterns among a parsed node's arguments, however nested
+    (a group's body, each branch, a lookaround's body)."""
+    if isinstance(arg, kind):
+        return [arg]
+    if isinstance(arg, tuple | list):
+        return [sub for item in arg for sub in _subpatterns(item, kind)]
+    return []
+
+
+def _line_of(file: Path, pattern: str) -> int:
+    """The line of kzkb.toml that writes `pattern` (as a basic or a literal
+    TOML string), after its [check-links] header; 0 when none does (tomllib
+    gives values, not lines)."""
+    import json
+
+    spellings = {json.dumps(pattern, ensure_ascii=False)[1:-1], pattern}
+    try:
+        lines = file.read_text(encoding="utf-8-sig").splitlines()
+    except (OSError, UnicodeDecodeError):
+        return 0
+    seen_header = False
+    for number, line in enumerate(lines, 1):
+        if re.match(r"\s*\[[^\]]*check-links[\"']?\s*\]", line):
+            seen_header = True
+        elif seen_header and any(f'"{s}"' in line or f"'{s}'" in line for s in spellings):
+            return number
+    return 0
