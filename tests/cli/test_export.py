@@ -915,3 +915,100 @@ def test_excel_csv_neutralises_each_formula_start(start):
 
     assert written(False)[1] == [f"{start}1+1", f"x; {start}2", f"ok{start}"]
     assert written(True)[1] == [f"'{start}1+1", f"x; {start}2", f"ok{start}"]
+
+
+# --- numbers JSON and TOML cannot hold as they are ---------------------------------------
+
+ODD_NUMBERS = {
+    "sources/odd.md": (
+        "---\n"
+        "title: Odd numbers\n"
+        "nan: .nan\n"
+        "inf: .inf\n"
+        "ninf: -.inf\n"
+        "big: 123456789012345678901234567890\n"
+        "small: -123456789012345678901234567890\n"
+        "edge: 9223372036854775807\n"
+        "nested: {deep: [.NaN, 1.5, -.Inf]}\n"
+        "---\n"
+        "Body.\n"
+    )
+}
+# JSON has no NaN or Infinity: they are written as the strings JavaScript's
+# Number() reads back to the same value, the names Python's json module and
+# JSON5 give them
+ODD_FIELDS = {
+    "title": "Odd numbers",
+    "nan": "NaN",
+    "inf": "Infinity",
+    "ninf": "-Infinity",
+    "big": 123456789012345678901234567890,
+    "small": -123456789012345678901234567890,
+    "edge": 9223372036854775807,
+    "nested": {"deep": ["NaN", 1.5, "-Infinity"]},
+}
+
+
+def strict_json(text: str):
+    """json.loads that refuses NaN, Infinity and -Infinity, as JSON does."""
+
+    def refuse(name: str):
+        raise ValueError(f"not JSON: {name}")
+
+    return json.loads(text, parse_constant=refuse)
+
+
+def test_json_exports_of_non_finite_numbers_are_json(run, make_kb, tmp_path):
+    from kzkb.export.engine import ExportTuning, export
+    from kzkb.kb import KnowledgeBase
+
+    kb = make_kb(ODD_NUMBERS)
+    whole = strict_json(out(run("export", "--kb", str(kb), "-f", "json")))
+    assert whole["records"][0]["fields"] == ODD_FIELDS
+    lines = out(run("export", "--kb", str(kb), "-f", "jsonl")).splitlines()
+    assert [strict_json(line)["fields"] for line in lines] == [ODD_FIELDS]
+    shown = run("show", "odd", "--kb", str(kb), "-f", "json")
+    assert strict_json(shown.stdout)["fields"] == ODD_FIELDS
+    # the worker processes of a large export write the same
+    base = KnowledgeBase.open(str(kb))
+    parallel = tmp_path / "parallel.json"
+    export(base.stored(base.filters({}, [], [])), base.config, "json", target=parallel,
+           tuning=ExportTuning(parallel_from=1, slice=1))  # fmt: skip
+    base.index.close()
+    assert strict_json(parallel.read_text(encoding="utf-8"))["records"][0]["fields"] == ODD_FIELDS
+
+
+def test_sqlite_export_stores_valid_json_of_non_finite_numbers(run, make_kb, tmp_path):
+    kb = make_kb(ODD_NUMBERS)
+    target = tmp_path / "odd.sqlite"
+    assert run("export", "--kb", str(kb), "-o", str(target)).exit_code == 0
+    con = sqlite3.connect(target)
+    try:
+        (text, valid) = con.execute("SELECT fields, json_valid(fields) FROM records").fetchone()
+    finally:
+        con.close()
+    assert valid == 1 and strict_json(text) == ODD_FIELDS
+
+
+def test_toml_export_of_big_integers_and_non_finite_numbers_is_toml(run, make_kb):
+    import math
+
+    kb = make_kb(ODD_NUMBERS)
+    data = tomllib.loads(out(run("export", "--kb", str(kb), "-f", "toml")))
+    fields = data["records"][0]["fields"]
+
+    def integers(value):
+        if isinstance(value, dict):
+            return [i for v in value.values() for i in integers(v)]
+        if isinstance(value, list):
+            return [i for v in value for i in integers(v)]
+        return [value] if isinstance(value, int) and not isinstance(value, bool) else []
+
+    # TOML's integers are 64-bit: a larger one is kept exactly, as text
+    assert all(-(2**63) <= i < 2**63 for i in integers(data))
+    assert fields["big"] == "123456789012345678901234567890"
+    assert fields["small"] == "-123456789012345678901234567890"
+    assert fields["edge"] == 9223372036854775807
+    # TOML has nan and inf: they stay numbers
+    assert math.isnan(fields["nan"]) and fields["ninf"] == -math.inf
+    assert math.isnan(fields["nested"]["deep"][0]) and fields["nested"]["deep"][2] == -math.inf

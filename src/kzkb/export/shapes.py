@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import math
 from collections.abc import Iterable
 from typing import Any
 
@@ -23,12 +24,30 @@ def _json_default(value: Any) -> Any:
 
 
 def dumps(value: Any) -> str:
-    return json.dumps(value, ensure_ascii=False, default=_json_default)
+    """`value` as JSON text, and only JSON: a NaN or infinity (YAML's .nan,
+    -.inf) is written as jsonable writes it, never as the bare NaN that
+    Python's json writes and no JSON parser reads."""
+    try:
+        return json.dumps(value, ensure_ascii=False, default=_json_default, allow_nan=False)
+    except ValueError:  # a float JSON has no number for: the rare record walked again
+        return json.dumps(
+            jsonable(value), ensure_ascii=False, default=_json_default, allow_nan=False
+        )
+
+
+# JSON has no NaN or infinities: they become the strings that JavaScript's
+# Number() reads back to the same value (the names Python's json and JSON5
+# write). null would lose them, and "nan" or ".nan" is one source syntax's.
+NON_FINITE = {"nan": "NaN", "inf": "Infinity", "-inf": "-Infinity"}
 
 
 def jsonable(value: Any) -> Any:
+    """`value` with only what JSON has: dates as ISO text, keys as text,
+    NaN and infinities as NON_FINITE's strings."""
     if isinstance(value, dt.date):
         return value.isoformat()
+    if isinstance(value, float) and not math.isfinite(value):
+        return NON_FINITE[str(value)]
     if isinstance(value, dict):
         return {str(k): jsonable(v) for k, v in value.items()}
     if isinstance(value, (list, tuple)):

@@ -9,13 +9,20 @@ from typing import IO, Any
 
 from kzkb.export.shapes import Rows
 
+# TOML's integers are 64-bit; a parser must refuse a larger one
+TOML_INT = range(-(2**63), 2**63)
+
 
 def toml_value(value: Any) -> Any:
-    """TOML has no null: empty values are dropped; dates stay TOML dates."""
+    """TOML has no null: empty values are dropped; dates stay TOML dates;
+    an integer past 64 bits (YAML reads any) is written exactly, as text;
+    nan and inf stay numbers, which TOML has."""
     if isinstance(value, dict):
         return {str(k): toml_value(v) for k, v in value.items() if v is not None}
     if isinstance(value, (list, tuple)):
         return [toml_value(v) for v in value if v is not None]
+    if isinstance(value, int) and not isinstance(value, bool) and value not in TOML_INT:
+        return str(value)
     if isinstance(value, (str, int, float, bool, dt.date)):
         return value
     return str(value)

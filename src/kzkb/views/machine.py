@@ -45,11 +45,13 @@ def write_rows(rows: Sequence[dict[str, Any]], fmt: str) -> None:
     """json: one array; jsonl: an object a line; csv: a header and a row each."""
     stream = sys.stdout
     if fmt == "json":
-        json.dump([_jsonable(r) for r in rows], stream, ensure_ascii=False, indent=2)
+        json.dump(
+            [_jsonable(r) for r in rows], stream, ensure_ascii=False, allow_nan=False, indent=2
+        )
         stream.write("\n")
     elif fmt == "jsonl":
         for row in rows:
-            stream.write(json.dumps(_jsonable(row), ensure_ascii=False) + "\n")
+            stream.write(json.dumps(_jsonable(row), ensure_ascii=False, allow_nan=False) + "\n")
     elif fmt == "csv":
         columns = list(rows[0]) if rows else []
         writer = csv.writer(stream, lineterminator="\n")
@@ -83,5 +85,5 @@ def record_json(
     data["headings"] = [{"level": h.level, "text": h.text, "id": h.id} for h in record.headings]
     data["backlinks"] = [r.path for r in backlinks]
     data["translations"] = [r.path for r in translations]
-    json.dump(data, sys.stdout, ensure_ascii=False, indent=2)
+    json.dump(data, sys.stdout, ensure_ascii=False, allow_nan=False, indent=2)
     sys.stdout.write("\n")
