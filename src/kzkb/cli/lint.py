@@ -104,9 +104,12 @@ def lint_cmd(
     def display(path: str) -> str:
         return os.path.join(base, path) if base not in (".", "") else path
 
+    refused: dict[str, KzkbError] = {}
     if fix:
         # terms are spelled alike across the whole KB, so every file informs the repair
-        changes = repair(config, every, options, write=not dry_run, only=set(chosen))
+        changes = repair(
+            config, every, options, write=not dry_run, only=set(chosen), refused=refused
+        )
         if dry_run:
             views.lint_diff({display(p): c for p, c in changes.items()})
             raise typer.Exit(1 if changes else 0)
@@ -120,6 +123,11 @@ def lint_cmd(
     report.findings = [f for f in report.findings if f.file in keep]
     report.files = len(chosen)
     views.lint_report(report, fmt.value, display)
+    if refused:
+        # the others are repaired; each file left as it was says why, in one line
+        for err in refused.values():
+            views.error(str(err))
+        sys.exit(2)
     if report.errors or (strict and report.warnings):
         sys.exit(1)
 

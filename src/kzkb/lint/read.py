@@ -10,8 +10,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from kzkb.lint.findings import ERROR, LintFinding
+from kzkb.parse.frontmatter import FrontMatterError, Split, parse_front, split
 from kzkb.parse.source import read_source
-from kzkb.safe_yaml import yaml_loader, yaml_problem
+from kzkb.safe_yaml import TOO_DEEP, yaml_loader, yaml_problem
 from kzkb.settings.config import Config
 
 # a boundary line a converter escaped: \-\--\ , \--- , \-\-\-
@@ -24,20 +25,45 @@ class _Field:
     line: int  # file line of the key
     end: int  # last file line of its value
     value: Any
+    # the YAML value node and the file line index of its front matter's
+    # first line (None for TOML and JSON): where the value is written
+    node: Any = None
+    shift: int = 0
+
+    def span(self, node: Any = None) -> tuple[int, int, int] | None:
+        """(line index, first column, end column) of `node` (default: the
+        value) when it is written on one line, else None."""
+        node = self.node if node is None else node
+        if node is None or node.start_mark.line != node.end_mark.line:
+            return None
+        return node.start_mark.line + self.shift, node.start_mark.column, node.end_mark.column
+
+
+@dataclass(slots=True)
+class _Curly:
+    """A value quoted with curly quotes, as YAML wrote it (a plain scalar on one line)."""
+
+    key: str
+    line: int  # line index in the file
+    start: int  # its columns
+    end: int
+    inner: str  # the value without its quotes
 
 
 @dataclass(slots=True)
 class _File:
     path: str
     lines: list[str]
-    fm_start: int = 0  # index (0-based) of the opening boundary line, -1: none
-    fm_end: int = -1  # index of the closing boundary line
+    fm_start: int = 0  # index (0-based) of the line the front matter opens on, -1: none
+    fm_end: int = -1  # index of its closing line
     fields: dict[str, _Field] = field(default_factory=dict)
     body: str = ""
     body_line: int = 1
     # line breaks YAML sees and a line split does not (a lone CR, U+2028):
     # field lines are then approximate, and no line is edited
     odd: bool = False
+    fmt: str = ""  # "yaml", "toml", "json"; "" for none
+    curly: list[_Curly] = field(default_factory=list)
 
 
 def _read(config: Config, rel: str) -> tuple[bytes, str] | LintFinding:
@@ -73,58 +99,127 @@ def _read(config: Config, rel: str) -> tuple[bytes, str] | LintFinding:
 
 
 def _parse(rel: str, text: str) -> tuple[_File, LintFinding | None]:
-    """The file's front-matter fields with their lines; a syntax finding if
-    the front matter does not parse."""
-    import yaml
-
+    """The file's front-matter fields with their lines, split as the loader
+    splits it (kzkb.parse.frontmatter.split); a syntax finding if the front
+    matter does not parse."""
     text = text.lstrip("\ufeff").replace("\r\n", "\n")
-    lines = text.split("\n")
-    f = _File(rel, lines)
-    if not lines or lines[0].rstrip() != "---":
-        f.fm_start = -1
+    # a lone CR ends a line for the loader and YAML: counted so here too
+    lines = text.replace("\r", "\n").split("\n")
+    f = _File(rel, lines, fm_start=-1)
+    try:
+        found = split("\n".join(lines))
+    except FrontMatterError as err:
+        return f, _syntax(rel, err.line, err.reason)
+    if not found.fmt:
         f.body = text
         return f, None
-    for i in range(1, len(lines)):
-        if lines[i].rstrip() in ("---", "..."):
-            f.fm_end = i
-            break
-    if f.fm_end < 0:
-        return f, LintFinding(
-            rel, 1, "front-matter-syntax", ERROR, "the front matter is never closed",
-            "end it with a line of three dashes: ---",
-        )  # fmt: skip
-    f.body = "\n".join(lines[f.fm_end + 1 :])
-    f.body_line = f.fm_end + 2
-    source = "\n".join(lines[1 : f.fm_end])
-    f.odd = any(c in source for c in "\r\u2028\u2029\x85")
+    f.fmt, f.fm_start, f.fm_end = found.fmt, found.open_line, found.close_line
+    f.body, f.body_line = found.body, found.body_line
+    front_end = sum(len(line) + 1 for line in lines[: found.close_line])
+    f.odd = "\r" in text[:front_end] or any(c in found.front for c in "\u2028\u2029\x85")
+    if found.fmt != "yaml":
+        try:
+            data = parse_front(found)
+        except FrontMatterError as err:
+            return f, _syntax(rel, err.line, err.reason)
+        except RecursionError:
+            return f, _syntax(rel, found.open_line + 1, TOO_DEEP)
+        for key, value in data.items():
+            line = _key_line(lines, found, str(key))
+            f.fields[str(key)] = _Field(str(key), line, line, value)
+        return f, None
+    import yaml
+
+    source = found.front
     try:
         node = yaml.compose(source, Loader=yaml_loader())
         data = yaml.load(source, Loader=yaml_loader())
     except yaml.YAMLError as exc:
         row, problem = yaml_problem(exc)
-        line = row + 2 if row is not None else 1
-        return f, LintFinding(
-            rel, line, "front-matter-syntax", ERROR, f"invalid YAML: {problem}",
-            "fix the YAML there (quote values holding ': ' or '#')",
-        )  # fmt: skip
+        line = row + found.front_line + 1 if row is not None else found.open_line + 1
+        return f, _syntax(rel, line, f"invalid YAML front matter: {problem}")
     if data is None:
         return f, None
     if not isinstance(data, dict) or not isinstance(node, yaml.MappingNode):
-        return f, LintFinding(
-            rel, 2, "front-matter-syntax", ERROR, "the front matter is not a mapping of fields",
-            "write one `field: value` a line",
-        )  # fmt: skip
-    last = max(f.fm_end, 2)
+        return f, _syntax(rel, found.front_line + 1, "front matter is not a mapping of fields")
+    shift = found.front_line
+    last = max(found.close_line, shift + 1)
     for key_node, value_node in node.value:
         key = str(key_node.value)
         if key in data:
+            end = value_node.end_mark.line + 1 - (value_node.end_mark.column == 0)
             f.fields[key] = _Field(
                 key,
-                min(key_node.start_mark.line + 2, last),
-                min(value_node.end_mark.line + 2 - (value_node.end_mark.column == 0), last),
+                min(key_node.start_mark.line + shift + 1, last),
+                min(end + shift, last),
                 data[key],
+                value_node,
+                shift,
             )
+            f.curly += _curly(key, value_node, shift, found.open_line)
     return f, None
+
+
+def _syntax(rel: str, line: int, reason: str) -> LintFinding:
+    return LintFinding(
+        rel, line, "front-matter-syntax", ERROR, f"not a record: {reason}",
+        "fix the front matter there (quote values holding ': ' or '#'; close YAML with ---)",
+    )  # fmt: skip
+
+
+def _key_line(lines: list[str], found: Split, key: str) -> int:
+    """The file line of a TOML or JSON key: the first of its front matter's
+    lines that starts with it, else the opening line."""
+    pattern = re.compile(r'^\s*["\']?' + re.escape(key) + r'["\']?\s*[=:]')
+    for index in range(found.front_line, found.close_line + 1):
+        if pattern.match(lines[index]):
+            return index + 1
+    return found.open_line + 1
+
+
+# opening curly quote -> its closing one: “…”, ‘…’, „…“, ”…”, ’…’ (as the loader drops them)
+_CURLY_PAIRS = {
+    "\u201c": "\u201d",
+    "\u2018": "\u2019",
+    "\u201e": "\u201c",
+    "\u201d": "\u201d",
+    "\u2019": "\u2019",
+}
+
+
+def _curly(key: str, root: Any, shift: int, open_line: int) -> list[_Curly]:
+    """Every value under `root` that YAML read as a plain scalar on one line
+    quoted with curly quotes, as the loader would drop them. Block and
+    quoted scalars are content: their quotes are text, never repaired."""
+    import yaml
+
+    out: list[_Curly] = []
+    stack = [root]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, yaml.MappingNode):
+            stack += [value for _, value in node.value]
+        elif isinstance(node, yaml.SequenceNode):
+            stack += node.value
+        elif isinstance(node, yaml.ScalarNode) and not node.style:  # plain: "" or None
+            value = node.value
+            close = _CURLY_PAIRS.get(value[:1])
+            line = node.start_mark.line
+            if (
+                close
+                and len(value) >= 2
+                and value[-1] == close
+                and value[0] not in value[1:-1]
+                and close not in value[1:-1]
+                and line == node.end_mark.line
+                and line + shift != open_line  # front matter on the "---" line: not edited
+            ):
+                out.append(
+                    _Curly(
+                        key, line + shift, node.start_mark.column, node.end_mark.column, value[1:-1]
+                    )
+                )
+    return sorted(out, key=lambda c: (c.line, c.start))
 
 
 def _escaped(f: _File) -> bool:

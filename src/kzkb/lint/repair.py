@@ -7,8 +7,9 @@ from pathlib import Path
 
 from kzkb.files import atomic_path
 from kzkb.lint.across import canonical_spellings
-from kzkb.lint.edits import _unescape, fixed_text
+from kzkb.lint.edits import fixed_text, unescape
 from kzkb.lint.findings import LintFinding
+from kzkb.lint.gate import Gate
 from kzkb.lint.options import LintOptions
 from kzkb.lint.read import _escaped, _File, _parse, _read
 from kzkb.model import KzkbError
@@ -22,9 +23,12 @@ def fix(
     *,
     write: bool = True,
     only: set[str] | None = None,
+    refused: dict[str, KzkbError] | None = None,
 ) -> dict[str, tuple[str, str, list[str]]]:
     """Repair what is safe to repair; {path: (old text, new text, rules)} of
-    every file that changes. With write, each is replaced atomically.
+    every file that changes. With write, each is replaced atomically; a file
+    kzkb may not replace (read-only, an owner it cannot keep) is left as it
+    is, and why goes in `refused`.
 
     All `paths` decide how a term is spelled; only those in `only` (if
     given) are repaired."""
@@ -38,8 +42,10 @@ def fix(
         texts[rel] = read[1]
         text = read[1]
         f, _ = _parse(rel, text)
-        if f.fm_start < 0 and _escaped(f):
-            f, _ = _parse(rel, "\n".join(_unescape(f.lines)))
+        if not f.fmt and _escaped(f):
+            unescaped = unescape(text)  # its terms count only if --fix can unescape it
+            if unescaped is not None and Gate(rel, config).allows_unescaped(text, *unescaped):
+                f, _ = _parse(rel, unescaped[0])
         parsed.append(f)
     canonical = canonical_spellings(parsed, config)
     changes: dict[str, tuple[str, str, list[str]]] = {}
@@ -63,7 +69,13 @@ def fix(
     if write:
         for rel in list(changes):
             old, new, _ = changes[rel]
-            if not _replace(config.content_dir / rel, old.encode("utf-8"), new.encode("utf-8")):
+            try:
+                written = _replace(config.content_dir / rel, old.encode("utf-8"), new.encode())
+            except KzkbError as err:
+                written = False
+                if refused is not None:
+                    refused[rel] = err
+            if not written:
                 del changes[rel]
     return changes
 
@@ -76,7 +88,8 @@ def _replace(target: Path, old: bytes, new: bytes) -> bool:
     """Write a repair atomically (beside the file, then renamed over it),
     unless the file changed since it was read: an editor's save or a git
     checkout meanwhile is kept, not overwritten by a repair of what was
-    there before, and the next --fix repairs it. False if not written."""
+    there before, and the next --fix repairs it. False if not written;
+    a KzkbError if kzkb may not write it (see kzkb.files.atomic_path)."""
 
     try:
         with atomic_path(target, force=True) as temp:
@@ -86,6 +99,4 @@ def _replace(target: Path, old: bytes, new: bytes) -> bool:
                 raise _Changed
     except (_Changed, FileNotFoundError):
         return False  # edited, or deleted: a deleted record is not brought back
-    except KzkbError:
-        return False  # it became a symbolic link, or its folder went
     return True

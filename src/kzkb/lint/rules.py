@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+import contextlib
+import dataclasses
 import datetime as dt
-import re
 from typing import Any
 
-from kzkb.lint.edits import _CURLY, _CURLY_VALUE, _reshape
+from kzkb.lint.edits import _put, reshape, unescape
 from kzkb.lint.findings import OFF, LintFinding
+from kzkb.lint.gate import Gate, flow_list
 from kzkb.lint.options import LintOptions
 from kzkb.lint.read import _escaped, _Field, _File, _parse
-from kzkb.parse.frontmatter import FrontMatterError, split_front_matter
-from kzkb.safe_yaml import TOO_DEEP
+from kzkb.model import Skipped
+from kzkb.parse.record import EMPTY, NO_LANGUAGE, read_front
+from kzkb.parse.source import as_loaded
 from kzkb.settings.config import Config
 from kzkb.urls import term_slug
 
@@ -36,47 +39,44 @@ def check_file(
             f"rename it {_slug_name(name, config)!r} (lower case, dashes; aliases keep old links)",
         )  # fmt: skip
     f, syntax = _parse(rel, text)
-    if f.fm_start < 0 and _escaped(f):
+    # whether it is a record at all is the loader's to say, in its words
+    front = read_front(rel, as_loaded(text), config)
+    if isinstance(front, Skipped):
+        rule = "unreadable" if front.reason in (EMPTY, NO_LANGUAGE) else "front-matter-syntax"
+        fix = "fix it there" if rule == "front-matter-syntax" else "write the record, or move it"
+        add(
+            front.line,
+            rule,
+            f"not a record: {front.reason}",
+            f"{fix}; until then no command reads it",
+        )
+        return f, out
+    if not f.fmt and _escaped(f):
+        unescaped = unescape(text)
+        can_fix = unescaped is not None and Gate(rel, config).allows_unescaped(text, *unescaped)
         add(
             1, "escaped-front-matter",
             "the front matter is escaped (\\-\\-\\-, \\[ ...), so the record has no fields",
-            "unescape it (--fix)", True,
+            "unescape it (--fix)" if can_fix else
+            "unescape it by hand: unescaped, it does not read as front matter, so --fix leaves it",
+            can_fix,
         )  # fmt: skip
         return f, out
     if syntax is not None:
-        add(syntax.line, syntax.rule, syntax.message, syntax.fix)
-        return f, out
-    if f.fm_start < 0:
-        first = text.lstrip("\ufeff").split("\n", 1)[0].rstrip()
-        if first == "{" or re.fullmatch(r"\+{3,}", first):
-            # TOML or JSON front matter: checked as the index parses it; the
-            # line-by-line rules below read YAML only
-
-            try:
-                data, _, _ = split_front_matter(text.lstrip("\ufeff"))
-            except FrontMatterError as err:
-                add(err.line, "front-matter-syntax", err.reason, "fix the front matter there")
-                return f, out
-            except RecursionError:
-                add(1, "front-matter-syntax", TOO_DEEP, "flatten the front matter")
-                return f, out
-            for key in options.required:
-                if _empty(data.get(key)):
-                    add(1, "required-field", f"{key} is missing or empty", f"add {key}")
-            return f, out
+        return f, out  # the loader reads it, lint cannot place its fields: nothing to say
+    if not f.fmt:
         add(1, "required-field", "the file has no front matter", "start it with --- and a title")
         return f, out
-    for i in range(f.fm_start + 1, f.fm_end):
-        line = f.lines[i]
-        if any(c in line for c in _CURLY) and _CURLY_VALUE.search(line):
-            add(
-                i + 1, "curly-quotes", "a value quoted with curly quotes keeps them as text",
-                'use straight quotes: "…" (--fix)', True,
-            )  # fmt: skip
+    for line in sorted({curly.line for curly in f.curly}):
+        add(
+            line + 1, "curly-quotes", "a value quoted with curly quotes keeps them as text",
+            'use straight quotes: "…" (--fix)', True,
+        )  # fmt: skip
     for key in options.required:
         fld = f.fields.get(key)
         if fld is None or _empty(fld.value):
-            line = fld.line if fld else f.fm_end + 1
+            # a missing YAML field at the closing ---; TOML's and JSON's at the opening
+            line = fld.line if fld else (f.fm_end if f.fmt == "yaml" else f.fm_start) + 1
             add(line, "required-field", f"{key} is missing" if fld is None else f"{key} is empty",
                 f"add {key}: …")  # fmt: skip
     description = f.fields.get("description")
@@ -84,12 +84,21 @@ def check_file(
         line = description.line if description else f.fm_end + 1
         add(line, "empty-description", "the record has no description",
             "add description: one or two sentences on what the source holds")  # fmt: skip
+    gate = Gate(rel, config)
     for key, fld in f.fields.items():
         kind = options.types.get(key)
-        if kind is not None:
-            # offered as --fix exactly when --fix would make the repair
-            can_fix = not f.odd and _reshape(f.lines, fld, kind) is not None
-            _check_type(fld, kind, add, can_fix)
+        if kind is None:
+            continue
+        if f.fmt == "json" and kind == "date" and isinstance(fld.value, str):
+            # JSON has no dates: Hugo reads "2023-12-06" as one, and so does the loader
+            with contextlib.suppress(ValueError):
+                fld = dataclasses.replace(fld, value=dt.date.fromisoformat(fld.value.strip()[:10]))
+        # offered as --fix exactly when --fix would make the repair
+        edit = reshape(f, fld, kind, config) if f.fmt == "yaml" and not f.odd else None
+        can_fix = edit is not None and gate.allows(
+            text, _put(text, fld.line - 1, fld.end - 1, edit[0]), edit[1]
+        )
+        _check_type(fld, kind, add, can_fix, _as_list_hint(fld, config))
     if not f.body.strip():
         add(f.body_line if f.fm_end >= 0 else 1, "empty-body", "the record has no text",
             "write what the source is and why it matters below the front matter")  # fmt: skip
@@ -105,7 +114,17 @@ def _empty(value: Any) -> bool:
     )
 
 
-def _check_type(fld: _Field, kind: str, add: Any, can_fix: bool) -> None:
+def _as_list_hint(fld: _Field, config: Config) -> str:
+    """A one-value field written as the list --fix makes of it."""
+    from kzkb.parse.fields import normalize_fields
+
+    if not isinstance(fld.value, str):
+        return ""
+    read = normalize_fields({fld.key: fld.value}, config)[fld.key]
+    return flow_list(read if isinstance(read, list) else [read]) or ""
+
+
+def _check_type(fld: _Field, kind: str, add: Any, can_fix: bool, as_list: str) -> None:
     value = fld.value
     tail = " (--fix)" if can_fix else ""
     if kind in ("string", "date", "url") and isinstance(value, list):
@@ -121,7 +140,7 @@ def _check_type(fld: _Field, kind: str, add: Any, can_fix: bool) -> None:
         value = value[0]
     if kind == "list" and isinstance(value, str):
         add(fld.line, "field-type", f"{fld.key} is one value; it takes a list",
-            f'write {fld.key}: ["{value}"]{tail}', can_fix)  # fmt: skip
+            f"write {fld.key}: {as_list or [value]}{tail}", can_fix)  # fmt: skip
         return
     if kind == "date" and value not in (None, "") and not isinstance(value, dt.date):
         add(fld.line, "invalid-date", f"{fld.key} {str(value)!r} is not a date",

@@ -1,7 +1,8 @@
-"""Front matter: which format a file opens with, and its fields as parsed.
+"""Front matter: where a file's is, as Hugo finds it, and its fields as parsed.
 
-Hugo reads YAML (---), TOML (+++) and JSON ({ }). Every failure is a
-FrontMatterError with the file line and the reason to report.
+Hugo reads YAML (---), TOML (+++) and JSON ({ }). The loader and lint split
+a file with the same function (split), so they agree on what is a record.
+Every failure is a FrontMatterError with the file line and the reason to report.
 """
 
 from __future__ import annotations
@@ -9,8 +10,7 @@ from __future__ import annotations
 import json
 import re
 import tomllib
-from functools import lru_cache
-from typing import Any
+from typing import Any, NamedTuple
 
 from kzkb.safe_yaml import (
     LONG_NUMBER,
@@ -21,32 +21,6 @@ from kzkb.safe_yaml import (
 )
 
 
-@lru_cache(maxsize=1)
-def _handlers() -> dict[str, Any]:
-    """Front-matter formats Hugo reads: YAML (---), TOML (+++), JSON ({ }).
-    Made on first use: search, which reads only the index, never loads them."""
-    from frontmatter.default_handlers import BaseHandler, JSONHandler, YAMLHandler
-
-    return {
-        "yaml": YAMLHandler(),
-        # python-frontmatter's TOML handler needs the old `toml` package; its
-        # splitter with Hugo's +++ boundary is all we need (tomllib parses).
-        "toml": BaseHandler(re.compile(r"^\+{3,}\s*$", re.MULTILINE)),
-        "json": JSONHandler(),
-    }
-
-
-def _detect(text: str) -> tuple[str, Any] | None:
-    first = text.split("\n", 1)[0].rstrip()
-    if re.fullmatch(r"-{3,}", first):
-        return "yaml", _handlers()["yaml"]
-    if re.fullmatch(r"\+{3,}", first):
-        return "toml", _handlers()["toml"]
-    if first == "{":
-        return "json", _handlers()["json"]
-    return None
-
-
 class FrontMatterError(ValueError):
     def __init__(self, line: int, reason: str) -> None:
         super().__init__(reason)
@@ -54,21 +28,119 @@ class FrontMatterError(ValueError):
         self.reason = reason
 
 
+class Split(NamedTuple):
+    """Where a file's front matter is, found as Hugo finds it. Lines are
+    counted from 0, in the text split at "\n"."""
+
+    fmt: str  # "yaml", "toml", "json", or "" when the file has no front matter
+    front: str  # the text its parser reads
+    body: str
+    open_line: int  # the line the front matter opens on (-1: none)
+    front_line: int  # the line `front` starts on
+    close_line: int  # the line of its closing delimiter or brace
+    body_line: int  # the file line (from 1) the body starts on
+
+
+# what Hugo passes over before front matter: blank lines, spaces, tabs, BOMs
+_LEADING = " \t\r\n\ufeff"
+_DELIMITERS = {
+    "-": ("yaml", re.compile(r"(?<=[\r\n])---")),
+    "+": ("toml", re.compile(r"(?<=[\r\n])\+\+\+")),
+}
+
+
+def split(text: str) -> Split:
+    """The front matter of `text` and its body, by Hugo's rules (its page
+    lexer, checked against the hugo binary): after blank space, "---" opens
+    YAML and "+++" TOML, each closed by the first later line that starts with
+    the same three characters (the rest of that line is body); "{" opens
+    JSON, closed by its matching brace, on the same line or another. A
+    closing "..." is no delimiter to Hugo. Raises FrontMatterError for front
+    matter never closed; lint and the loader both split with this."""
+    start = len(text) - len(text.lstrip(_LEADING))
+    lead = text[start : start + 1]
+    open_line = text.count("\n", 0, start)
+    if lead in _DELIMITERS and text.startswith(lead * 3, start):
+        fmt, closing = _DELIMITERS[lead]
+        begin = _crlf(text, start + 3)
+        # a lookbehind sees the text before `begin`: right after an opening
+        # line ending, the closing line may be the very next one
+        found = closing.search(text, begin)
+        if found is None:
+            raise FrontMatterError(open_line + 1, _never_closed(fmt, text[begin:]))
+        end = found.start()
+        after = _crlf(text, end + 3)
+        front = text[begin:end]
+    elif lead == "{":
+        end = _json_end(text, start)
+        if end < 0:
+            raise FrontMatterError(open_line + 1, _never_closed("json", ""))
+        fmt, begin, after = "json", start, _crlf(text, end)
+        front = text[start:end]
+        end -= 1  # the closing brace
+    else:
+        return Split("", "", text, -1, 0, -1, 1)
+    return Split(
+        fmt,
+        front,
+        text[after:],
+        open_line,
+        text.count("\n", 0, begin),
+        text.count("\n", 0, end),
+        text.count("\n", 0, after) + 1,
+    )
+
+
+def _crlf(text: str, at: int) -> int:
+    """Past one line ending at `at`, as Hugo consumes it (\r, \n or both)."""
+    if text.startswith("\r", at):
+        at += 1
+    if text.startswith("\n", at):
+        at += 1
+    return at
+
+
+def _json_end(text: str, start: int) -> int:
+    """The index after the brace closing the one at `start`, counted as Hugo
+    counts (braces outside "strings", a backslash skipping the next
+    character), or -1."""
+    level, quoted, i, n = 0, False, start, len(text)
+    while i < n:
+        c = text[i]
+        if c == "\\":
+            i += 1
+        elif c == '"':
+            quoted = not quoted
+        elif not quoted and c == "{":
+            level += 1
+        elif not quoted and c == "}":
+            level -= 1
+            if level == 0:
+                return i + 1
+        i += 1
+    return -1
+
+
+def _never_closed(fmt: str, rest: str) -> str:
+    reason = f"{fmt.upper()} front matter is never closed"
+    if fmt == "yaml" and re.search(r"^\.\.\.\s*$", rest, re.MULTILINE):
+        reason += ": Hugo ends it only at a line of ---, not ..."
+    return reason
+
+
 def split_front_matter(text: str) -> tuple[dict[str, Any], str, int]:
     """(front matter, body, line where the body starts). Raises FrontMatterError."""
-    detected = _detect(text)
-    if detected is None:
-        return {}, text, 1
-    fmt, handler = detected
-    try:
-        fm_text, body = handler.split(text)
-    except ValueError:
-        raise FrontMatterError(1, f"{fmt.upper()} front matter is never closed") from None
-    body_line = text[: len(text) - len(body)].count("\n") + 1
-    # Lines of fm_text counted from 0 are file lines counted from 1, shifted
-    # by the newlines the opening boundary swallowed (its \s* eats blank lines).
-    opening = handler.FM_BOUNDARY.match(text)
-    shift = text[: opening.end()].count("\n") if opening else 0
+    found = split(text)
+    return parse_front(found), found.body, found.body_line
+
+
+def parse_front(found: Split) -> dict[str, Any]:
+    """The fields of split front matter: a mapping, {} for none. Raises
+    FrontMatterError at the file line of the problem."""
+    fmt, fm_text = found.fmt, found.front
+    if not fmt:
+        return {}
+    shift = found.front_line  # a line of fm_text counted from 0 is this file line from 1, less 1
     if fmt == "toml" and (long_key := _long_toml_key(fm_text)):
         raise FrontMatterError(long_key + shift, TOO_DEEP)
     import yaml
@@ -83,7 +155,7 @@ def split_front_matter(text: str) -> tuple[dict[str, Any], str, int]:
             data = json.loads(fm_text)
     except yaml.YAMLError as exc:
         row, problem = yaml_problem(exc)
-        line = row + 1 + shift if row is not None else 1
+        line = row + 1 + shift if row is not None else found.open_line + 1
         if isinstance(exc, yaml_loader().Refused):
             raise FrontMatterError(line, problem) from None  # valid YAML, but refused
         if "maximum nesting depth" in problem:  # libyaml's own bound, deeper than ours
@@ -91,22 +163,25 @@ def split_front_matter(text: str) -> tuple[dict[str, Any], str, int]:
         raise FrontMatterError(line, f"invalid YAML front matter: {problem}") from None
     except tomllib.TOMLDecodeError as exc:
         m = re.search(r"at line (\d+)", str(exc))
-        line = int(m.group(1)) + shift if m else 1
+        line = int(m.group(1)) + shift if m else found.open_line + 1
         raise FrontMatterError(line, f"invalid TOML front matter: {exc}") from None
     except json.JSONDecodeError as exc:
-        raise FrontMatterError(exc.lineno, f"invalid JSON front matter: {exc.msg}") from None
+        raise FrontMatterError(
+            exc.lineno + shift, f"invalid JSON front matter: {exc.msg}"
+        ) from None
     except ValueError as exc:  # tomllib and json: an int of too many digits
         reason = (
             LONG_NUMBER if "digits" in str(exc) else f"invalid {fmt.upper()} front matter: {exc}"
         )
-        raise FrontMatterError(1, reason) from None
+        raise FrontMatterError(found.open_line + 1, reason) from None
     if data is None:
         data = {}
     if not isinstance(data, dict):
         raise FrontMatterError(
-            2, f"front matter is a {type(data).__name__}, not a mapping of fields"
+            found.front_line + 1,
+            f"front matter is a {type(data).__name__}, not a mapping of fields",
         )
-    return data, body, body_line
+    return data
 
 
 # tomllib takes time quadratic in the parts of one dotted key (a.b.c = 1):

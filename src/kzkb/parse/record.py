@@ -7,12 +7,13 @@ the KB still loads.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any, NamedTuple
 
 from kzkb.hugo.paths import locate, record_kind, record_url
 from kzkb.listing.scan import scan
 from kzkb.model import Record, Skipped
 from kzkb.parse.fields import Unusable, normalize_fields
-from kzkb.parse.frontmatter import FrontMatterError, split_front_matter
+from kzkb.parse.frontmatter import FrontMatterError, Split, parse_front, split
 from kzkb.parse.markdown import scan_markdown
 from kzkb.parse.source import decode, one_line, read_source
 from kzkb.safe_yaml import TOO_DEEP
@@ -21,14 +22,30 @@ from kzkb.urls import normalize_url, resolve_relative, term_slug
 
 # the reason of a file the loader failed on by a bug of its own (see load_bytes)
 INTERNAL = "kzkb failed on this file"
+# reasons of a file that is no record although its front matter parses
+EMPTY = "empty file: nothing to index"
+NO_LANGUAGE = "in no language's contentDir, so Hugo does not build it: move it into one"
 
 
-def build_record(relpath: str, text: str, config: Config) -> Record | Skipped:
-    """A Record from a file's text. Pure: no I/O."""
+class Front(NamedTuple):
+    """What makes a file's text a record, before its body is read."""
+
+    split: Split  # where its front matter is
+    raw: dict[str, Any]  # the front matter as parsed
+    fields: dict[str, Any]  # as every command sees it (normalize_fields)
+    segments: list[str]
+    lang: str
+
+
+def read_front(relpath: str, text: str, config: Config) -> Front | Skipped:
+    """A record's front matter from its text, or why the text is no record.
+    The one decision: build_record makes a record of exactly the files this
+    accepts, and lint reports as "not a record" exactly those it refuses."""
     if not text.strip():
-        return Skipped(relpath, 1, "empty file: nothing to index")
+        return Skipped(relpath, 1, EMPTY)
     try:
-        raw, body, body_line = split_front_matter(text)
+        found = split(text)
+        raw = parse_front(found)
     except FrontMatterError as err:
         return Skipped(relpath, err.line, err.reason)
     except RecursionError:  # JSON and TOML nested thousands deep
@@ -39,11 +56,17 @@ def build_record(relpath: str, text: str, config: Config) -> Record | Skipped:
         return Skipped(relpath, 1, str(err))
     segments, lang = locate(relpath, config)
     if lang is None:
-        return Skipped(
-            relpath,
-            1,
-            "in no language's contentDir, so Hugo does not build it: move it into one",
-        )
+        return Skipped(relpath, 1, NO_LANGUAGE)
+    return Front(found, raw, fields, segments, lang)
+
+
+def build_record(relpath: str, text: str, config: Config) -> Record | Skipped:
+    """A Record from a file's text. Pure: no I/O."""
+    front = read_front(relpath, text, config)
+    if isinstance(front, Skipped):
+        return front
+    fields, segments, lang = front.fields, front.segments, front.lang
+    body, body_line = front.split.body, front.split.body_line
     links, headings, plain, html_ids = scan_markdown(body, body_line)
     title = fields.get("title")
     if not isinstance(title, str) or not title:

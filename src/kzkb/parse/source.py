@@ -24,6 +24,14 @@ def decode(data: bytes, path: str) -> str | Skipped:
         return Skipped(
             path, line, f"not UTF-8 (byte 0x{data[exc.start]:02x}): save the file as UTF-8"
         )
+    return as_loaded(text)
+
+
+def as_loaded(text: str) -> str:
+    """Decoded text as the loader reads it: NFC, \\n line ends, no leading
+    byte-order mark (lint, which edits the text as written, asks the loader
+    about this)."""
+    text = text.removeprefix("\ufeff")
     return unicodedata.normalize("NFC", text.replace("\r\n", "\n").replace("\r", "\n"))
 
 
