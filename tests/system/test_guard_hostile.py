@@ -14,7 +14,9 @@ from __future__ import annotations
 
 import json
 import math
+import shutil
 import socket
+import ssl
 import subprocess
 import time
 from collections.abc import Callable, Iterator
@@ -35,9 +37,16 @@ HERE_ONLY = 'title = "hostile"\n'
 
 
 class ServerAt(Server):
-    """helpers.Server on a given address and port (helpers' binds 127.0.0.1:0)."""
+    """helpers.Server on a given address and port (helpers' binds 127.0.0.1:0),
+    speaking TLS when given a context."""
 
-    def __init__(self, routes: Callable[[Request], None], host: str, port: int) -> None:
+    def __init__(
+        self,
+        routes: Callable[[Request], None],
+        host: str,
+        port: int,
+        tls: ssl.SSLContext | None = None,
+    ) -> None:
         import threading
 
         self.routes = routes
@@ -50,7 +59,10 @@ class ServerAt(Server):
         handler = type("Handler", (Request,), {"state": self})
         self._httpd = ThreadingHTTPServer((host, port), handler)
         self._httpd.handle_error = lambda *a: None  # type: ignore[method-assign]
-        self.base = f"http://{host}:{port}"
+        if tls is not None:
+            self._httpd.socket = tls.wrap_socket(self._httpd.socket, server_side=True)
+        port = self._httpd.server_address[1]
+        self.base = f"{'https' if tls else 'http'}://{host}:{port}"
         thread = threading.Thread(target=self._httpd.serve_forever, kwargs={"poll_interval": 0.01})
         thread.daemon = True
         thread.start()
@@ -191,6 +203,73 @@ def test_the_name_is_resolved_once_a_run(
     assert {r.severity for r in results.values()} == {"ok"}
     assert admin.paths() == [] and len(public.paths()) == 5
     assert asked == ["rebind.test"]
+
+
+@pytest.fixture
+def certificates(tmp_path: Path) -> tuple[Path, Path, Path]:
+    """(CA certificate, server certificate for site.test, its key), made with
+    the openssl command."""
+    if shutil.which("openssl") is None:
+        pytest.skip("the openssl command is needed to make a certificate")
+    ca, ca_key, cert, key = (tmp_path / n for n in ("ca.pem", "ca.key", "site.pem", "site.key"))
+    ec = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes"]
+    ext = tmp_path / "ext.cnf"
+    ext.write_text(
+        "subjectAltName=DNS:site.test\nbasicConstraints=critical,CA:FALSE\n"
+        "keyUsage=critical,digitalSignature\nextendedKeyUsage=serverAuth\n"
+        "subjectKeyIdentifier=hash\nauthorityKeyIdentifier=keyid\n"
+    )
+    commands = [
+        ["req", "-x509", *ec, "-keyout", ca_key, "-out", ca, "-days", "2",
+         "-subj", "/CN=kzkb test CA", "-addext", "basicConstraints=critical,CA:TRUE",
+         "-addext", "keyUsage=critical,keyCertSign"],
+        ["req", *ec, "-keyout", key, "-out", tmp_path / "site.csr", "-subj", "/CN=site.test"],
+        ["x509", "-req", "-in", tmp_path / "site.csr", "-CA", ca, "-CAkey", ca_key,
+         "-CAcreateserial", "-out", cert, "-days", "2", "-extfile", ext],
+    ]  # fmt: skip
+    for args in commands:
+        subprocess.run(["openssl", *map(str, args)], check=True, capture_output=True)
+    return ca, cert, key
+
+
+def test_tls_names_the_host_while_connecting_to_the_pinned_address(
+    certificates: tuple[Path, Path, Path], resolver, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The request goes to the address by number, but TLS is for the name: the
+    certificate of site.test is accepted for site.test and refused for another
+    name on the same address."""
+    ca, cert, key = certificates
+    monkeypatch.setenv("SSL_CERT_FILE", str(ca))
+    resolver({"site.test": [["127.0.0.1"]], "other.test": [["127.0.0.1"]]})
+    tls = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    tls.load_cert_chain(cert, key)
+    server = ServerAt(public_routes, "127.0.0.1", 0, tls)
+    try:
+        port = server.base.rsplit(":", 1)[1]
+        good, bad = f"https://site.test:{port}/page", f"https://other.test:{port}/page"
+        results = check_urls([good, bad], allow_private=True, **FAST)
+    finally:
+        server.close()
+    assert (results[good].severity, results[good].status) == ("ok", 200)
+    assert results[bad].severity == "warning"
+    assert results[bad].reason.startswith("unreachable: TLS certificate not accepted")
+    assert server.paths() == ["/page"]
+
+
+def test_the_transport_sends_only_to_addresses_the_guard_passes() -> None:
+    """The last line of defence: whatever path a request takes through the
+    client, the transport refuses a host name (it would be resolved again,
+    unchecked) and, without allow_private, a private address."""
+    strict = guard.Guard(timeout=1.0, strict=False)
+    for host in ("rebind.test", "localhost", "127.0.0.1", "10.0.0.1", "::1", "169.254.169.254"):
+        with pytest.raises(PermissionError):
+            strict.admit(host)
+    strict.admit("93.184.216.34")
+    strict.admit("2606:2800:220:1:248:1893:25c8:1946")
+    allowing = guard.Guard(timeout=1.0, strict=False, allow_private=True)
+    allowing.admit("127.0.0.1")
+    with pytest.raises(PermissionError):
+        allowing.admit("rebind.test")
 
 
 # 2. The cache remembers what was allowed
