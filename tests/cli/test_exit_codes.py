@@ -221,3 +221,47 @@ def test_a_bug_is_still_exit_70(run, small, monkeypatch):
     result = run("export", "--kb", str(small), "-f", "json")
     assert result.exit_code == 70, result.output
     assert "internal error" in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("code", "filename", "user"),
+    [
+        (errno.ENOSPC, None, True),  # a full disk is the machine's whatever kzkb writes
+        (errno.EDQUOT, "/x/out.json", True),
+        (errno.ENAMETOOLONG, "/x/" + "n" * 300, True),
+        (errno.EROFS, "/x/out.json", True),
+        (errno.EACCES, "/x/out.json", True),
+        (errno.EPERM, "/x/out.json", True),
+        (errno.EMFILE, "/x/a.md", True),
+        (errno.EACCES, None, False),  # no file named: kzkb's own doing
+        (errno.EINVAL, "/x/out.json", False),
+        (errno.EBADF, None, False),
+    ],
+)
+def test_which_system_errors_are_the_machine_s(code, filename, user):
+    from kzkb.cli.app import environment_error
+
+    message = environment_error(OSError(code, os.strerror(code), filename))
+    if not user:
+        assert message is None
+        return
+    assert message is not None and "\n" not in message
+    assert os.strerror(code) in message and " — " in message  # the problem, then the fix
+    if filename:
+        assert message.startswith(filename + ": ")
+
+
+def test_permission_denied_on_an_export_folder_is_a_one_line_error(
+    run, small, tmp_path, monkeypatch
+):
+    """As root no folder refuses a write: the system's answer is made in process."""
+    import tempfile
+
+    def refuse(*args, **kwargs):
+        raise PermissionError(errno.EACCES, os.strerror(errno.EACCES), kwargs.get("dir"))
+
+    monkeypatch.setattr(tempfile, "mkstemp", refuse)
+    result = run("export", "--kb", str(small), "-f", "json", "-o", str(tmp_path / "o.json"))
+    assert result.exit_code == 2, result.output
+    line = one_error_line(result.stderr)
+    assert "Permission denied" in line and str(tmp_path) in line
