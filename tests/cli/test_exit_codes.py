@@ -265,3 +265,12 @@ def test_permission_denied_on_an_export_folder_is_a_one_line_error(
     assert result.exit_code == 2, result.output
     line = one_error_line(result.stderr)
     assert "Permission denied" in line and str(tmp_path) in line
+
+
+def test_an_export_to_the_longest_file_name_a_file_system_takes_is_written(run, small, tmp_path):
+    """255 bytes: the temporary file beside it must not be longer than that."""
+    target = tmp_path / ("ә" * 125 + ".json")
+    assert len(target.name.encode("utf-8")) == 255
+    result = run("export", "--kb", str(small), "-f", "json", "-o", str(target))
+    assert result.exit_code == 0, result.output
+    assert target.read_text(encoding="utf-8").startswith('{"kb"')
