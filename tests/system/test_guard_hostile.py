@@ -117,8 +117,9 @@ Answers = dict[str, list[list[str]]]
 @pytest.fixture
 def resolver(monkeypatch: pytest.MonkeyPatch) -> Callable[[Answers], list[str]]:
     """resolver({name: [first answer, second answer, ...]}): getaddrinfo gives
-    each name's answers in turn, the last one from then on; other names go to
-    the real resolver. Returns the names asked, in order."""
+    each name's answers in turn, the last one from then on (an empty one is
+    a failed lookup); other names go to the real resolver. Returns the names
+    asked, in order."""
     real = socket.getaddrinfo
     asked: list[str] = []
 
@@ -132,6 +133,8 @@ def resolver(monkeypatch: pytest.MonkeyPatch) -> Callable[[Answers], list[str]]:
             asked.append(name)
             n = calls[name] = calls.get(name, 0) + 1
             addresses = answers[name][min(n, len(answers[name])) - 1]
+            if not addresses:
+                raise socket.gaierror(socket.EAI_NONAME, "Name or service not known")
             port = int(port or 0)
             return [
                 (socket.AF_INET, socket.SOCK_STREAM, 6, "", (address, port))
@@ -294,6 +297,21 @@ def test_an_ok_cached_with_allow_private_does_not_pass_a_private_name_later(
         again = check_urls([url], cache_path=cache, allow_private=True, **FAST)[url]
         assert (again.severity, again.cached) == ("ok", True)
         assert server.paths() == ["/wiki"]
+
+
+def test_a_cached_ok_survives_a_failed_lookup(
+    pair: tuple[Server, Server], public_127_0_0_2: None, resolver, tmp_path: Path
+) -> None:
+    """The guard's look at a cached URL refuses private addresses only: a run
+    without DNS still answers from the cache."""
+    admin, public = pair
+    port = admin.base.rsplit(":", 1)[1]
+    resolver({"site.test": [["127.0.0.2"], []]})
+    cache, url = tmp_path / "links.json", f"http://site.test:{port}/page"
+    assert check_urls([url], cache_path=cache, **FAST)[url].severity == "ok"
+    later = check_urls([url], cache_path=cache, **FAST)[url]
+    assert (later.severity, later.cached) == ("ok", True)
+    assert public.paths() == ["/page"] and admin.paths() == []
 
 
 # 3. Numbers are finite and in range, wherever they come from

@@ -29,7 +29,7 @@ from typing import Any
 from kzkb.check.cache import from_cache, load_cache, update_cache
 from kzkb.check.client import USER_AGENT, ClientOptions, open_checker
 from kzkb.check.failures import one_line
-from kzkb.check.guard import Guard, obviously_private, skipped
+from kzkb.check.guard import SKIPPED, Guard, obviously_private, skipped
 from kzkb.check.plan import plan
 from kzkb.check.report import ERROR, WARNING, UrlResult
 from kzkb.settings.sections import seconds
@@ -185,14 +185,16 @@ class _Run:
                 to_fetch.append(key)
         if hits and not self.opts.allow_private:
             keys = list(hits)
-            refused = await self._in_time(
+            verdicts = await self._in_time(
                 asyncio.gather(*(guard.refuse(k, httpx.URL(k), hop=False) for k in keys))
             )
-            for key, refusal in zip(keys, refused or [None] * len(keys), strict=True):
-                if refused is None:
-                    hits[key] = _not_checked(key)
-                elif refusal is not None:
-                    hits[key] = refusal
+            if verdicts is None:  # the deadline came first
+                hits = {key: _not_checked(key) for key in keys}
+            else:
+                for key, verdict in zip(keys, verdicts, strict=True):
+                    # a private address overrides what is cached; a DNS failure does not
+                    if verdict is not None and verdict.reason.startswith(SKIPPED):
+                        hits[key] = verdict
         for key, hit in hits.items():
             self.finish(self.planned[key], hit)
         return to_fetch

@@ -81,10 +81,13 @@ def obviously_private(key: str) -> str | None:
     return None
 
 
+SKIPPED = "skipped: "  # how a refusal by the guard begins
+
+
 def skipped(url: str, address: str, *, hop: bool = False, name: str = "") -> UrlResult:
     what = "redirect to private address" if hop else "private address"
     of = f" for {name}" if name else ""
-    return UrlResult(url, WARNING, f"skipped: {what} {address}{of} (use --allow-private)")
+    return UrlResult(url, WARNING, f"{SKIPPED}{what} {address}{of} (use --allow-private)")
 
 
 class Guard:
