@@ -69,6 +69,8 @@ class ServerAt(Server):
 
 
 def public_routes(req: Request) -> None:
+    with req.state.lock:  # the Host header of each request, in order
+        req.state.__dict__.setdefault("hosts", []).append(req.headers.get("Host"))
     if req.route == "/go":
         req.answer(302, {"Location": req.query["to"]})
     elif req.route == "/hold":
@@ -164,6 +166,7 @@ def test_rebinding_name_is_never_connected_to_its_second_answer(
     )  # fmt: skip
     assert admin.paths() == []  # the loopback service never saw the request
     assert public.paths() == ["/admin/secret"]  # it went to the address checked
+    assert public.hosts == [f"rebind.test:{port}"]  # under its own name
     assert result.exit_code == 0, result.output
 
 
@@ -365,6 +368,19 @@ def test_the_run_ends_by_its_deadline(tmp_path: Path) -> None:
     assert elapsed < 4.0
     assert {r.severity for r in results.values()} == {"warning"}
     assert all(r.reason.startswith("not checked: deadline") for r in results.values())
+
+
+def test_slow_servers_are_cut_short_by_the_deadline() -> None:
+    with Server(public_routes) as server:
+        urls = [server.url(f"/hold?s=0.4&n={n}") for n in range(20)]  # 8 s one at a time
+        start = time.monotonic()
+        results = check_urls(urls, allow_private=True, deadline=1.5, per_host=1, **FAST)
+        elapsed = time.monotonic() - start
+    assert elapsed < 3.5
+    verdicts = [(r.severity, r.reason) for r in results.values()]
+    assert 1 <= verdicts.count(("ok", "200 OK")) <= 4
+    late = ("warning", "not checked: deadline (the run's time was up)")
+    assert verdicts.count(late) == 20 - verdicts.count(("ok", "200 OK"))
 
 
 def test_a_retry_after_past_the_deadline_is_not_waited_for() -> None:
