@@ -13,7 +13,7 @@ scans by itself as before.
 
 One connection per question: the watcher sends the header (protocol) at once;
 the client then closes, or asks, line by line: "since STAMP" for what changed
-from that listing to the header's (a frame of {path: (mtime_ns, size) or
+from that listing to the header's (a frame of {path: scan.stat_key or
 None}; the empty frame if that listing is unknown), "files" for the whole
 listing the header was computed from (a frame), "status" for a JSON line, or
 "stop".

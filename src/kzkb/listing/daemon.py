@@ -41,7 +41,7 @@ from kzkb.listing.protocol import (
     lock_path,
     refused_marker,
 )
-from kzkb.listing.scan import MARKDOWN_SUFFIXES, fingerprint, name_key, scan
+from kzkb.listing.scan import MARKDOWN_SUFFIXES, Entry, fingerprint, name_key, scan, stat_key
 
 IDLE_SECONDS = 30 * 60
 HISTORY = 256  # listings whose differences the watcher remembers, by default
@@ -160,7 +160,7 @@ class Watch:
                 else:
                     self.dirty.add(prefix + name)
 
-    def _stat(self, rel: str) -> tuple[int, int] | None:
+    def _stat(self, rel: str) -> Entry | None:
         """As scan.scan would list one path: regular files, and links to
         files inside the KB."""
         full = os.path.join(self.root, rel)
@@ -168,15 +168,14 @@ class Watch:
             st = os.lstat(full)
             if stat.S_ISREG(st.st_mode):
                 self.symlinks.discard(rel)
-                return (st.st_mtime_ns, st.st_size)
+                return stat_key(st)
             if stat.S_ISLNK(st.st_mode):
                 # asked again at every update, resolving or not: its target
                 # may change, go and come back with no event in this folder
                 self.symlinks.add(rel)
                 real = os.path.realpath(full)
                 if real.startswith(self.real_root + os.sep) and os.path.isfile(real):
-                    st = os.stat(real)
-                    return (st.st_mtime_ns, st.st_size)
+                    return stat_key(os.stat(real))
                 return None
         except OSError:
             pass

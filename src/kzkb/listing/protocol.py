@@ -18,13 +18,13 @@ The contract: what a refresh may assume of a ListingSource
   (the fork, the connection) is in it. ``None`` means the source failed and
   is closed; the refresh then scans by itself. Repeated calls return the
   first answer, so the header is read once.
-- ``files()`` is that very listing, ``{path: (mtime_ns, size)}``, so that
+- ``files()`` is that very listing, ``{path: scan.stat_key}``, so that
   ``fingerprint(files()) == header().stamp``: a refresh may store the stamp
   with what it built from the files. ``None`` on failure (scan by itself).
   It closes the source: it is asked at most once, and last.
 - ``changes_since(stamp)`` is what changed from the listing of ``stamp`` (the
-  one the index was last refreshed from) to the header's: ``{path: (mtime_ns,
-  size), or None if gone}``; every path not in it is as it was. ``None`` when
+  one the index was last refreshed from) to the header's: ``{path:
+  scan.stat_key, or None if gone}``; every path not in it is as it was. ``None`` when
   the source does not know that listing (a forked scan never does): the
   refresh then asks ``files()``. It leaves the source open.
 - ``close()`` may be called at any time, more than once, and never waits for
@@ -56,11 +56,14 @@ from pathlib import Path
 from typing import Any, BinaryIO, NamedTuple, Protocol
 
 from kzkb.files import cache_folder
+from kzkb.listing.scan import Entry
 
-Listing = dict[str, tuple[int, int]]  # relative path -> (mtime_ns, size)
-Changes = dict[str, tuple[int, int] | None]  # None: the file is gone
+Listing = dict[str, Entry]  # relative path -> scan.stat_key (mtime_ns, size, ctime_ns, inode)
+Changes = dict[str, Entry | None]  # None: the file is gone
 
-PROTOCOL = 1  # raised whenever what watchers and clients say to each other changes
+# raised whenever what watchers and clients say to each other changes
+# (2: a listing entry holds the ctime and the inode besides mtime and size)
+PROTOCOL = 2
 
 
 class Header(NamedTuple):

@@ -1,4 +1,4 @@
-"""Which Markdown files a KB holds, with their mtimes and sizes.
+"""Which Markdown files a KB holds, with what tells a changed file (see stat_key).
 
 This runs before every command, so it does the least a change check can:
 one directory listing per folder and one stat per file. It imports nothing
@@ -20,9 +20,25 @@ from kzkb.files import MARKDOWN_SUFFIXES
 # kernel serves in parallel, and at 100,000 files it is most of a refresh.
 PARALLEL_SCAN_FROM = 20_000
 
+Entry = tuple[int, int, int, int]  # (mtime_ns, size, ctime_ns, inode): see stat_key
 
-def scan(root: Path | str, symlinks: list[str] | None = None) -> dict[str, tuple[int, int]]:
-    """{relative path: (mtime_ns, size)} of the KB's Markdown files.
+
+def stat_key(st: os.stat_result) -> Entry:
+    """What a listing holds of a file: an edit changes at least one of these.
+
+    The mtime and the size alone miss an edit that keeps the size and puts
+    the old mtime back (`cp -p`, `rsync -t`, `tar x`, `touch -r`): os.utime
+    can set the mtime, but every change of content or of the mtime moves the
+    ctime, which no one can set, and a file replaced by another has another
+    inode. An edit within the file system's timestamp granularity of the
+    moment the file was read changes none of them: the refresh reads such
+    "racy" files once more (see kzkb.store.refresh).
+    """
+    return (st.st_mtime_ns, st.st_size, st.st_ctime_ns, st.st_ino)
+
+
+def scan(root: Path | str, symlinks: list[str] | None = None) -> dict[str, Entry]:
+    """{relative path: stat_key} of the KB's Markdown files.
 
     Hidden entries are skipped; symbolic links are followed only to files
     inside the KB, so a link loop or a link out of the KB cannot pull in
@@ -89,8 +105,7 @@ def scan(root: Path | str, symlinks: list[str] | None = None) -> dict[str, tuple
             real = os.path.realpath(full)
             if real.startswith(root_real + os.sep) and os.path.isfile(real):
                 with contextlib.suppress(OSError):
-                    st = os.stat(real)
-                    out[rel] = (st.st_mtime_ns, st.st_size)
+                    out[rel] = stat_key(os.stat(real))
     return out
 
 
@@ -100,14 +115,15 @@ _BY_FOLDER = os.stat in os.supports_dir_fd and hasattr(os, "O_DIRECTORY")
 
 def _stat_part(
     folders: list[str], items: list[tuple[int, str]], start: int, step: int
-) -> list[tuple[int, int] | None]:
-    """(mtime_ns, size) of every step-th item from start; None for what is
+) -> list[Entry | None]:
+    """stat_key of every step-th item from start; None for what is
     gone since the listing or is not a regular file (a FIFO would block a
     read). Names are looked up relative to their open folder: one path
     component for the kernel to resolve instead of the whole path."""
-    out: list[tuple[int, int] | None] = []
+    out: list[Entry | None] = []
     append = out.append
     lstat = os.stat
+    key = stat_key
     current, fd = -1, -1
     try:
         for number, name in itertools.islice(items, start, None, step):
@@ -125,14 +141,14 @@ def _stat_part(
             except OSError:
                 append(None)
                 continue
-            append((st.st_mtime_ns, st.st_size) if st.st_mode & 0o170000 == _REGULAR else None)
+            append(key(st) if st.st_mode & 0o170000 == _REGULAR else None)
     finally:
         if fd >= 0:
             os.close(fd)
     return out
 
 
-def _stat_all(folders: list[str], items: list[tuple[int, str]]) -> list[tuple[int, int] | None]:
+def _stat_all(folders: list[str], items: list[tuple[int, str]]) -> list[Entry | None]:
     """_stat_part of every item; half of them by a forked child when there
     are many."""
     import threading
@@ -168,14 +184,14 @@ def _stat_all(folders: list[str], items: list[tuple[int, str]]) -> list[tuple[in
             raise ValueError("short answer")
     except (ValueError, EOFError, TypeError):
         theirs = _stat_part(folders, items, 1, 2)  # the child died: do its half here
-    out: list[tuple[int, int] | None] = [None] * len(items)
+    out: list[Entry | None] = [None] * len(items)
     out[0::2] = mine
     out[1::2] = theirs
     return out
 
 
-def fingerprint(on_disk: dict[str, tuple[int, int]]) -> str:
-    """One digest of every file's path, mtime and size: equal digests mean
+def fingerprint(on_disk: dict[str, Entry]) -> str:
+    """One digest of every file's path and stat_key: equal digests mean
     nothing to refresh, without reading the files table.
 
     It follows the listing order, which is the same for unchanged folders;

@@ -24,7 +24,7 @@ from kzkb.files import cache_folder
 from kzkb.model import KzkbError
 from kzkb.settings.config import Config
 
-SCHEMA_VERSION = 15
+SCHEMA_VERSION = 16
 
 # Stamped in the SQLite header (PRAGMA application_id, bytes 68-71): the
 # mark that a file is a kzkb index, which kzkb may replace when it is stale
@@ -65,10 +65,13 @@ DEFAULT_TUNING = Tuning()
 
 SCHEMA = """
 CREATE TABLE meta (key TEXT PRIMARY KEY, value NOT NULL);
+-- a file as the listing last saw it (kzkb.listing.scan.stat_key) and its content hash
 CREATE TABLE files (
   path TEXT PRIMARY KEY,
   mtime_ns INTEGER NOT NULL,
   size INTEGER NOT NULL,
+  ctime_ns INTEGER NOT NULL,
+  ino INTEGER NOT NULL,
   hash BLOB NOT NULL,
   skipped_line INTEGER,
   skipped_reason TEXT

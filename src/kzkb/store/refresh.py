@@ -1,9 +1,19 @@
 """Bring an index up to date with the KB's files.
 
-Every command refreshes the index before answering: files whose mtime or
-size changed are read, and re-parsed only if their content hash changed;
-new, deleted and renamed files are reflected at once. The whole refresh is
-one transaction (see kzkb.store.db).
+Every command refreshes the index before answering: files whose listing
+entry changed (mtime, size, ctime or inode: see kzkb.listing.scan.stat_key)
+are read, and re-parsed only if their content hash changed; new, deleted and
+renamed files are reflected at once. The whole refresh is one transaction
+(see kzkb.store.db).
+
+Racy files. A file edited in the same tick of the file system's clock as
+the refresh read it, and to the same size, keeps its whole entry: no
+listing can tell. As git does for its index, a file whose ctime is not older
+than the refresh's start minus RACY_NS is "racy": its path is kept in meta,
+and the next refresh reads it again whatever its entry says (then, being
+older, it is not racy any more). An edit after the read moves the ctime to
+at least the read's time, less the clock's granularity, so any file older
+than that is safe to judge by its entry.
 """
 
 from __future__ import annotations
@@ -19,7 +29,7 @@ from typing import Any
 
 from kzkb.listing import client, prescan
 from kzkb.listing.protocol import ListingSource
-from kzkb.listing.scan import fingerprint, scan
+from kzkb.listing.scan import Entry, fingerprint, scan
 from kzkb.settings.config import Config
 from kzkb.store.db import (
     DEFAULT_TUNING,
@@ -33,7 +43,14 @@ from kzkb.store.db import (
 from kzkb.store.prepare import Prepared, _prepare, _worker_init, use_config
 
 Progress = Callable[[int, int], None]
-Listing = dict[str, tuple[int, int]]  # path -> (mtime_ns, size)
+Listing = dict[str, Entry]  # path -> scan.stat_key
+
+# The coarsest file-system timestamp granularity kzkb allows for: FAT's 2 s
+# (ext3 keeps seconds; ext4, xfs and btrfs a clock tick). See the module doc.
+RACY_NS = 2_000_000_000
+# Which time a racy file is judged by: the ctime, which no one can set back,
+# where it is the time of the last change (POSIX); else the mtime.
+_CHANGED_AT = 2 if os.name == "posix" else 0
 
 
 @dataclass(slots=True)
@@ -72,7 +89,7 @@ class _Files:
     on_disk: Listing | None
     stamp: str
     count: int
-    changes: dict[str, tuple[int, int] | None] | None = None
+    changes: dict[str, Entry | None] | None = None
 
 
 class _Batch:
@@ -83,23 +100,23 @@ class _Batch:
         self.db = db
         self.size = tuning.batch_size
         self.bytes = tuning.batch_bytes
-        self.items: list[Prepared] = []
+        self.items: list[tuple[Prepared, Entry]] = []
         self.held = 0
         self.next_id: int = db.execute("SELECT coalesce(max(id), 0) + 1 FROM records").fetchone()[0]
         self.count_keys = True  # False when link_keys is recounted at the end
 
-    def add(self, prepared: Prepared) -> None:
-        self.items.append(prepared)
+    def add(self, prepared: Prepared, entry: Entry) -> None:
+        self.items.append((prepared, entry))
         self.held += len(prepared.data)
         if len(self.items) >= self.size or self.held >= self.bytes:
             self.flush()
 
     def flush(self) -> None:
         files, records, data, terms, urls, links, anchors, fts = [], [], [], [], [], [], [], []
-        for p in self.items:
+        for p, entry in self.items:
             skipped = p.skipped
             files.append(
-                (p.path, p.mtime_ns, p.size, p.hash,
+                (p.path, *entry, p.hash,
                  skipped.line if skipped else None, skipped.reason if skipped else None)
             )  # fmt: skip
             if p.row is None:
@@ -116,7 +133,7 @@ class _Batch:
         self.items.clear()
         self.held = 0
         db = self.db
-        db.executemany("INSERT INTO files VALUES (?, ?, ?, ?, ?, ?)", files)
+        db.executemany("INSERT INTO files VALUES (?, ?, ?, ?, ?, ?, ?, ?)", files)
         db.executemany(
             "INSERT INTO records(id, path, url, lang, kind, title, title_key, title_fold, date,"
             " created) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
@@ -163,30 +180,51 @@ class Refresher:
         self, config: Config, *, rebuild: bool = False, progress: Progress | None = None
     ) -> RefreshStats:
         started = time.perf_counter()
+        # before any file is read: what was changed since then is racy
+        now = time.time_ns()
         stats = RefreshStats(rebuilt=rebuild)
         # the folder and the settings files parse by: another of either rebuilds
         settings = config.parse_key()
         files = self._list(config, rebuild, stats)
-        if (
-            not rebuild
-            and read_meta(self.db, "parse_key") == settings
-            and read_meta(self.db, "fingerprint") == files.stamp
-        ):
-            # the same files with the same mtimes and sizes as last time
+        try:
+            base = read_meta(self.db, "fingerprint")
+            if (
+                not rebuild
+                and read_meta(self.db, "parse_key") == settings
+                and base == files.stamp
+                and not self._racy()
+            ):
+                # the same files with the same entries as last time
+                stats.unchanged = files.count
+                stats.skipped = int(read_meta(self.db, "skipped") or 0)
+                stats.seconds = time.perf_counter() - started
+                return stats
+            if files.on_disk is None and files.pending is not None and not rebuild and base:
+                # a watcher tells what changed since the listing the index
+                # holds; the same listing: nothing (racy files are read anyway)
+                files.changes = {} if base == files.stamp else files.pending.changes_since(base)
+            self._write_locked(config, settings, base, rebuild, files, stats, progress, now)
+        finally:
             if files.pending is not None:
                 files.pending.close()
-            stats.unchanged = files.count
-            stats.skipped = int(read_meta(self.db, "skipped") or 0)
-            stats.seconds = time.perf_counter() - started
-            return stats
-        base = read_meta(self.db, "fingerprint")
-        if files.on_disk is None and files.pending is not None and not rebuild and base:
-            # a watcher tells what changed since the listing the index holds
-            files.changes = files.pending.changes_since(base)
+        stats.seconds = time.perf_counter() - started
+        return stats
+
+    def _write_locked(
+        self,
+        config: Config,
+        settings: str,
+        base: str | None,
+        rebuild: bool,
+        files: _Files,
+        stats: RefreshStats,
+        progress: Progress | None,
+        now: int,
+    ) -> None:
         first_fill = self._first_fill(base)
         begin_write(self.db, self.path, self.tuning)
         try:
-            self._update(config, settings, base, rebuild, files, stats, progress)
+            self._update(config, settings, base, rebuild, files, stats, progress, now)
             self.db.execute("COMMIT")
         except BaseException:
             # SQLite has rolled back by itself after some errors (a full disk)
@@ -196,8 +234,6 @@ class Refresher:
         finally:
             if first_fill:
                 journal(self.db, "wal")
-        stats.seconds = time.perf_counter() - started
-        return stats
 
     def _list(self, config: Config, rebuild: bool, stats: RefreshStats) -> _Files:
         """The files as a prescan or the watcher lists them, else a scan."""
@@ -238,6 +274,7 @@ class Refresher:
         files: _Files,
         stats: RefreshStats,
         progress: Progress | None,
+        now: int,
     ) -> None:
         """The refresh's writes, inside its transaction."""
         # read under the lock: another process may have refreshed meanwhile
@@ -248,15 +285,17 @@ class Refresher:
             files.changes = None  # what changed since the old index is no rebuild's list
         if files.changes is None and files.on_disk is None:
             self._list_whole(config, files, stats)
+        racy = [] if clear else self._racy()
         if clear:
             self._clear()
             stats.rebuilt = True
             known: Listing = {}
         elif files.changes is not None:
-            known = self._known_of(list(files.changes))
+            known = self._known_of(list(files.changes.keys() | set(racy)))
         else:
             known = self._known()
-        candidates, gone = _compare(files, known)
+        listed, gone = _compare(files, known, racy)
+        candidates = sorted(listed)
         stats.unchanged = files.count - len(candidates)
         recount = stats.rebuilt or len(candidates) + len(gone) > self.tuning.recount_from
         self._count_keys = not recount
@@ -264,11 +303,18 @@ class Refresher:
             self._delete(path)
             del known[path]
         stats.removed = len(gone)
-        self._write(config, candidates, known, recount, stats, progress)
+        self._write(config, listed, known, recount, stats, progress)
         self._count_keys = True
         if recount:
             self._recount_keys()
         self._remember(settings, files, known, stats)
+        # read this time, or racy before and not read again (the watcher's
+        # changes name only what changed): racy if changed near `now`
+        since = now - RACY_NS
+        racy_now = sorted(
+            p for p in listed.keys() | set(racy) if p in known and known[p][_CHANGED_AT] >= since
+        )
+        write_meta(self.db, "racy", marshal.dumps(racy_now))
 
     def _list_whole(self, config: Config, files: _Files, stats: RefreshStats) -> None:
         """Every file, where a list of changes will not do."""
@@ -283,14 +329,18 @@ class Refresher:
     def _write(
         self,
         config: Config,
-        candidates: list[str],
+        listed: Listing,
         known: Listing,
         recount: bool,
         stats: RefreshStats,
         progress: Progress | None,
     ) -> None:
-        """Read the candidates, and write those whose content changed."""
+        """Read the candidates (`listed`: with their listing entries), and
+        write those whose content changed. Each file is stored with the entry
+        the listing had before it was read: should it change between, the
+        next listing differs and it is read again."""
         db = self.db
+        candidates = sorted(listed)
         hashes = self._hashes([p for p in candidates if p in known])
         use_config(config)
         content = str(config.content_dir)
@@ -305,12 +355,14 @@ class Refresher:
         with contextlib.closing(self._prepare_all(jobs)) as prepared_all:
             for i, prepared in enumerate(prepared_all, 1):
                 path = prepared.path
+                entry = listed[path]
                 old = hashes.get(path)
                 if old is not None and old == prepared.hash:
-                    # touched, not changed: remember the new mtime and size only
+                    # touched, not changed: remember the new entry only
                     db.execute(
-                        "UPDATE files SET mtime_ns = ?, size = ? WHERE path = ?",
-                        (prepared.mtime_ns, prepared.size, path),
+                        "UPDATE files SET mtime_ns = ?, size = ?, ctime_ns = ?, ino = ?"
+                        " WHERE path = ?",
+                        (*entry, path),
                     )
                     stats.unchanged += 1
                 else:
@@ -319,8 +371,8 @@ class Refresher:
                         stats.changed += 1
                     else:
                         stats.added += 1
-                    batch.add(prepared)
-                known[path] = (prepared.mtime_ns, prepared.size)
+                    batch.add(prepared, entry)
+                known[path] = entry
                 if progress is not None:
                     progress(i, len(jobs))
         batch.flush()
@@ -368,8 +420,19 @@ class Refresher:
 
     # --- what the index holds of the files -------------------------------------------------
 
+    def _racy(self) -> list[str]:
+        """The files the last refresh read too soon after a change to trust
+        their entries (see the module doc)."""
+        value = read_meta(self.db, "racy")
+        if isinstance(value, bytes):
+            with contextlib.suppress(ValueError, EOFError, TypeError):
+                paths = marshal.loads(value)
+                if isinstance(paths, list):
+                    return [p for p in paths if isinstance(p, str)]
+        return []
+
     def _known(self) -> Listing:
-        """{path: (mtime_ns, size)} as the files table holds them, from the
+        """{path: stat_key} as the files table holds them, from the
         copy kept in meta by the last refresh that compared every file: one
         read instead of a row per file."""
         value = read_meta(self.db, "known")
@@ -381,20 +444,20 @@ class Refresher:
                 known = marshal.loads(value)
                 if isinstance(known, dict):
                     return known
-        rows = self.db.execute("SELECT path, mtime_ns, size FROM files")
-        return {path: (m, s) for path, m, s in rows}
+        rows = self.db.execute("SELECT path, mtime_ns, size, ctime_ns, ino FROM files")
+        return {path: (m, s, c, i) for path, m, s, c, i in rows}
 
     def _known_of(self, paths: list[str]) -> Listing:
         """_known() for these paths only."""
         if len(paths) > 500:
             wanted = set(paths)
             return {p: ms for p, ms in self._known().items() if p in wanted}
-        query = "SELECT mtime_ns, size FROM files WHERE path = ?"
+        query = "SELECT mtime_ns, size, ctime_ns, ino FROM files WHERE path = ?"
         out = {}
         for path in paths:
             row = self.db.execute(query, (path,)).fetchone()
             if row is not None:
-                out[path] = (row[0], row[1])
+                out[path] = (row[0], row[1], row[2], row[3])
         return out
 
     def _hashes(self, paths: list[str]) -> dict[str, bytes]:
@@ -443,15 +506,24 @@ class Refresher:
         db.execute("DELETE FROM records WHERE id = ?", (rid,))
 
 
-def _compare(files: _Files, known: Listing) -> tuple[list[str], list[str]]:
-    """(files to read, files gone). In path order: records get ids in the
-    order export and list read them, so those reads are sequential on disk."""
+def _compare(files: _Files, known: Listing, racy: list[str]) -> tuple[Listing, list[str]]:
+    """({file to read: its listing entry}, files gone). Racy files are read
+    whatever their entries say. In path order: records get ids in the order
+    export and list read them, so those reads are sequential on disk."""
     if files.changes is not None:
         changes = files.changes
-        candidates = sorted(p for p, ms in changes.items() if ms is not None and known.get(p) != ms)
-        gone = [p for p, ms in changes.items() if ms is None and p in known]
+        listed = {p: e for p, e in changes.items() if e is not None and known.get(p) != e}
+        for path in racy:
+            entry = changes[path] if path in changes else known.get(path)
+            if entry is not None:
+                listed[path] = entry
+        gone = [p for p, e in changes.items() if e is None and p in known]
     else:
         assert files.on_disk is not None
-        candidates = sorted(p for p, ms in files.on_disk.items() if known.get(p) != ms)
-        gone = [p for p in known if p not in files.on_disk]
-    return candidates, gone
+        on_disk = files.on_disk
+        listed = {p: e for p, e in on_disk.items() if known.get(p) != e}
+        for path in racy:
+            if path in on_disk:
+                listed[path] = on_disk[path]
+        gone = [p for p in known if p not in on_disk]
+    return listed, gone
