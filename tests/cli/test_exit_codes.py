@@ -274,3 +274,33 @@ def test_an_export_to_the_longest_file_name_a_file_system_takes_is_written(run, 
     result = run("export", "--kb", str(small), "-f", "json", "-o", str(target))
     assert result.exit_code == 0, result.output
     assert target.read_text(encoding="utf-8").startswith('{"kb"')
+
+
+def test_a_sqlite_export_to_a_really_full_disk_is_a_one_line_error(small, tiny_disk, tmp_path):
+    big = write_kb(
+        tmp_path / "big",
+        {f"sources/r{i}.md": record(f"Record {i}", "word " * 200) for i in range(60)},
+    )
+    env = clean_env(tmp_path)
+    result = run_kzkb(env, "export", "--kb", str(big), "-o", f"{tiny_disk}/kb.sqlite")
+    assert result.returncode == 2, result.stderr
+    line = one_error_line(result.stderr)
+    assert f"{tiny_disk}/kb.sqlite" in line and "No space left on device" in line
+    assert os.listdir(tiny_disk) == []
+
+
+def test_a_full_disk_during_a_sqlite_export_names_the_file(run, small, tmp_path, monkeypatch):
+    """SQLite says SQLITE_FULL (13) where a write says ENOSPC, in process."""
+    from kzkb.export import engine
+
+    class Full(Exception):
+        sqlite_errorcode = 13
+
+    def full(records, path, config, body):
+        raise Full("database or disk is full")
+
+    monkeypatch.setattr(engine, "write_sqlite", full)
+    target = tmp_path / "kb.sqlite"
+    result = run("export", "--kb", str(small), "-o", str(target))
+    assert result.exit_code == 2, result.output
+    assert str(target) in one_error_line(result.stderr)

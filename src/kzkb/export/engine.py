@@ -8,6 +8,7 @@ index meanwhile (store.stored.changed_meanwhile)."""
 from __future__ import annotations
 
 import contextlib
+import errno
 import os
 import sys
 from collections.abc import Callable, Iterable, Iterator
@@ -100,7 +101,10 @@ def export(
         if target is None:
             raise KzkbError("SQLite needs a file", "add -o kb.sqlite")
         with naming(target), atomic_path(target, force) as temp:
-            return write_sqlite(records, temp, config, body)
+            try:
+                return write_sqlite(records, temp, config, body)
+            except Exception as exc:
+                raise _as_os_error(exc) from exc
     header = kb_header(config)
     rows = (choose(export_dict(r, config, body), fields) for r in records)
     writers: dict[str, Callable[..., int]] = {
@@ -157,6 +161,18 @@ def naming(target: Path | str | None) -> Iterator[None]:
         if name is None or temp:
             raise OSError(exc.errno, exc.strerror, str(target)) from exc
         raise
+
+
+# SQLite's result codes for what the machine refuses (sqlite3 is the store's
+# to import: the codes are its documented numbers), as the errno they stand for
+_SQLITE_ERRNO = {3: errno.EACCES, 8: errno.EROFS, 10: errno.EIO, 13: errno.ENOSPC, 14: errno.EACCES}
+
+
+def _as_os_error(exc: Exception) -> Exception:
+    """A SQLite error writing the file as the OSError it stands for (a full
+    disk is SQLITE_FULL there), so that it is reported as one; any other as it is."""
+    code = _SQLITE_ERRNO.get(getattr(exc, "sqlite_errorcode", -1) & 0xFF)
+    return exc if code is None else OSError(code, os.strerror(code))
 
 
 def can_fork(records: Iterable[Record], fmt: str, tuning: ExportTuning = DEFAULT_TUNING) -> bool:
