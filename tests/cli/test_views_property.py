@@ -7,10 +7,10 @@ escape, C1 control, DEL or bidi override of the record's."""
 from __future__ import annotations
 
 import re
-import tempfile
 from pathlib import Path
 from typing import Any
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -109,16 +109,20 @@ RECORD = st.fixed_dictionaries(
         "body": st.lists(st.one_of(PIECE, st.sampled_from(["\n", "\t", " ", "\n\n"])), max_size=30),
     }
 )
-KB = Path(tempfile.mkdtemp(prefix="kzkb-views-property-"))
 EXAMPLES = iter(range(10**9))
 
 
-def write(records: list[dict[str, Any]]) -> list[str]:
-    """The records in a KB of their own (the index, kept between examples,
-    refreshed as the files change), at markup-like paths: a folder `notes[`
-    and files named `]…md`. Their paths."""
+@pytest.fixture(scope="module")
+def where(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One KB and index for every example: the index warm, refreshed as the files change."""
+    return tmp_path_factory.mktemp("views-property")
+
+
+def write(where: Path, records: list[dict[str, Any]]) -> list[str]:
+    """The records, in place of the last example's, at markup-like paths (a
+    folder `notes[`, files named `]…[x].md`, new names each time); their paths."""
     n = next(EXAMPLES)
-    for old in (KB / "kb").rglob("*.md"):
+    for old in (where / "kb").rglob("*.md"):
         old.unlink()
     files = {}
     for i, r in enumerate(records):
@@ -132,7 +136,7 @@ def write(records: list[dict[str, Any]]) -> list[str]:
             "---\n"
             f"zebrafish {body}\n\n[gone](/no-such-page/)\n"
         )
-    write_kb(KB / "kb", files)
+    write_kb(where / "kb", files)
     return list(files)
 
 
@@ -142,11 +146,11 @@ def write(records: list[dict[str, Any]]) -> list[str]:
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
 )
 @given(st.lists(RECORD, min_size=1, max_size=3, unique_by=lambda r: r["title"]))
-def test_any_record_text_is_shown_as_written_through_every_view(records) -> None:
-    paths = write(records)
+def test_any_record_text_is_shown_as_written_through_every_view(where, records) -> None:
+    paths = write(where, records)
     shown: dict[str, str] = {}
     for name, (args, codes) in commands(paths).items():
-        result = invoke(args, KB / "kb", KB / "index.sqlite")
+        result = invoke(args, where / "kb", where / "index.sqlite")
         assert result.exit_code in codes, (name, result.output)
         for stream in (result.stdout, result.stderr):
             assert "\x1b]" not in stream, (name, stream)  # no OSC: no link, no window title
