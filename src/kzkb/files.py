@@ -272,3 +272,22 @@ def _publish_new(temp: str, target: Path, exists_hint: str) -> None:
         return
     with contextlib.suppress(OSError):  # the file is in place: a stray name is harmless
         os.unlink(temp)
+
+
+@contextlib.contextmanager
+def naming(target: Path | str | None) -> Iterator[None]:
+    """An OSError while writing `target` names it: a full disk or a read-only
+    folder is reported for the file the user asked for (not atomic_path's
+    temporary file beside it, nor no file at all, as a write to a stream says)."""
+    try:
+        yield
+    except OSError as exc:
+        if target is None or isinstance(exc, BrokenPipeError):
+            raise
+        name = os.fsdecode(exc.filename) if exc.filename is not None else None
+        # the temporary file atomic_path writes beside the target
+        temp = name is not None and Path(name).parent == Path(target).parent
+        temp = temp and Path(str(name)).name.startswith(".") and str(name).endswith(".part")
+        if name is None or temp:
+            raise OSError(exc.errno, exc.strerror, str(target)) from exc
+        raise

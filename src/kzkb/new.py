@@ -8,7 +8,7 @@ import unicodedata
 from collections import Counter
 from pathlib import Path
 
-from kzkb.files import atomic_path
+from kzkb.files import atomic_path, naming
 from kzkb.model import KzkbError
 from kzkb.settings.config import Config
 from kzkb.text.suggest import closest_one
@@ -193,7 +193,7 @@ def write_new(target: Path, text: str, root: Path) -> None:
         raise KzkbError(f"{target} exists", NEVER_OVERWRITES)
     _inside(root, target.parent)
     target.parent.mkdir(parents=True, exist_ok=True)
-    with atomic_path(target, force=False, exists_hint=NEVER_OVERWRITES) as temp:
+    with naming(target), atomic_path(target, force=False, exists_hint=NEVER_OVERWRITES) as temp:
         Path(temp).write_text(text, encoding="utf-8")
 
 

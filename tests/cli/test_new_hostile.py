@@ -185,3 +185,17 @@ def test_a_record_that_does_not_read_back_is_removed_and_is_a_bug(run, kb, monke
     assert result.exit_code == 70, result.output
     assert "internal error" in result.stderr and "read back" in result.stderr
     assert files_of(kb) == before
+
+
+def test_a_full_disk_names_the_record_and_leaves_nothing(run, kb, monkeypatch):
+    import errno
+    import os
+
+    def full(self, *args, **kwargs):
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+
+    new(run, kb, "--title", "Warm the index")  # the index is written before the disk fills
+    before = files_of(kb)
+    monkeypatch.setattr(Path, "write_text", full)
+    line = refused(new(run, kb, "--title", "No room"), kb, before, "No space left on device")
+    assert str(kb / SOURCES / "no_room.md") in line

@@ -7,11 +7,10 @@ index meanwhile (store.stored.changed_meanwhile)."""
 
 from __future__ import annotations
 
-import contextlib
 import errno
 import os
 import sys
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
@@ -29,7 +28,7 @@ from kzkb.export.shapes import (
 )
 from kzkb.export.sqlite import write_sqlite
 from kzkb.export.toml import toml_head, toml_record, write_toml
-from kzkb.files import atomic_path
+from kzkb.files import atomic_path, naming
 from kzkb.model import KzkbError, Record
 from kzkb.settings.config import Config
 from kzkb.store.codec import record_from_json
@@ -142,25 +141,6 @@ def export(
         open(temp, "w", encoding="utf-8", newline="") as handle,
     ):
         return write(rows, handle, header)
-
-
-@contextlib.contextmanager
-def naming(target: Path | str | None) -> Iterator[None]:
-    """An OSError while writing `target` names it: a full disk or a read-only
-    folder is reported for the file the user asked for (not the temporary
-    file beside it, nor no file at all, as a write to a stream says)."""
-    try:
-        yield
-    except OSError as exc:
-        if target is None or isinstance(exc, BrokenPipeError):
-            raise
-        name = os.fsdecode(exc.filename) if exc.filename is not None else None
-        # the temporary file atomic_path writes beside the target
-        temp = name is not None and Path(name).parent == Path(target).parent
-        temp = temp and Path(str(name)).name.startswith(".") and str(name).endswith(".part")
-        if name is None or temp:
-            raise OSError(exc.errno, exc.strerror, str(target)) from exc
-        raise
 
 
 # SQLite's result codes for what the machine refuses (sqlite3 is the store's
