@@ -223,3 +223,19 @@ def test_a_repair_diff_shows_the_records_controls_on_a_terminal_only(tmp_path, r
     assert not [c for c in RAW if c in without_styles(shown)], repr(shown)
     piped = run("lint", "--fix", "--dry-run", "--kb", str(kb))  # for patch: as it is
     assert " body \x9b2J \u202e x\n" in piped.stdout
+
+
+def test_shell_completion_shows_record_text_visibly(hostile) -> None:
+    """A completion's help (a record's title, a term's label) is shown by the
+    shell; a line break in it would also end the completion protocol's line."""
+    from types import SimpleNamespace
+
+    from kzkb.cli import complete
+
+    kb, index = hostile
+    ctx = SimpleNamespace(params={"kb": str(kb), "index": str(index)})
+    offered = [*complete.records(ctx, ""), *complete.terms_of("category")(ctx, "")]
+    helps = [help for _, help in offered]
+    assert any(h.startswith("Evil ␛]0;owned␇") for h in helps), helps
+    assert any(h.startswith("cat ␛]0;owned␇") for h in helps), helps
+    assert not [h for h in helps if any(c in h for c in (*RAW, "\n"))], helps

@@ -25,9 +25,11 @@ def _open(ctx: Any) -> Any:
 
 
 def _matching(choices: Choices, incomplete: str) -> Choices:
+    from kzkb.views.console import visible
+
     wanted = incomplete.casefold()
     return [
-        (value, label)
+        (value, visible(label))  # the shell shows a help as it is: a title, a label
         for value, label in choices
         if value.casefold().startswith(wanted) or label.casefold().startswith(wanted)
     ]
@@ -93,6 +95,8 @@ def records(ctx: Any, incomplete: str) -> Choices:
         rows = base.index.records.titles_and_urls()
     except Exception:
         return []
+    from kzkb.views.console import visible
+
     out: Choices = []
     seen: set[str] = set()
     for title, url, path in rows:
@@ -100,7 +104,7 @@ def records(ctx: Any, incomplete: str) -> Choices:
         for value in (slug, path):
             if value and value not in seen and value.startswith(incomplete):
                 seen.add(value)
-                out.append((value, title))
+                out.append((value, visible(title)))
         if len(out) >= 200:
             break
     return out
