@@ -125,3 +125,22 @@ def test_kzkb_new_never_writes_outside_the_kb(tmp_path):
     assert result.returncode == 2, result.stderr
     assert "outside the KB" in result.stderr
     assert not (Path("/sources") / "planted.md").exists()
+
+
+def test_under_an_explicit_content_folder_each_language_s_folder_is_inside_it(
+    tmp_path, monkeypatch
+):
+    root = _kb(tmp_path, 'languages = ["en", "kk"]\n[content_dirs]\nkk = "content/kk"\n')
+    (root / "content" / "kk").mkdir()
+    elsewhere = tmp_path / "elsewhere"
+    monkeypatch.setenv("KZKB_CONTENT_DIR", str(elsewhere))
+    # content/kk is in the KB but not in --content-dir: their common folder would be tmp_path
+    with pytest.raises(KzkbError, match=r"kzkb\.toml:3: .*outside --content-dir"):
+        open_config(root)
+    (elsewhere / "kk").mkdir()
+    (root / "kzkb.toml").write_text(
+        f'languages = ["en", "kk"]\n[content_dirs]\nkk = "{elsewhere / "kk"}"\n', encoding="utf-8"
+    )
+    config = open_config(root)
+    assert config.content_dir == elsewhere.resolve()
+    assert config.language_dirs() == {"": "en", "kk": "kk"}

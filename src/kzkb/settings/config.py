@@ -203,24 +203,29 @@ def _explicit_folder(given: str | os.PathLike[str] | None) -> Path | None:
     return path
 
 
-def _folder(root: Path, name: str, what: str, where: str, allowed: Path | None = None) -> Path:
+def _folder(root: Path, name: str, what: str, where: str, explicit: Path | None = None) -> Path:
     """The folder `name` (relative to the KB's root) as a real path. One that
     leads out of the KB, by `..`, an absolute path or a symbolic link, is
     refused: a KB's settings travel with it (a clone, a download), and must
-    not point kzkb, and `kzkb new`, anywhere on the machine. The user's own
-    --content-dir (`allowed`) may be anywhere, and so may folders within it."""
+    not point kzkb, and `kzkb new`, anywhere on the machine. Under the
+    user's own --content-dir (`explicit`, anywhere), a language's folder
+    must be inside that one instead, or the records' common folder would
+    be one above both."""
     path = (root / name).resolve()
     if not path.is_dir():
         raise KzkbError(
             f"{where}: {what} {name!r} is not a folder",
             f"point {what} at the folder holding the records",
         )
-    real_root = root.resolve()
-    if not any(
-        path == top or top in path.parents for top in (real_root, allowed) if top is not None
-    ):
+    top = explicit or root.resolve()
+    if path != top and top not in path.parents:
+        if explicit is not None:
+            raise KzkbError(
+                f"{where}: {what} {name!r} is outside --content-dir {explicit} (it is {path})",
+                "keep each language's folder inside it, or leave --content-dir out",
+            )
         raise KzkbError(
-            f"{where}: {what} {name!r} is outside the KB folder {real_root} (it is {path})",
+            f"{where}: {what} {name!r} is outside the KB folder {top} (it is {path})",
             f"keep the records inside the KB, or name that folder yourself:"
             f" kzkb --content-dir {path} … (or {CONTENT_DIR_VAR}={path})",
         )
