@@ -59,13 +59,18 @@ def yaml_loader() -> type:
         check_nodes = True
 
         def get_single_data(self) -> Any:
+            return self.node_and_data()[1]
+
+        def node_and_data(self) -> tuple[Any, Any]:
+            """The document's node and the data built of it, in one parse
+            (lint needs both: the data, and where each value is written)."""
             node = self.get_single_node()
             if node is None:
-                return None
+                return None, None
             if self.check_nodes:
                 _check_nodes(node, refused)
             try:
-                return self.construct_document(node)
+                return node, self.construct_document(node)
             except _CONSTRUCT_ERRORS as exc:
                 raise ConstructorError(None, None, _bad_value(node, exc), node.start_mark) from None
 
@@ -77,6 +82,16 @@ def yaml_loader() -> type:
 
     KzkbSafeLoader.add_constructor("tag:yaml.org,2002:timestamp", _timestamp_or_text)
     return KzkbSafeLoader
+
+
+def compose_and_load(text: str) -> tuple[Any, Any]:
+    """(node, data) of a YAML document, parsed once by yaml_loader(). Raises
+    a YAML error as yaml.load does."""
+    loader = yaml_loader()(text)
+    try:
+        return loader.node_and_data()
+    finally:
+        loader.dispose()
 
 
 @lru_cache(maxsize=1)

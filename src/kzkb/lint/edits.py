@@ -33,6 +33,14 @@ def fixed_text(
     `canonical`: (taxonomy field, slug) -> the spelling to write."""
     done: list[str] = []
     gate = Gate(rel, config)
+    parsed: dict[str, _File] = {}
+
+    def parse() -> _File:
+        """The text as it now is, parsed (again only once it changed)."""
+        if text not in parsed:
+            parsed.clear()
+            parsed[text] = _parse(rel, text)[0]
+        return parsed[text]
 
     def keep(new: str, rule: str, expect: dict[str, Any]) -> bool:
         nonlocal text
@@ -46,23 +54,24 @@ def fixed_text(
     on = {rule for rule, severity in options.severity.items() if severity != OFF}
     if text.startswith("\ufeff") and "bom" in on:
         keep(text[1:], "bom", {})
-    f, _ = _parse(rel, text)
+    f = parse()
     if not f.fmt and _escaped(f) and "escaped-front-matter" in on:
         unescaped = unescape(text)
         if unescaped is not None and gate.allows_unescaped(text, *unescaped):
             text = unescaped[0]
             done.append("escaped-front-matter")
+    if not _editable(parse()):
+        return text, done
     if "curly-quotes" in on:
         # one value at a time, each through the gate, from the last: the
         # columns of those before it stay where they were
-        f, _ = _parse(rel, text)
-        for curly in reversed(f.curly if _editable(f) else []):
+        for curly in reversed(parse().curly):
             line = _lines(text)[curly.line]
             new = line[: curly.start] + _double_quoted(curly.inner) + line[curly.end :]
-            keep(_put(text, curly.line, curly.line, [new]), "curly-quotes", _as_is(f, curly.key))
+            keep(_put(text, curly.line, curly.line, [new]), "curly-quotes", {curly.key: Gate.SAME})
     if "field-type" in on:
-        for key in list(_parse(rel, text)[0].fields):
-            f, _ = _parse(rel, text)
+        for key in list(parse().fields):
+            f = parse()
             fld = f.fields.get(key)
             kind = options.types.get(key)
             if fld is None or kind is None or not _editable(f):
@@ -72,7 +81,7 @@ def fixed_text(
                 keep(_put(text, fld.line - 1, fld.end - 1, edit[0]), "field-type", edit[1])
     if "term-spelling" in on:
         for plural in config.taxonomies.values():
-            f, _ = _parse(rel, text)
+            f = parse()
             fld = f.fields.get(plural)
             if fld is not None and _editable(f):
                 for new, expect in _respellings(f, fld, canonical, config, text):
@@ -98,12 +107,6 @@ def _put(text: str, start: int, end: int, new: list[str]) -> str:
     ending = "\r" if raw[start].endswith("\r") else ""
     raw[start : end + 1] = [line + ending for line in new]
     return bom + "\n".join(raw)
-
-
-def _as_is(f: _File, key: str) -> dict[str, Any]:
-    """A repair of how `key` is written that must not change what it holds:
-    expected, the value the loader reads now (see Gate.allows)."""
-    return {key: Gate.SAME}
 
 
 def _double_quoted(value: str) -> str:

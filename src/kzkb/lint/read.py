@@ -12,7 +12,7 @@ from typing import Any
 from kzkb.lint.findings import ERROR, LintFinding
 from kzkb.parse.frontmatter import FrontMatterError, Split, parse_front, split
 from kzkb.parse.source import read_source
-from kzkb.safe_yaml import TOO_DEEP, yaml_loader, yaml_problem
+from kzkb.safe_yaml import TOO_DEEP, compose_and_load, yaml_problem
 from kzkb.settings.config import Config
 
 # a boundary line a converter escaped: \-\--\ , \--- , \-\-\-
@@ -132,8 +132,7 @@ def _parse(rel: str, text: str) -> tuple[_File, LintFinding | None]:
 
     source = found.front
     try:
-        node = yaml.compose(source, Loader=yaml_loader())
-        data = yaml.load(source, Loader=yaml_loader())
+        node, data = compose_and_load(source)
     except yaml.YAMLError as exc:
         row, problem = yaml_problem(exc)
         line = row + found.front_line + 1 if row is not None else found.open_line + 1

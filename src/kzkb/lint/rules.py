@@ -98,7 +98,7 @@ def check_file(
         can_fix = edit is not None and gate.allows(
             text, _put(text, fld.line - 1, fld.end - 1, edit[0]), edit[1]
         )
-        _check_type(fld, kind, add, can_fix, _as_list_hint(fld, config))
+        _check_type(fld, kind, add, can_fix, config)
     if not f.body.strip():
         add(f.body_line if f.fm_end >= 0 else 1, "empty-body", "the record has no text",
             "write what the source is and why it matters below the front matter")  # fmt: skip
@@ -124,7 +124,7 @@ def _as_list_hint(fld: _Field, config: Config) -> str:
     return flow_list(read if isinstance(read, list) else [read]) or ""
 
 
-def _check_type(fld: _Field, kind: str, add: Any, can_fix: bool, as_list: str) -> None:
+def _check_type(fld: _Field, kind: str, add: Any, can_fix: bool, config: Config) -> None:
     value = fld.value
     tail = " (--fix)" if can_fix else ""
     if kind in ("string", "date", "url") and isinstance(value, list):
@@ -140,7 +140,7 @@ def _check_type(fld: _Field, kind: str, add: Any, can_fix: bool, as_list: str) -
         value = value[0]
     if kind == "list" and isinstance(value, str):
         add(fld.line, "field-type", f"{fld.key} is one value; it takes a list",
-            f"write {fld.key}: {as_list or [value]}{tail}", can_fix)  # fmt: skip
+            f"write {fld.key}: {_as_list_hint(fld, config) or [value]}{tail}", can_fix)  # fmt: skip
         return
     if kind == "date" and value not in (None, "") and not isinstance(value, dt.date):
         add(fld.line, "invalid-date", f"{fld.key} {str(value)!r} is not a date",
