@@ -15,8 +15,12 @@ ERROR, WARNING, OFF = "error", "warning", "off"
 RULES: dict[str, tuple[str, str]] = {
     "bom": (WARNING, "a byte-order mark before the front matter"),
     "escaped-front-matter": (ERROR, "front matter escaped by a Markdown converter"),
-    "front-matter-syntax": (ERROR, "front matter that does not parse"),
-    "unreadable": (ERROR, "a file no command reads: too large, not a file, its name, no access"),
+    "front-matter-syntax": (ERROR, "front matter that does not parse: not a record"),
+    "unreadable": (
+        ERROR,
+        "a file no command reads as a record: too large, not a file, its name, no access,"
+        " empty, in no language's folder",
+    ),
     "curly-quotes": (WARNING, "curly quotes where YAML wants straight ones"),
     "field-type": (ERROR, "a field of the wrong shape (a list for one value, or the reverse)"),
     "invalid-date": (ERROR, "a date that is not YYYY-MM-DD"),
@@ -30,6 +34,10 @@ RULES: dict[str, tuple[str, str]] = {
     "file-name": (WARNING, "a file name that is not a slug"),
 }
 
+
+# the rules whose errors say the file is not a record: every command skips
+# it (the loader's verdict, kzkb.parse.record.read_front), and only these do
+NOT_A_RECORD = frozenset({"front-matter-syntax", "unreadable"})
 
 # the rules whose findings --fix repairs (when their outcome is certain)
 FIXABLE = frozenset({"bom", "escaped-front-matter", "curly-quotes", "field-type", "term-spelling"})
