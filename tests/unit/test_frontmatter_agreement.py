@@ -129,6 +129,20 @@ def test_field_rules_run_on_toml_and_json_front_matter(run, make_kb, tmp_path, m
     assert {p.name: p.read_bytes() for p in (root / S).iterdir()} == before
 
 
+def test_a_json_term_spelled_otherwise_is_found_but_not_offered_to_fix(run, make_kb, tmp_path):
+    root = make_kb(
+        {
+            S + "a.md": '---\ntitle: "A"\ndescription: "d"\ncategory: ["local-ngo"]\n---\n\nB.\n',
+            S + "b.md": '---\ntitle: "B"\ndescription: "d"\ncategory: ["local-ngo"]\n---\n\nB.\n',
+            S + "c.md": '{"title": "C", "description": "d", "category": ["Local NGO"]}\n\nB.\n',
+        },
+        CONFIG,
+    )
+    [finding] = lint_findings(run, root)
+    assert (finding["file"].rsplit("/", 1)[-1], finding["rule"]) == ("c.md", "term-spelling")
+    assert finding["fix"] == "write 'local-ngo' everywhere"
+
+
 @pytest.mark.parametrize(
     "text, fmt, front, body",
     [

@@ -57,10 +57,11 @@ def check_terms(files: list[_File], config: Config, options: LintOptions) -> lis
             )
             if len(forms) > 1 and value != canonical and options.severity["term-spelling"] != OFF:
                 others = ", ".join(repr(s) for s in sorted(forms) if s != value)
+                yaml = f.fmt == "yaml"  # --fix edits YAML lines only
                 out.append(LintFinding(
                     f.path, fld.line, "term-spelling", options.severity["term-spelling"],
                     f"{fld.key}: {value!r} is also written {others} in the KB",
-                    f"write {canonical!r} everywhere (--fix)", True,
+                    f"write {canonical!r} everywhere" + (" (--fix)" if yaml else ""), yaml,
                 ))  # fmt: skip
     return out
 
