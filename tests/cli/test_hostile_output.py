@@ -239,3 +239,35 @@ def test_shell_completion_shows_record_text_visibly(hostile) -> None:
     assert any(h.startswith("Evil ␛]0;owned␇") for h in helps), helps
     assert any(h.startswith("cat ␛]0;owned␇") for h in helps), helps
     assert not [h for h in helps if any(c in h for c in (*RAW, "\n"))], helps
+
+
+@pytest.mark.parametrize(
+    "args",
+    [["show", "sources/controls.md", "-f", "json"], ["list", "-f", "json"],
+     ["list", "-f", "jsonl"], ["search", "rights", "-f", "json"], ["terms", "-f", "json"],
+     ["check-links", "-f", "json"]],
+    ids=["show", "list", "jsonl", "search", "terms", "check-links"],
+)  # fmt: skip
+def test_json_output_escapes_what_a_terminal_would_obey(hostile, args) -> None:
+    """JSON escapes C0 controls itself; DEL, C1 controls and bidi overrides
+    it writes as they are, and a terminal acts on those: written as \\u
+    escapes, the same JSON value, nothing raw."""
+    import json
+
+    result = invoke(args, *hostile)
+    assert result.exit_code == (1 if args[0] in FINDINGS else 0), result.output
+    assert not [c for c in RAW if c in result.stdout], repr(result.stdout)
+    if args[0] in FINDINGS:  # the link to #no\x7fpe, as written
+        assert "#no\x7fpe" in [f["target"] for f in json.loads(result.stdout)["findings"]]
+        return
+    lines = result.stdout.splitlines() if "jsonl" in args else [result.stdout]
+
+    def strings(value: Any) -> list[str]:
+        if isinstance(value, dict):
+            value = list(value.values())
+        if isinstance(value, list):
+            return [s for v in value for s in strings(v)]
+        return [value] if isinstance(value, str) else []
+
+    found = strings([json.loads(line) for line in lines])  # the text as written
+    assert {"Evil " + "".join(ESCAPES) + " title", "cat " + "".join(ESCAPES)} & set(found)

@@ -8,6 +8,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from kzkb.views.console import data, err, lines, out, shorten, visible
+from kzkb.views.machine import json_text
 
 if TYPE_CHECKING:
     from kzkb.check.report import LinkFinding, LinkReport
@@ -101,8 +102,7 @@ def _findings_json(findings: Any, summary: dict[str, Any], display: Callable[[st
     """{"findings": [...], "summary": {...}}, one finding a line: readable, and
     each line goes through json's C encoder (indent= would switch to the
     pure-Python one: seconds at 10,000 findings)."""
-    encode = json.JSONEncoder(ensure_ascii=False).encode
-    rows = ["    " + encode({**f.as_dict(), "file": display(f.file)}) for f in findings]
+    rows = ["    " + json_text({**f.as_dict(), "file": display(f.file)}) for f in findings]
     body = "[\n" + ",\n".join(rows) + "\n  ]" if rows else "[]"
     sys.stdout.write(f'{{\n  "findings": {body},\n  "summary": {json.dumps(summary)}\n}}\n')
 

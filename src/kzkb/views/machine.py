@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import json
+import re
 import sys
 from collections.abc import Sequence
 from typing import Any
@@ -13,6 +14,17 @@ from kzkb.export.shapes import record_dict as as_dict
 from kzkb.model import Record, Term
 from kzkb.searcher import Hit
 from kzkb.settings.config import Config
+
+# what json leaves as it is (it escapes only C0) that a terminal acts on: DEL,
+# C1 controls, bidi overrides; and the two line separators JavaScript reads as
+# line ends. As \u escapes they are the same JSON value, and nothing raw.
+_UNSAFE = re.compile("[\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
+
+
+def json_text(value: Any, indent: int | None = None) -> str:
+    """`value` as JSON: UTF-8 text, with only what _UNSAFE names escaped."""
+    text = json.dumps(value, ensure_ascii=False, allow_nan=False, indent=indent)
+    return _UNSAFE.sub(lambda m: f"\\u{ord(m[0]):04x}", text) if _UNSAFE.search(text) else text
 
 
 def record_dict(record: Record, config: Config) -> dict[str, Any]:
@@ -45,13 +57,10 @@ def write_rows(rows: Sequence[dict[str, Any]], fmt: str) -> None:
     """json: one array; jsonl: an object a line; csv: a header and a row each."""
     stream = sys.stdout
     if fmt == "json":
-        json.dump(
-            [_jsonable(r) for r in rows], stream, ensure_ascii=False, allow_nan=False, indent=2
-        )
-        stream.write("\n")
+        stream.write(json_text([_jsonable(r) for r in rows], indent=2) + "\n")
     elif fmt == "jsonl":
         for row in rows:
-            stream.write(json.dumps(_jsonable(row), ensure_ascii=False, allow_nan=False) + "\n")
+            stream.write(json_text(_jsonable(row)) + "\n")
     elif fmt == "csv":
         columns = list(rows[0]) if rows else []
         writer = csv.writer(stream, lineterminator="\n")
@@ -85,5 +94,4 @@ def record_json(
     data["headings"] = [{"level": h.level, "text": h.text, "id": h.id} for h in record.headings]
     data["backlinks"] = [r.path for r in backlinks]
     data["translations"] = [r.path for r in translations]
-    json.dump(data, sys.stdout, ensure_ascii=False, allow_nan=False, indent=2)
-    sys.stdout.write("\n")
+    sys.stdout.write(json_text(data, indent=2) + "\n")

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import json
 import sys
 from collections.abc import Iterable
 from typing import Any
 
 from kzkb.model import Skipped
 from kzkb.views.console import data, out
+from kzkb.views.machine import json_text
 
 
 def index_summary(
@@ -35,7 +35,7 @@ def index_summary(
             "refresh": refresh,
             "skipped": [{"path": s.path, "line": s.line, "reason": s.reason} for s in skipped],
         }
-        json.dump(document, sys.stdout, ensure_ascii=False, indent=2 if fmt == "json" else None)
+        sys.stdout.write(json_text(document, indent=2 if fmt == "json" else None))
         sys.stdout.write("\n")
         return
     console = out()
@@ -65,7 +65,7 @@ def index_summary(
 
 def watcher_status(status: dict[str, Any], fmt: str) -> None:
     if fmt == "json":
-        json.dump(status, sys.stdout, ensure_ascii=False, indent=2)
+        sys.stdout.write(json_text(status, indent=2))
         sys.stdout.write("\n")
         return
     from rich import box
@@ -85,7 +85,7 @@ def watcher_status(status: dict[str, Any], fmt: str) -> None:
 
 def stats(data: dict[str, Any], fmt: str, top: int = 15) -> None:
     if fmt == "json":
-        json.dump(data, sys.stdout, ensure_ascii=False, indent=2)
+        sys.stdout.write(json_text(data, indent=2))
         sys.stdout.write("\n")
         return
     from rich.text import Text
