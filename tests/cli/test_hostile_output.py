@@ -271,3 +271,35 @@ def test_json_output_escapes_what_a_terminal_would_obey(hostile, args) -> None:
 
     found = strings([json.loads(line) for line in lines])  # the text as written
     assert {"Evil " + "".join(ESCAPES) + " title", "cat " + "".join(ESCAPES)} & set(found)
+
+
+COUNTS = {"len(backlinks)", "len(skipped)", "total", "shown", "i", "data['records']"}
+
+
+def test_views_build_text_from_variables_only_through_data() -> None:
+    """A Text made of a variable is made by data() (visible, never markup):
+    the views' Text() calls take a literal or an f-string of counts only."""
+    import ast
+
+    src = Path(__file__).resolve().parents[2] / "src" / "kzkb"
+    wrong = []
+    for path in [*sorted((src / "views").glob("*.py")), *sorted((src / "cli").glob("*.py"))]:
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if not (isinstance(node, ast.Call) and getattr(node.func, "id", "") == "Text"):
+                continue
+            if (
+                path.name == "console.py"
+                and node.args
+                and ast.unparse(node.args[0]) == ("visible(text)")
+            ):
+                continue  # data() itself
+            for arg in node.args[:1]:
+                if isinstance(arg, ast.Constant):
+                    continue
+                if isinstance(arg, ast.JoinedStr) and all(
+                    isinstance(v, ast.Constant) or ast.unparse(v.value) in COUNTS
+                    for v in arg.values
+                ):
+                    continue  # f"{len(backlinks)} record(s)", f"{total} results"
+                wrong.append(f"{path.name}:{node.lineno}: Text({ast.unparse(arg)})")
+    assert not wrong, wrong

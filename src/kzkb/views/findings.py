@@ -66,7 +66,7 @@ def link_report(report: LinkReport, fmt: str, display: Callable[[str], str]) -> 
 
     columns = [("where", {"style": "dim"}), ("severity", {})]
     _findings_by_file(findings, display, columns, row)
-    err().print(Text(_link_summary(report), style="bold" if report.errors else ""))
+    err().print(data(_link_summary(report), style="bold" if report.errors else ""))
 
 
 def lint_report(report: Any, fmt: str, display: Callable[[str], str]) -> None:
@@ -95,7 +95,7 @@ def lint_report(report: Any, fmt: str, display: Callable[[str], str]) -> None:
         ("rule", {"style": "cyan"}),
     ]
     _findings_by_file(findings, display, columns, row)
-    err().print(Text(_lint_summary(report), style="bold" if report.errors else ""))
+    err().print(data(_lint_summary(report), style="bold" if report.errors else ""))
 
 
 def _findings_json(findings: Any, summary: dict[str, Any], display: Callable[[str], str]) -> None:
@@ -108,9 +108,8 @@ def _findings_json(findings: Any, summary: dict[str, Any], display: Callable[[st
 
 
 def _severity(severity: str) -> Any:
-    from rich.text import Text
 
-    return Text(severity, style="bold red" if severity == "error" else "yellow")
+    return data(severity, style="bold red" if severity == "error" else "yellow")
 
 
 def _findings_by_file(

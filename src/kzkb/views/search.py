@@ -83,7 +83,7 @@ def explanations(results: Results) -> None:
         table.add_column("in", style="dim", ratio=1)
         table.add_column("adds", justify="right", no_wrap=True)
         for part in why.parts:
-            how = Text(_HOW.get(part.how, part.how), style="cyan")
+            how = data(_HOW.get(part.how, part.how), style="cyan")
             if part.form and part.how != "word":
                 how.append(" " + visible(part.form))
             if part.entry:

@@ -109,7 +109,6 @@ def _bar_chart(title: str, counts: dict[str, int], top: int, keep_order: bool = 
     """Counts as a table of bars, the largest `top` of them, the rest summed."""
     from rich import box
     from rich.table import Table
-    from rich.text import Text
 
     items = list(counts.items())
     shown, rest = items[:top], items[top:]
@@ -123,7 +122,7 @@ def _bar_chart(title: str, counts: dict[str, int], top: int, keep_order: bool = 
     most = max((n for _, n in shown), default=0) or 1
     for name, n in shown:
         bar = "█" * max(1, round(30 * n / most)) if n else ""
-        table.add_row(data(name or "—"), str(n), Text(bar, style="cyan"))
+        table.add_row(data(name or "—"), str(n), data(bar, style="cyan"))
     if not shown:
         table.add_row("—", "0", "")
     out().print(table)
