@@ -122,6 +122,13 @@ def data(text: str, style: str = "") -> Text:
     return Text(visible(text), style=style)
 
 
+def data_lines(text: str, style: str = "") -> Text:
+    """data() for text of several lines (a description): its line breaks kept."""
+    from rich.text import Text
+
+    return Text(lines(text), style=style)
+
+
 def shorten(text: str, limit: int = 160) -> str:
     text = " ".join(text.split())
     return text if len(text) <= limit else text[: limit - 1].rsplit(" ", 1)[0] + "…"

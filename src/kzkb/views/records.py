@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 from kzkb.model import Record, Term
 from kzkb.searcher import Hit
 from kzkb.settings.config import Config
-from kzkb.views.console import data, lines, out, shorten, visible
+from kzkb.views.console import data, data_lines, lines, out, shorten, visible
 from kzkb.views.machine import cell
 
 if TYPE_CHECKING:
@@ -171,7 +171,7 @@ def record_detail(
     if translations:
         rows.append(("translations", ", ".join(f"{t.lang}: {t.path}" for t in translations)))
     for key, value in rows:
-        fields.add_row(data(key), data(value))
+        fields.add_row(data(key), data_lines(value))  # a description's paragraphs kept
     console.print(fields)
     if record.body.strip():
         console.rule(style="dim")
