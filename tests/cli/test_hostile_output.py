@@ -82,9 +82,13 @@ COMMANDS = {
     "stats": ["stats"],
     "lint": ["lint"],
     "check-links": ["check-links"],
+    "explain": ["search", "rights", "--explain"],
+    "index": ["index"],
+    "lint-github": ["lint", "-f", "github"],
+    "check-links-github": ["check-links", "-f", "github"],
 }
 # lint and check-links exit 1 for the findings the records hold
-FINDINGS = {"lint", "check-links"}
+FINDINGS = {"lint", "check-links", "lint-github", "check-links-github"}
 
 
 @pytest.fixture(scope="module")
