@@ -158,6 +158,7 @@ VALUES = st.text(VALUE_CHARS, min_size=1, max_size=16)
 @example(value="a, [b", key="tags")
 @example(value='"INGO, Government"', key="category")
 @example(value="x}y", key="category")
+@example(value="\u201c\u201d", key="category")  # curly quotes of nothing: [] in the end
 def test_fix_writes_the_intended_list_or_leaves_the_file(value, key):
     """For any text written as a category or tags value, --fix either leaves
     the file byte for byte, or writes one whose value parses as the list

@@ -172,14 +172,14 @@ def reshape(
             comment = _comment(lines[start][head.end() :])
             return [f"{fld.key}: {written}{comment}", *comments], expect
         return None
-    if kind == "list" and isinstance(value, str) and value.strip():
+    if kind == "list" and isinstance(value, str):
         whole = fld.span()
         if whole is None or whole[0] != start or fld.node.style in ("|", ">"):
             return None
         read = normalize_fields({fld.key: value}, config)[fld.key]
         items = read if isinstance(read, list) else [read]
         written = flow_list(items)
-        if not items or written is None:
+        if written is None:
             return None
         line = lines[start]
         return [_head(line, whole[1]) + written + _tail(line, whole[2])], {fld.key: items}
