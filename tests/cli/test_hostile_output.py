@@ -304,3 +304,17 @@ def test_views_build_text_from_variables_only_through_data() -> None:
                     continue  # f"{len(backlinks)} record(s)", f"{total} results"
                 wrong.append(f"{path.name}:{node.lineno}: Text({ast.unparse(arg)})")
     assert not wrong, wrong
+
+
+def test_a_records_own_snippet_marks_are_text(make_kb, tmp_path) -> None:
+    """Search marks its matches in a snippet with \\x02…\\x03: the same
+    characters in a record are its text, shown, never a highlight."""
+    kb = make_kb({"sources/a.md": "---\ntitle: A\n---\nrights \x02not a match\x03 here\n"})
+    index = tmp_path / "index.sqlite"
+    table = invoke(["search", "rights"], kb, index).stdout
+    assert "␂not a match␃ here" in table
+    import json
+
+    [hit] = json.loads(invoke(["search", "rights", "-f", "json"], kb, index).stdout)
+    assert "not a match" in hit["snippet"] and hit["snippet"].count("rights") == 1
+    assert "\x02" not in hit["snippet"] and "\x03" not in hit["snippet"]

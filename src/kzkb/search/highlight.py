@@ -81,6 +81,10 @@ def snippet(record: Record, plan_: Plan, width: int = 24) -> str:
     return best[0]
 
 
+# a record's own \x02 and \x03 are its text, not a snippet's marks: their pictures
+_OWN_MARKS = str.maketrans({"\x02": "\u2402", "\x03": "\u2403"})
+
+
 def _window(
     source: str, tokens: list[re.Match[str]], hits: set[int], start: int, width: int
 ) -> str:
@@ -91,11 +95,11 @@ def _window(
     pos = tokens[start].start()
     for i in range(start, end):
         m = tokens[i]
-        out.append(source[pos : m.start()])
+        out.append(source[pos : m.start()].translate(_OWN_MARKS))
         out.append(f"\x02{m.group()}\x03" if i in hits else m.group())
         pos = m.end()
     if end < len(tokens):
         out.append("…")
     else:
-        out.append(source[pos:])
+        out.append(source[pos:].translate(_OWN_MARKS))
     return " ".join("".join(out).split())
