@@ -400,8 +400,9 @@ def test_watcher_status_without_a_watcher_says_not_running(make_watched):
 
 def test_watcher_start_fails_fast_or_works_when_the_socket_path_is_too_long(tmp_path_factory):
     """A user cache deep enough that the socket's path passes the 107-byte
-    limit of AF_UNIX: the watcher must either work or decline with a reason;
-    `kzkb watcher start` must not wait a minute for a watcher that crashed."""
+    limit of AF_UNIX: the watcher must either work or decline, and then
+    `kzkb watcher start` fails with its reason; it must not wait a minute for
+    a watcher that crashed."""
     base = tmp_path_factory.mktemp("w")
     cache = base / ("c" * max(8, 110 - len(str(base))))
     kb = Kb(write_kb(base / "kb", dict(SMALL)), cache)
@@ -411,8 +412,12 @@ def test_watcher_start_fails_fast_or_works_when_the_socket_path_is_too_long(tmp_
             result = kb.run("watcher", "start", "--kb", str(kb.root), "-f", "json", timeout=5)
         except subprocess.TimeoutExpired:
             pytest.fail("`kzkb watcher start` still waiting after 5 s for a watcher that died")
-        status = json.loads(result.stdout)
-        assert status["running"] or status.get("refused"), status
+        if result.returncode == 0:
+            assert json.loads(result.stdout)["running"], result.stdout
+        else:  # declined: one line that says why, and exit 2
+            assert result.returncode == 2, result.stderr
+            assert "declined" in result.stderr and "cannot listen" in result.stderr, result.stderr
+            assert len(result.stderr.strip().splitlines()) == 1, result.stderr
     finally:
         kb.cleanup()
 
@@ -823,10 +828,26 @@ def test_watch_changes_name_exactly_what_changed(tree):
 def test_watch_event_without_a_change_makes_no_new_listing(tree):
     root, w = tree
     generation, stamp = w.generation, w.stamp
-    st = (root / "a.md").stat()
-    os.utime(root / "a.md", ns=(st.st_atime_ns, st.st_mtime_ns))  # an event, the same stat
+    before = (root / "a.md").stat()
+    with open(root / "a.md", "r+b"):  # opened to write, closed unwritten: an event, the same stat
+        pass
+    assert (root / "a.md").stat().st_ctime_ns == before.st_ctime_ns
     sync(w)
+    assert w.events > 0
     assert (w.generation, w.stamp) == (generation, stamp)
+
+
+def test_watch_sees_an_edit_whose_mtime_is_put_back(tree):
+    """`cp -p`, `rsync -t`: the same size, the old mtime; the ctime moved."""
+    root, w = tree
+    path = root / "a.md"
+    before = path.stat()
+    old = sync(w)["a.md"]
+    path.write_text("alphb\n")
+    os.utime(path, ns=(before.st_atime_ns, before.st_mtime_ns))
+    files = sync(w)
+    assert files["a.md"] != old
+    assert files == scan(root)
 
 
 def test_watch_folder_rename_rescans_and_still_equals_a_scan(tree):
@@ -937,3 +958,119 @@ def test_the_watcher_dependency_is_declared():
     project = tomllib.loads((ROOT / "pyproject.toml").read_text("utf-8"))["project"]
     deps = [d.lower().replace("_", "-") for d in project["dependencies"]]
     assert any(d.startswith("inotify-simple") for d in deps), deps
+
+
+# --- never stale, never the wrong folder (issue 16) ---------------------------------------------
+
+
+def test_watcher_sees_a_same_size_edit_whose_mtime_is_put_back(fresh):
+    """`cp -p`, `rsync -t`, `tar x`: the content changes, size and mtime do not."""
+    (fresh.root / "restore").mkdir(exist_ok=True)
+    path = fresh.root / "restore/rec.md"
+    path.write_text(record("Yorvanek Trust", "Funds archives."), "utf-8")
+    assert refreshed(fresh) == {"added": 1, "changed": 0, "removed": 0}
+    before = path.stat()
+    path.write_text(record("Yorvanek Trash", "Funds archives."), "utf-8")
+    os.utime(path, ns=(before.st_atime_ns, before.st_mtime_ns))
+    assert (path.stat().st_size, path.stat().st_mtime_ns) == (before.st_size, before.st_mtime_ns)
+    assert refreshed(fresh) == {"added": 0, "changed": 1, "removed": 0}
+    assert fresh.titles()["restore/rec.md"] == "Yorvanek Trash"
+
+
+def run_in(kb: Kb, cwd: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [*kzkb_exe(), *args], capture_output=True, text=True, env=kb.env, cwd=cwd, timeout=60
+    )
+
+
+def test_a_relative_kb_path_starts_a_watcher_of_that_folder(make_watched):
+    """`--kb kb` from the KB's parent: the watcher runs from `/`, so it must be
+    given the folder's real path. It used to get `kb`, decline (no /kb), and
+    leave a marker that kept every later start away for an hour."""
+    kb = make_watched(KZKB_WATCH="on")
+    result = run_in(kb, kb.root.parent, "index", "--kb", kb.root.name, "-f", "json")
+    assert result.returncode == 0, result.stderr
+    status = kb.wait_running()
+    assert status["files"] == 3
+    assert "refused" not in status
+    assert not list((kb.cache / "kzkb" / "watch").glob("*.refused"))
+    assert kb.watched_index()["records"] == 3
+    again = run_in(kb, kb.root.parent, "index", "--kb", kb.root.name, "-f", "json")
+    assert json.loads(again.stdout)["refresh"]["scanned_by"] == "watcher"
+
+
+def test_a_relative_kb_path_that_also_exists_under_the_root_folder_watches_the_kb(
+    tmp_path_factory,
+):
+    """The same relative path under `/` names another folder: the watcher
+    used to watch that one, and the KB's records vanished from every answer."""
+    decoy = write_kb(tmp_path_factory.mktemp("decoy"), {"other.md": record("Decoy", "Not ours.")})
+    base = tmp_path_factory.mktemp("w")
+    rel = str(decoy).lstrip("/")  # under `base` it is the KB; under `/` the decoy
+    kb = Kb(write_kb(base / rel, dict(SMALL)), base / "c", {"KZKB_WATCH": "on"})
+    try:
+        result = run_in(kb, base, "list", "--kb", rel, "-f", "json")
+        assert sorted(hits_of(result)) == ["a.md", "sub/b.md", "sub/c.md"]
+        kb.wait_running()
+        assert watcher_pids(decoy) == []
+        for _ in range(2):  # answered by the watcher now
+            result = run_in(kb, base, "list", "--kb", rel, "-f", "json")
+            assert sorted(hits_of(result)) == ["a.md", "sub/b.md", "sub/c.md"]
+        assert kb.watched_index()["records"] == 3
+    finally:
+        kb.cleanup()
+
+
+def test_a_watcher_refuses_a_root_its_socket_is_not_named_for(make_watched, tmp_path):
+    """Started by hand (or by an older kzkb) with a relative root, or with
+    another folder's socket: it exits at once, leaving no marker that would
+    keep the real watcher away."""
+    kb = make_watched()
+    sock = protocol.socket_path(kb.root)
+    assert sock.name == kb.socket.name
+    for root, cwd in ((kb.root.name, kb.root.parent), (str(tmp_path), tmp_path)):
+        done = subprocess.run(
+            [sys.executable, "-m", client.DAEMON, root, str(kb.socket)],
+            capture_output=True, text=True, env=kb.env, cwd=cwd, timeout=30,
+        )  # fmt: skip
+        assert done.returncode != 0, (root, done.stderr)
+        assert not kb.socket.exists()
+        assert not list(kb.socket.parent.glob("*.refused"))
+    assert watcher_pids(kb.root) == []
+
+
+def test_watcher_start_says_why_when_the_watcher_declines(make_watched, tmp_path):
+    """`kzkb watcher start` fails (one line, exit 2) with the watcher's own
+    reason when it declines, rather than report a status and exit 0."""
+    kb = make_watched()
+    kb.socket.parent.mkdir(parents=True, exist_ok=True)
+    # the one reason a test can bring about: the socket's place is taken by a folder
+    kb.socket.mkdir()
+    result = kb.run("watcher", "start", "--kb", str(kb.root), timeout=30)
+    assert result.returncode == 2, (result.stdout, result.stderr)
+    assert len(result.stderr.strip().splitlines()) == 1, result.stderr
+    assert "declined" in result.stderr and "Traceback" not in result.stderr
+    assert watcher_pids(kb.root) == []
+
+
+def test_a_kb_folder_swapped_for_another_is_never_answered_for_by_the_old_watcher(make_watched):
+    """`mv site site-old; mv site-new site`: the watcher of the old folder must
+    not answer for the new one; the next command sees the new folder's records."""
+    kb = make_watched(KZKB_WATCH="on")
+    kb.index()
+    pid = kb.wait_running()["pid"]
+    assert kb.watched_index()["records"] == 3
+    new = write_kb(kb.root.parent / "kb-new", {
+        "x.md": record("Vexadrom Collective", "A new site."),
+        "sub/b.md": record("Quillon Institute", "Replaced."),
+    })  # fmt: skip
+    os.rename(kb.root, kb.root.parent / "kb-old")
+    os.rename(new, kb.root)
+    assert kb.paths() == ["sub/b.md", "x.md"]
+    assert kb.search("Vexadrom") == ["x.md"]
+    assert kb.search("Zorbex") == []
+    wait_for(lambda: not alive(pid), "the old folder's watcher to leave", 10)
+    # a new watcher, of the new folder, takes over
+    kb.index()
+    kb.wait_running()
+    assert kb.watched_index()["records"] == 2

@@ -39,7 +39,6 @@ def watcher_cmd(
       kzkb watcher stop --kb ~/portal/content
     """
     import sys
-    import time
 
     from kzkb import views
     from kzkb.listing import client as watch
@@ -60,12 +59,11 @@ def watcher_cmd(
                 "watching this KB is turned off",
                 "unset KZKB_WATCH, or remove `watch = false` from kzkb.toml's [index]",
             )
-        if not watch.running(config):
-            watch.start(config, watch.WATCH_FROM, force=True)
-            # wait for its first scan, so that `status` right after tells the truth
-            deadline = time.monotonic() + 60
-            while not watch.running(config):
-                if time.monotonic() > deadline or watch.refused(config):
-                    break
-                time.sleep(0.05)
+        # wait for its first scan, so that `status` right after tells the truth
+        reason = watch.start_and_wait(config)
+        if reason is not None:
+            raise KzkbError(
+                f"the watcher declined to start: {reason}",
+                "commands scan the KB instead; `kzkb watcher status` says why later",
+            )
     views.watcher_status(watch.status(config), fmt)

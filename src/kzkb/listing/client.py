@@ -166,12 +166,45 @@ def start(config: Any, files: int, *, force: bool = False, watch_from: int = WAT
         return False
     if running(config):
         return False
-    root = str(config.content_dir)
-    path = socket_path(root)
+    _launch(config)
+    return True
+
+
+def start_and_wait(config: Any, timeout: float = 60.0) -> str | None:
+    """Start the watcher of this KB now, whatever its size, and wait until it
+    answers: None once it does (or already did), else why it does not run,
+    in the watcher's own words when it declined."""
+    if running(config):
+        return None
+    marker = refused_marker(socket_path(config.content_dir))
+    with contextlib.suppress(OSError):
+        marker.unlink()  # asked to start: an old reason is moot, a new one is the answer
+    process = _launch(config)
+    deadline = time.monotonic() + timeout
+    while not running(config):
+        status = process.poll()
+        # 0: another watcher of the folder holds the lock, and is starting
+        if status is not None and status != 0:
+            return refused(config) or f"it exited with status {status}"
+        if time.monotonic() > deadline:
+            return f"it did not answer within {timeout:g} s"
+        time.sleep(0.05)
+    return None
+
+
+def _launch(config: Any) -> Any:
+    """The watcher's process, started in the background (a subprocess.Popen).
+
+    It runs from `/` (so that it keeps no folder busy), so it is given the
+    folder's real path: a relative one would name another folder there, or
+    none (and its socket, named for the real path, another's).
+    """
     import subprocess
 
+    root = os.path.realpath(config.content_dir)
+    path = socket_path(root)
     path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-    subprocess.Popen(
+    return subprocess.Popen(
         [sys.executable, "-m", DAEMON, root, str(path)],
         stdin=subprocess.DEVNULL,
         stdout=subprocess.DEVNULL,
@@ -180,14 +213,13 @@ def start(config: Any, files: int, *, force: bool = False, watch_from: int = WAT
         close_fds=True,
         cwd="/",
     )
-    return True
 
 
 def status(config: Any) -> dict[str, Any]:
     """What the watcher of this KB is doing, or why none runs."""
     import json
 
-    root = str(config.content_dir)
+    root = os.path.realpath(config.content_dir)
     path = socket_path(root)
     out: dict[str, Any] = {"kb": root, "socket": str(path), "setting": setting(config)}
     # a running watcher is reported (and can be stopped) even if the setting is off

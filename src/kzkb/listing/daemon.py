@@ -16,8 +16,15 @@ change it cannot see, as no inotify user can: a record hard-linked from
 outside the KB and edited through that other name (git's fsmonitor shares
 the limit); `kzkb index --rebuild`, or `[index] watch = false`, covers it.
 
-It leaves after IDLE_SECONDS without a question, when its KB folder goes, or
-on `kzkb watcher stop`.
+It watches the folder it was started for, and only that one: its root must
+be the absolute path its socket is named for (it is started from `/`), and
+it notes the folder's device and inode at start. When the path names another
+folder later (`mv site site-old; mv site-new site`), it answers no more
+question and leaves: the command that asked scans, and starts a watcher of
+the new folder.
+
+It leaves after IDLE_SECONDS without a question, when its KB folder goes or
+is replaced, or on `kzkb watcher stop`.
 """
 
 from __future__ import annotations
@@ -40,6 +47,7 @@ from kzkb.listing.protocol import (
     frame,
     lock_path,
     refused_marker,
+    socket_path,
 )
 from kzkb.listing.scan import MARKDOWN_SUFFIXES, Entry, fingerprint, name_key, scan, stat_key
 
@@ -267,6 +275,11 @@ def serve(root: str, path: str) -> int:
     import socketserver
 
     idle = float(os.environ.get("KZKB_WATCH_IDLE", IDLE_SECONDS))
+    if not os.path.isabs(root) or socket_path(root) != Path(path):
+        # a caller's mistake, not this folder's: no marker, which would keep
+        # the real watcher of whatever folder the socket is named for away
+        sys.stderr.write(f"kzkb watcher: {root} is not the folder {path} is named for\n")
+        return 2
     sock = Path(path)
     sock.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
     refused = refused_marker(sock)
@@ -280,6 +293,11 @@ def serve(root: str, path: str) -> int:
         _write_atomically(refused, reason + "\n")
         return 1
 
+    try:
+        # the folder this watcher watches: the path may name another later
+        identity = _identity(root)
+    except OSError as exc:
+        return decline(f"cannot watch {root}: {exc.strerror or exc}")
     kind = file_system_type(root)
     if kind not in LOCAL_FILE_SYSTEMS:
         return decline(
@@ -296,7 +314,7 @@ def serve(root: str, path: str) -> int:
         return decline(f"cannot watch {root}: {exc.strerror or exc}")
     with contextlib.suppress(OSError):
         refused.unlink()
-    with contextlib.suppress(FileNotFoundError):
+    with contextlib.suppress(OSError):
         sock.unlink()  # a watcher that died left it; the lock says none runs now
     last = [time.monotonic()]
     stopping = threading.Event()
@@ -304,7 +322,15 @@ def serve(root: str, path: str) -> int:
     class Handler(socketserver.StreamRequestHandler):
         def handle(self) -> None:
             last[0] = time.monotonic()
+            # another folder at the path: hang up unanswered (the client then
+            # scans by itself) and leave, which the main loop sees within a second
+            if not _same_folder(root, identity):
+                stopping.set()
+                return
             stamp, files, generation = watch.snapshot()
+            if not _same_folder(root, identity):
+                stopping.set()
+                return
             self.wfile.write(encode_header(stamp, len(files)))
             self.wfile.flush()
             while command := self.rfile.readline().strip():
@@ -343,9 +369,10 @@ def serve(root: str, path: str) -> int:
             try:
                 if os.stat(path).st_ino != ours:
                     break  # another watcher took over the socket
-                os.stat(root)
             except OSError:
-                break  # the socket or the KB folder is gone
+                break  # the socket is gone
+            if not _same_folder(root, identity):
+                break  # the KB folder is gone, or another is at its path
             with watch.lock:
                 # keep the kernel's queue short while nobody asks
                 watch._take_events()
@@ -356,6 +383,19 @@ def serve(root: str, path: str) -> int:
                 os.unlink(path)
         lock_file.close()
     return 0
+
+
+def _identity(root: str) -> tuple[int, int]:
+    st = os.stat(root)
+    return (st.st_dev, st.st_ino)
+
+
+def _same_folder(root: str, identity: tuple[int, int]) -> bool:
+    """Whether `root` still names the folder this watcher started on."""
+    try:
+        return _identity(root) == identity
+    except OSError:
+        return False
 
 
 def _wake(path: str) -> None:
