@@ -56,6 +56,7 @@ SEARCH = VERSION | {
     "kzkb.store", "kzkb.store.codec", "kzkb.store.db", "kzkb.store.fulltext",
     "kzkb.store.index", "kzkb.store.links", "kzkb.store.prepare", "kzkb.store.records",
     "kzkb.store.refresh", "kzkb.store.stored", "kzkb.store.lexicon", "kzkb.searcher",
+    "kzkb.store.damage", "kzkb.store.filestate",
     "kzkb.check", "kzkb.check.report",
     "kzkb.export", "kzkb.export.shapes",
     "kzkb.views", "kzkb.views.console", "kzkb.views.findings", "kzkb.views.machine",

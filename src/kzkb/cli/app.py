@@ -36,9 +36,18 @@ class KzkbGroup(TyperGroup):
 
     def invoke(self, ctx: Any) -> Any:
         from kzkb import views
+        from kzkb.store.damage import rebuilt_once
+
+        # the command and its arguments, which invoke consumes: kept for a
+        # second run on a rebuilt index when the first finds it damaged
+        args = (ctx._protected_args, ctx.args)
+
+        def run() -> Any:
+            ctx._protected_args, ctx.args = list(args[0]), list(args[1])
+            return super(KzkbGroup, self).invoke(ctx)
 
         try:
-            return super().invoke(ctx)
+            return rebuilt_once(run, views.note)
         except KzkbError as exc:
             views.error(str(exc))
             if debug_enabled():

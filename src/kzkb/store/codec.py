@@ -8,6 +8,7 @@ import json
 from typing import Any
 
 from kzkb.model import Heading, Link, Record
+from kzkb.store.damage import record_error
 
 
 def _encode(value: Any) -> Any:
@@ -51,7 +52,12 @@ def record_to_json(record: Record) -> str:
 
 
 def record_from_json(text: str) -> Record:
-    data = json.loads(text, object_hook=_decode)
-    data["links"] = [Link(*x) for x in data["links"]]
-    data["headings"] = [Heading(*h) for h in data["headings"]]
-    return Record(**data)
+    """The Record of a stored row; IndexDamaged if the row is not one
+    record_to_json wrote (see store.damage)."""
+    try:
+        data = json.loads(text, object_hook=_decode)
+        data["links"] = [Link(*x) for x in data["links"]]
+        data["headings"] = [Heading(*h) for h in data["headings"]]
+        return Record(**data)
+    except (ValueError, TypeError, KeyError, IndexError, AttributeError) as exc:
+        raise record_error(exc) from None

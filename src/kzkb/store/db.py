@@ -13,6 +13,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import os
+import re
 import sqlite3
 import time
 from collections.abc import Callable
@@ -23,6 +24,8 @@ from typing import Any
 from kzkb.files import cache_folder
 from kzkb.model import KzkbError
 from kzkb.settings.config import Config
+from kzkb.store import damage
+from kzkb.store.damage import IndexDamaged
 
 SCHEMA_VERSION = 16
 
@@ -149,6 +152,12 @@ CREATE TABLE lexicon_stopwords (word TEXT PRIMARY KEY) WITHOUT ROWID;
 
 RECORD_TABLES = ("record_terms", "urls", "links", "anchors")
 
+# every table the schema makes, FTS5's own among them: one missing is damage
+TABLES = frozenset(
+    re.findall(r"^CREATE (?:VIRTUAL )?TABLE (\w+)", SCHEMA, re.MULTILINE)
+    + [f"fts_{part}" for part in ("data", "idx", "content", "docsize", "config")]
+)
+
 
 def connect(path: str, busy_ms: int = BUSY_TIMEOUT_MS) -> sqlite3.Connection:
     db = sqlite3.connect(
@@ -175,11 +184,39 @@ def is_busy(exc: BaseException) -> bool:
     )
 
 
-def is_damage(exc: sqlite3.DatabaseError) -> bool:
-    """Whether SQLite found the file itself bad. Busy, locked, read-only,
-    full say nothing about the file, which another process may be using."""
-    code = getattr(exc, "sqlite_errorcode", 0) & 0xFF
-    return code in (sqlite3.SQLITE_CORRUPT, sqlite3.SQLITE_NOTADB)
+def check_whole(db: sqlite3.Connection) -> None:
+    """Raise IndexDamaged if a table is missing, or if the FTS table does not
+    hold the rows the last refresh left in it (emptied by hand, say): damage
+    that no query would report, and that would make search find nothing.
+
+    It runs before every refresh, so it must cost nothing noticeable: the
+    schema's names, one row of meta, and one row of FTS5's own statistics
+    (its "averages" record, whose first number is its row count)."""
+    present = {row[0] for row in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+    missing = TABLES - present
+    if missing:
+        raise IndexDamaged(f"no such table: {min(missing)}")
+    expected = read_meta(db, "fts_rows")
+    if expected is not None and fts_rows(db) != expected:
+        raise IndexDamaged(f"the full-text table holds {fts_rows(db)} rows, not {expected}")
+
+
+def fts_rows(db: sqlite3.Connection) -> int:
+    """The rows of the FTS table, as FTS5 counts them: the first varint of its
+    averages record (id 1 in fts_data; absent while the table was never
+    written). Read outside a transaction that writes it: FTS5 updates it at
+    commit."""
+    row = db.execute("SELECT block FROM fts_data WHERE id = 1").fetchone()
+    if row is None or not isinstance(row[0], bytes):
+        return 0
+    value = 0
+    for i, byte in enumerate(row[0][:9]):  # SQLite's varint: 7 bits a byte, 8 in the ninth
+        if i == 8:
+            return (value << 8) | byte
+        value = (value << 7) | (byte & 0x7F)
+        if byte < 0x80:
+            break
+    return value
 
 
 def busy_error(name: str) -> KzkbError:
@@ -266,7 +303,21 @@ def open_db(name: str, owned: bool, tuning: Tuning = DEFAULT_TUNING) -> sqlite3.
             "pass --index PATH (or set KZKB_INDEX) to a writable place",
         ) from None
     db.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+    damage.opened(name, lambda: _discard(name, owned, db))
     return db
+
+
+def _discard(name: str, owned: bool, db: sqlite3.Connection) -> bool:
+    """Close the index and remove its file, found damaged after it was
+    opened (see store.damage), if it is still kzkb's to replace."""
+    with contextlib.suppress(Exception):
+        db.close()
+    try:
+        check_ownership(name, owned)
+    except KzkbError:
+        return False  # opening it again will say whose it is
+    remove_db(name)
+    return True
 
 
 def _open_file(name: str, tuning: Tuning) -> sqlite3.Connection:
@@ -291,12 +342,14 @@ def _open_file(name: str, tuning: Tuning) -> sqlite3.Connection:
     except sqlite3.DatabaseError as exc:
         with contextlib.suppress(Exception):
             db.close()
-        # Only a file SQLite cannot read is damaged. Busy or locked means
+        # Only a bad file is damaged (store.damage). Busy or locked means
         # another process is using it: removing it then would take the
         # index, and that process's journal, from under it.
-        if not is_damage(exc):
+        reason = damage.damage_reason(exc)
+        if reason is None:
             raise
     # a damaged kzkb index: it is a cache of the KB, so rebuild it
+    damage.repaired(name, reason)
     remove_db(name)
     db = connect(name, tuning.wait_step_ms)
     try:

@@ -17,6 +17,7 @@ from collections.abc import Callable, Iterable
 from kzkb.model import KzkbError
 from kzkb.search.entries import Candidate, Entry
 from kzkb.search.lexicon import Lexicon
+from kzkb.store.damage import record_error
 from kzkb.store.db import DEFAULT_TUNING, Tuning, begin_write, is_busy, read_meta, write_meta
 
 _META = "lexicon"
@@ -39,9 +40,12 @@ class StoredLexicon:
             " ORDER BY rowid",
             wanted,
         )
-        for key, forms, label, position in rows:
-            words = tuple(frozenset(f) for f in json.loads(forms))
-            out.setdefault(key, []).append((words, label, position))
+        try:
+            for key, forms, label, position in rows:
+                words = tuple(frozenset(f) for f in json.loads(forms))
+                out.setdefault(key, []).append((words, label, position))
+        except (ValueError, TypeError) as exc:
+            raise record_error(exc) from None
         return out
 
     def entries_at(self, positions: Iterable[int]) -> dict[int, Entry]:
@@ -54,10 +58,15 @@ class StoredLexicon:
             f" WHERE position IN ({marks})",
             wanted,
         )
-        return {
-            position: Entry(id_, kind, name, tuple((lang, lab) for lang, lab in json.loads(labels)))
-            for position, id_, kind, name, labels in rows
-        }
+        try:
+            return {
+                position: Entry(
+                    id_, kind, name, tuple((lang, lab) for lang, lab in json.loads(labels))
+                )
+                for position, id_, kind, name, labels in rows
+            }
+        except (ValueError, TypeError) as exc:
+            raise record_error(exc) from None
 
     def stopwords(self) -> frozenset[str]:
         return frozenset(row[0] for row in self.db.execute("SELECT word FROM lexicon_stopwords"))

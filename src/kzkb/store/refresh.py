@@ -31,11 +31,13 @@ from kzkb.listing import client, prescan
 from kzkb.listing.protocol import ListingSource
 from kzkb.listing.scan import Entry, fingerprint, scan
 from kzkb.settings.config import Config
+from kzkb.store import filestate
 from kzkb.store.db import (
     DEFAULT_TUNING,
     RECORD_TABLES,
     Tuning,
     begin_write,
+    check_whole,
     journal,
     read_meta,
     write_meta,
@@ -43,7 +45,7 @@ from kzkb.store.db import (
 from kzkb.store.prepare import Prepared, _prepare, _worker_init, use_config
 
 Progress = Callable[[int, int], None]
-Listing = dict[str, Entry]  # path -> scan.stat_key
+Listing = filestate.Listing  # path -> scan.stat_key
 
 # The coarsest file-system timestamp granularity kzkb allows for: FAT's 2 s
 # (ext3 keeps seconds; ext4, xfs and btrfs a clock tick). See the module doc.
@@ -92,81 +94,6 @@ class _Files:
     changes: dict[str, Entry | None] | None = None
 
 
-class _Batch:
-    """Rows of many prepared files, written with one executemany per table:
-    the writer's time goes to SQLite, not to a Python call per row."""
-
-    def __init__(self, db: sqlite3.Connection, tuning: Tuning = DEFAULT_TUNING) -> None:
-        self.db = db
-        self.size = tuning.batch_size
-        self.bytes = tuning.batch_bytes
-        self.items: list[tuple[Prepared, Entry]] = []
-        self.held = 0
-        self.next_id: int = db.execute("SELECT coalesce(max(id), 0) + 1 FROM records").fetchone()[0]
-        self.count_keys = True  # False when link_keys is recounted at the end
-
-    def add(self, prepared: Prepared, entry: Entry) -> None:
-        self.items.append((prepared, entry))
-        self.held += len(prepared.data)
-        if len(self.items) >= self.size or self.held >= self.bytes:
-            self.flush()
-
-    def flush(self) -> None:
-        files, records, data, terms, urls, links, anchors, fts = [], [], [], [], [], [], [], []
-        for p, entry in self.items:
-            skipped = p.skipped
-            files.append(
-                (p.path, *entry, p.hash,
-                 skipped.line if skipped else None, skipped.reason if skipped else None)
-            )  # fmt: skip
-            if p.row is None:
-                continue
-            rid = self.next_id
-            self.next_id += 1
-            records.append((rid, *p.row))
-            data.append((rid, p.data))
-            terms += [(rid, *t) for t in p.terms or ()]
-            urls += [(u, rid, a) for u, a in p.urls or ()]
-            links += [(rid, *x) for x in p.links or ()]
-            anchors += [(rid, a) for a in p.anchors or ()]
-            fts.append((rid, *(p.fts or ("", "", "", ""))))
-        self.items.clear()
-        self.held = 0
-        db = self.db
-        db.executemany("INSERT INTO files VALUES (?, ?, ?, ?, ?, ?, ?, ?)", files)
-        db.executemany(
-            "INSERT INTO records(id, path, url, lang, kind, title, title_key, title_fold, date,"
-            " created) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            records,
-        )
-        db.executemany("INSERT INTO record_data VALUES (?, ?)", data)
-        db.executemany("INSERT INTO record_terms VALUES (?, ?, ?, ?, ?)", terms)
-        db.executemany("INSERT INTO urls VALUES (?, ?, ?)", urls)
-        db.executemany("INSERT INTO links VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", links)
-        if self.count_keys:
-            self._count(links)
-        db.executemany("INSERT INTO anchors VALUES (?, ?)", anchors)
-        db.executemany(
-            "INSERT INTO fts(rowid, title, terms, description, body) VALUES (?, ?, ?, ?, ?)", fts
-        )
-
-    def _count(self, links: list[tuple[Any, ...]]) -> None:
-        counts: dict[str, list[int]] = {}
-        for row in links:
-            key = row[1]
-            if key is not None:
-                count = counts.get(key)
-                if count is None:
-                    count = counts[key] = [0, 0]
-                count[0] += 1
-                count[1] += not row[8]
-        self.db.executemany(
-            "INSERT INTO link_keys VALUES (?, ?, ?) ON CONFLICT(key) DO UPDATE"
-            " SET links = links + excluded.links, inbound = inbound + excluded.inbound",
-            [(key, n, inbound) for key, (n, inbound) in counts.items()],
-        )
-
-
 class Refresher:
     """The refresh of one index connection; see the module doc."""
 
@@ -187,12 +114,14 @@ class Refresher:
         settings = config.parse_key()
         files = self._list(config, rebuild, stats)
         try:
+            if not rebuild:
+                check_whole(self.db)  # damage no query would see: see store.damage
             base = read_meta(self.db, "fingerprint")
             if (
                 not rebuild
                 and read_meta(self.db, "parse_key") == settings
                 and base == files.stamp
-                and not self._racy()
+                and not filestate.racy(self.db)
             ):
                 # the same files with the same entries as last time
                 stats.unchanged = files.count
@@ -285,15 +214,15 @@ class Refresher:
             files.changes = None  # what changed since the old index is no rebuild's list
         if files.changes is None and files.on_disk is None:
             self._list_whole(config, files, stats)
-        racy = [] if clear else self._racy()
+        racy = [] if clear else filestate.racy(self.db)
         if clear:
             self._clear()
             stats.rebuilt = True
             known: Listing = {}
         elif files.changes is not None:
-            known = self._known_of(list(files.changes.keys() | set(racy)))
+            known = filestate.known_of(self.db, list(files.changes.keys() | set(racy)))
         else:
-            known = self._known()
+            known = filestate.known(self.db)
         listed, gone = _compare(files, known, racy)
         candidates = sorted(listed)
         stats.unchanged = files.count - len(candidates)
@@ -315,6 +244,8 @@ class Refresher:
             p for p in listed.keys() | set(racy) if p in known and known[p][_CHANGED_AT] >= since
         )
         write_meta(self.db, "racy", marshal.dumps(racy_now))
+        # what check_whole expects of the FTS table from now on
+        write_meta(self.db, "fts_rows", filestate.record_count(self.db))
 
     def _list_whole(self, config: Config, files: _Files, stats: RefreshStats) -> None:
         """Every file, where a list of changes will not do."""
@@ -341,14 +272,14 @@ class Refresher:
         next listing differs and it is read again."""
         db = self.db
         candidates = sorted(listed)
-        hashes = self._hashes([p for p in candidates if p in known])
+        hashes = filestate.hashes(self.db, [p for p in candidates if p in known])
         use_config(config)
         content = str(config.content_dir)
         jobs = [(os.path.join(content, p), p) for p in candidates]
         if len(jobs) > self.tuning.recount_from:
             # B-trees of a million rows: keep their inner pages in memory
             db.execute("PRAGMA cache_size = -65536")
-        batch = _Batch(db, self.tuning)
+        batch = filestate.Batch(db, self.tuning)
         batch.count_keys = not recount
         # closed here, not when collected: on Ctrl-C its worker pool is ended
         # at once rather than at exit, where it can hang
@@ -417,62 +348,6 @@ class Refresher:
         ).fetchone()[0]
         # kept, so that a refresh with nothing to do still knows of them
         write_meta(db, "skipped", str(stats.skipped))
-
-    # --- what the index holds of the files -------------------------------------------------
-
-    def _racy(self) -> list[str]:
-        """The files the last refresh read too soon after a change to trust
-        their entries (see the module doc)."""
-        value = read_meta(self.db, "racy")
-        if isinstance(value, bytes):
-            with contextlib.suppress(ValueError, EOFError, TypeError):
-                paths = marshal.loads(value)
-                if isinstance(paths, list):
-                    return [p for p in paths if isinstance(p, str)]
-        return []
-
-    def _known(self) -> Listing:
-        """{path: stat_key} as the files table holds them, from the
-        copy kept in meta by the last refresh that compared every file: one
-        read instead of a row per file."""
-        value = read_meta(self.db, "known")
-        current = value is not None and read_meta(self.db, "known_for") == read_meta(
-            self.db, "fingerprint"
-        )
-        if current and isinstance(value, bytes):
-            with contextlib.suppress(ValueError, EOFError, TypeError):
-                known = marshal.loads(value)
-                if isinstance(known, dict):
-                    return known
-        rows = self.db.execute("SELECT path, mtime_ns, size, ctime_ns, ino FROM files")
-        return {path: (m, s, c, i) for path, m, s, c, i in rows}
-
-    def _known_of(self, paths: list[str]) -> Listing:
-        """_known() for these paths only."""
-        if len(paths) > 500:
-            wanted = set(paths)
-            return {p: ms for p, ms in self._known().items() if p in wanted}
-        query = "SELECT mtime_ns, size, ctime_ns, ino FROM files WHERE path = ?"
-        out = {}
-        for path in paths:
-            row = self.db.execute(query, (path,)).fetchone()
-            if row is not None:
-                out[path] = (row[0], row[1], row[2], row[3])
-        return out
-
-    def _hashes(self, paths: list[str]) -> dict[str, bytes]:
-        """Content hashes of these indexed files, to tell an edit from a touch."""
-        if len(paths) > 500:
-            rows = self.db.execute("SELECT path, hash FROM files")
-            wanted = set(paths)
-            return {path: h for path, h in rows if path in wanted}
-        query = "SELECT hash FROM files WHERE path = ?"
-        out = {}
-        for path in paths:
-            row = self.db.execute(query, (path,)).fetchone()
-            if row is not None:
-                out[path] = row[0]
-        return out
 
     def _clear(self) -> None:
         for table in ("files", "records", "record_data", "link_keys", *RECORD_TABLES):
