@@ -6,11 +6,11 @@ its own index file in a tmp folder.
 
 Freshness. Every command refreshes the index before it answers, so an edit,
 a new file, a deletion or a rename shows at once. kzkb decides what changed by
-each file's mtime and size, then a content hash: an edit that keeps the size
-still moves the mtime and is seen (tested below); a file touched without a
-change is hashed, found equal and counted unchanged (tested below). A content
-change that keeps both the size and the mtime (only possible by resetting the
-mtime on purpose with os.utime) is by design not detected and is not tested.
+each file's mtime, size, ctime and inode, then a content hash: an edit that
+keeps the size still moves the mtime and is seen (tested below); a file
+touched without a change is hashed, found equal and counted unchanged (tested
+below). An edit that keeps the size and puts the old mtime back, and one made
+within the timestamp granularity of the refresh, are tested in test_stale.py.
 
 Crash safety. A rebuild or refresh killed at any point (SIGKILL, or Ctrl-C as
 SIGINT) leaves an index the next command can use: it answers correctly and

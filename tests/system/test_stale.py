@@ -33,8 +33,6 @@ from kzkb.store.index import Index
 from kzkb.store.refresh import RACY_NS
 from tests.helpers import clean_env, hits_of, record, run_kzkb, write_kb
 
-REAL_KEY = scan_module.stat_key  # this file system's, before a test makes them coarse
-
 OLD = record("Zorbex Foundation", "Keeps archives of court cases.")
 NEW = record("Quillon Foundatio", "Keeps archives of court cases.")  # the same size
 assert len(OLD) == len(NEW)
@@ -102,10 +100,10 @@ def test_edit_in_the_same_second_as_indexing_is_seen(kb):
 # --- a file system whose timestamps tick by the second ----------------------------------------
 
 
-def coarse_key(st: os.stat_result) -> tuple[int, int, int, int]:
-    """The listing entry on a file system that keeps whole seconds only."""
+def coarse(entry: tuple[int, int, int, int]) -> tuple[int, int, int, int]:
+    """A listing entry as a file system that keeps whole seconds only has it."""
     second = 1_000_000_000
-    mtime, size, ctime, ino = REAL_KEY(st)
+    mtime, size, ctime, ino = entry
     return (mtime // second * second, size, ctime // second * second, ino)
 
 
@@ -114,7 +112,11 @@ def test_racy_edit_within_the_timestamp_granularity_is_seen(tmp_path, monkeypatc
     of the file system's clock, in place and to the same size, so that mtime,
     ctime, size and inode all stay as they were. Without re-reading files
     changed that close to the refresh, the edit would never be seen."""
-    monkeypatch.setattr(scan_module, "stat_key", coarse_key)
+
+    def coarse_scan(root: Path) -> dict[str, tuple[int, int, int, int]]:
+        return {path: coarse(entry) for path, entry in scan_module.scan(root).items()}
+
+    monkeypatch.setattr("kzkb.store.refresh.scan", coarse_scan)
     root = write_kb(tmp_path / "kb", {"a.md": OLD})
     monkeypatch.delenv("KZKB_WATCH", raising=False)
     monkeypatch.setenv("KZKB_WATCH", "off")
@@ -126,11 +128,12 @@ def test_racy_edit_within_the_timestamp_granularity_is_seen(tmp_path, monkeypatc
         second = int(time.time())
         index.refresh(config)
         assert [r.title for r in index.records.by_path("a.md")] == ["Zorbex Foundation"]
+        listed = coarse_scan(root)
         with open(root / "a.md", "r+", encoding="utf-8") as handle:  # in place: the same inode
             handle.write(NEW)
         assert int(time.time()) == second, "the edit missed the second it was to share"
         # to this file system, nothing changed
-        assert scan_module.scan(root)["a.md"] == coarse_key(os.stat(root / "a.md"))
+        assert coarse_scan(root) == listed
         index.refresh(config)
         assert [r.title for r in index.records.by_path("a.md")] == ["Quillon Foundatio"]
         # read again once; later refreshes find nothing to do

@@ -123,7 +123,6 @@ def _stat_part(
     out: list[Entry | None] = []
     append = out.append
     lstat = os.stat
-    key = stat_key
     current, fd = -1, -1
     try:
         for number, name in itertools.islice(items, start, None, step):
@@ -141,7 +140,12 @@ def _stat_part(
             except OSError:
                 append(None)
                 continue
-            append(key(st) if st.st_mode & 0o170000 == _REGULAR else None)
+            # stat_key, inline: this loop is most of a refresh at 100,000 files
+            append(
+                (st.st_mtime_ns, st.st_size, st.st_ctime_ns, st.st_ino)
+                if st.st_mode & 0o170000 == _REGULAR
+                else None
+            )
     finally:
         if fd >= 0:
             os.close(fd)
