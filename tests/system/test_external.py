@@ -392,7 +392,7 @@ def test_cache_hit_makes_no_request(server: Server, tmp_path: Path) -> None:
     assert not first.cached
     data = json.loads(cache.read_text())
     entry = data[server.url("/ok")]  # stored without the fragment
-    assert set(entry) == {"checked_at", "severity", "reason", "status", "redirect"}
+    assert set(entry) == {"checked_at", "severity", "reason", "status", "redirect", "allow_private"}
     assert (entry["severity"], entry["status"]) == ("ok", 200)
 
     second = check_urls([url], cache_path=cache, **FAST)[url]

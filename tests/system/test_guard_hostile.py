@@ -302,6 +302,27 @@ def test_an_ok_cached_with_allow_private_does_not_pass_a_private_name_later(
         assert server.paths() == ["/wiki"]
 
 
+def test_an_ok_cached_through_a_private_hop_is_not_used_without_allow_private(
+    pair: tuple[Server, Server], public_127_0_0_2: None, resolver, tmp_path: Path
+) -> None:
+    """A public URL that redirected through a private hop was fine for a run
+    with --allow-private; a later run without it must not take that "ok"
+    from the cache (its first host is public, so the guard alone passes it)."""
+    admin, public = pair
+    port = public.base.rsplit(":", 1)[1]
+    resolver({"site.test": [["127.0.0.2"]], "intranet.test": [["127.0.0.1"]]})
+    url = f"http://site.test:{port}/go?to=http://intranet.test:{port}/wiki"
+    cache = tmp_path / "links.json"
+    first = check_urls([url], cache_path=cache, allow_private=True, **FAST)[url]
+    assert first.severity == "ok"
+    later = check_urls([url], cache_path=cache, **FAST)[url]
+    assert later.cached is False
+    assert later.reason == (
+        "skipped: redirect to private address 127.0.0.1 for intranet.test (use --allow-private)"
+    )
+    assert admin.paths() == ["/wiki"]  # reached once, by the run that allowed it
+
+
 def test_a_cached_ok_survives_a_failed_lookup(
     pair: tuple[Server, Server], public_127_0_0_2: None, resolver, tmp_path: Path
 ) -> None:

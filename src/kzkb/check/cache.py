@@ -1,8 +1,14 @@
-"""The disk cache of external results: {url: {checked_at, severity, reason, status, redirect}}.
+"""The disk cache of external results:
+{url: {checked_at, severity, reason, status, redirect, allow_private}}.
 
 Only successes are kept: "ok" and permanent redirects. Errors and
 unreachable links are fetched again on every run, so a site that comes back
 clears at once instead of after `cache_ttl`.
+
+An answer remembers whether its run allowed private addresses: such a run
+may have passed a redirect hop through one, so a run without
+--allow-private does not take it (an entry without the mark, from an older
+kzkb, counts as allowed).
 """
 
 from __future__ import annotations
@@ -12,6 +18,7 @@ import os
 from pathlib import Path
 from typing import Any
 
+from kzkb.check.guard import SKIPPED
 from kzkb.check.report import OK, WARNING, UrlResult
 
 Entries = dict[str, dict[str, Any]]
@@ -38,12 +45,18 @@ def _valid_entry(entry: object) -> bool:
         and isinstance(entry.get("reason"), str)
         and isinstance(entry.get("status"), int | None)
         and isinstance(entry.get("redirect"), str | None)
+        and isinstance(entry.get("allow_private", True), bool)
     )
 
 
-def from_cache(key: str, entry: dict[str, Any] | None, now: float, ttl: float) -> UrlResult | None:
-    """The cached result for `key`, if there is one younger than `ttl`."""
+def from_cache(
+    key: str, entry: dict[str, Any] | None, now: float, ttl: float, allow_private: bool
+) -> UrlResult | None:
+    """The cached result for `key`, if there is one younger than `ttl` from a
+    run that allowed no more than this one does."""
     if entry is None or not 0 <= now - entry["checked_at"] < ttl:
+        return None
+    if entry.get("allow_private", True) and not allow_private:
         return None
     return UrlResult(
         key, entry["severity"], entry["reason"], entry["status"], entry["redirect"], cached=True
@@ -54,7 +67,9 @@ def _cacheable(result: UrlResult) -> bool:
     return result.severity == OK or (result.severity == WARNING and result.redirect is not None)
 
 
-def update_cache(path: Path, fetched: dict[str, UrlResult], ttl: float) -> None:
+def update_cache(
+    path: Path, fetched: dict[str, UrlResult], ttl: float, allow_private: bool
+) -> None:
     """Merge this run's results into the file: successes stored, everything
     else dropped (so a stale "ok" cannot outlive a failure), entries older
     than `ttl` pruned. Re-read first, as another run may have written since.
@@ -75,8 +90,10 @@ def update_cache(path: Path, fetched: dict[str, UrlResult], ttl: float) -> None:
                 "reason": result.reason,
                 "status": result.status,
                 "redirect": result.redirect,
+                "allow_private": allow_private,
             }
-        else:
+        elif not result.reason.startswith(SKIPPED):
+            # a failure clears the answer; the guard's refusal says nothing of the site
             entries.pop(key, None)
     tmp = None
     try:

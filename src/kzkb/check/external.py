@@ -148,7 +148,7 @@ class _Run:
         if to_fetch:
             fetched = await self._fetch_all(to_fetch, guard)
             if self.cache_path is not None:
-                update_cache(self.cache_path, fetched, self.cache_ttl)
+                update_cache(self.cache_path, fetched, self.cache_ttl, self.opts.allow_private)
         return {url: self.results[url] for url in self.given}
 
     def plan_all(self) -> None:
@@ -178,7 +178,7 @@ class _Run:
             if host is not None:
                 self.finish(urls, skipped(key, host))
                 continue
-            hit = from_cache(key, cache.get(key), now, self.cache_ttl)
+            hit = from_cache(key, cache.get(key), now, self.cache_ttl, self.opts.allow_private)
             if hit is not None:
                 hits[key] = hit
             else:
