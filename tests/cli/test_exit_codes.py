@@ -4,6 +4,7 @@ exit 2 with one line naming the problem and the file."""
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import os
 import subprocess
@@ -304,3 +305,22 @@ def test_a_full_disk_during_a_sqlite_export_names_the_file(run, small, tmp_path,
     result = run("export", "--kb", str(small), "-o", str(target))
     assert result.exit_code == 2, result.output
     assert str(target) in one_error_line(result.stderr)
+
+
+def test_lint_fix_on_a_really_full_disk_names_the_record(tiny_disk, tmp_path):
+    """The repair's temporary file cannot be written: the line names the
+    record being repaired, not the hidden temporary file, and the record is
+    left as it was."""
+    kb = write_kb(tiny_disk / "kb", {"sources/a.md": record("A", category="Local NGO")})
+    before = (kb / "sources/a.md").read_bytes()
+    # take every free block
+    with open(tiny_disk / "filler", "wb", buffering=0) as filler, contextlib.suppress(OSError):
+        while True:
+            filler.write(b"\0" * 4096)
+    env = clean_env(tmp_path)
+    result = run_kzkb(env, "lint", "--fix", "--kb", str(kb))
+    assert result.returncode == 2, result.stderr
+    line = one_error_line(result.stderr)
+    assert str(kb / "sources/a.md") in line and "No space left on device" in line, line
+    assert ".part" not in line
+    assert (kb / "sources/a.md").read_bytes() == before

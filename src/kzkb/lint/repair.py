@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from kzkb.files import atomic_path
+from kzkb.files import atomic_path, naming
 from kzkb.lint.across import canonical_spellings
 from kzkb.lint.edits import fixed_text, unescape
 from kzkb.lint.findings import LintFinding
@@ -92,7 +92,7 @@ def _replace(target: Path, old: bytes, new: bytes) -> bool:
     a KzkbError if kzkb may not write it (see kzkb.files.atomic_path)."""
 
     try:
-        with atomic_path(target, force=True) as temp:
+        with naming(target), atomic_path(target, force=True) as temp:
             Path(temp).write_bytes(new)
             # as late as it can be: only a save in this very moment is lost
             if target.read_bytes() != old:
