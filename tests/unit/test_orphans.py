@@ -7,6 +7,7 @@ two; a self-ref being taken for an inbound link went unnoticed.
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 
 import pytest
@@ -38,13 +39,32 @@ def orphans(run, tmp_path: Path, body: str) -> list[tuple[str, str]]:
         "check-links", "--kb", str(root), "--index", str(tmp_path / "i.sqlite"), "-f", "json"
     )
     assert done.exit_code == 0, done.stdout + done.stderr
-    return [(f["target"], f["reason"]) for f in json.loads(done.stdout)["findings"]]
+    return [
+        (
+            os.path.relpath(f["file"], root),
+            f["line"],
+            f["column"],
+            f["text"],
+            f["target"],
+            f["reason"],
+            f["suggestion"],
+        )
+        for f in json.loads(done.stdout)["findings"]
+    ]
 
 
 @pytest.mark.parametrize("body", SELF)
 def test_a_source_linking_only_to_itself_is_an_orphan(run, tmp_path: Path, body: str) -> None:
     assert orphans(run, tmp_path, body) == [
-        ("/sources/lonely/", "orphan source: no record links here")
+        (
+            "sources/lonely.md",
+            1,
+            1,
+            "",
+            "/sources/lonely/",
+            "orphan source: no record links here",
+            "link it from a guide",
+        )
     ]
 
 
