@@ -86,15 +86,18 @@ def test_file_replaced_by_a_copy_with_the_old_times_is_seen(kb, tmp_path):
 def test_edit_in_the_same_second_as_indexing_is_seen(kb):
     """Index, then at once (the same second) edit keeping size and mtime."""
     root, env = kb
-    while time.time() % 1 > 0.3:  # start early in a second, to stay inside it
-        time.sleep(0.01)
-    second = int(time.time())
-    assert run_kzkb(env, "index", "--kb", str(root), "-f", "json").returncode == 0
-    rewrite_keeping_size_and_mtime(root / "a.md", NEW)
-    edited_in = int(time.time())
+    for _attempt in range(5):
+        while time.time() % 1 > 0.3:  # start early in a second, to stay inside it
+            time.sleep(0.01)
+        second = int(time.time())
+        (root / "a.md").write_text(OLD, encoding="utf-8")
+        assert run_kzkb(env, "index", "--kb", str(root), "-f", "json").returncode == 0
+        rewrite_keeping_size_and_mtime(root / "a.md", NEW)
+        if int(time.time()) == second:
+            break
+    else:
+        pytest.fail("five times, indexing took more than the rest of a second")
     assert show_title(env, root, "a.md") == "Quillon Foundatio"
-    if edited_in != second:
-        pytest.skip("indexing took more than a second here: the same-second case was not reached")
 
 
 # --- a file system whose timestamps tick by the second ----------------------------------------
@@ -123,17 +126,21 @@ def test_racy_edit_within_the_timestamp_granularity_is_seen(tmp_path, monkeypatc
     config = open_config(str(root))
     index = Index.open(tmp_path / "index.sqlite")
     try:
-        while time.time() % 1 > 0.3:
-            time.sleep(0.01)
-        second = int(time.time())
-        index.refresh(config)
-        assert [r.title for r in index.records.by_path("a.md")] == ["Zorbex Foundation"]
-        listed = coarse_scan(root)
-        with open(root / "a.md", "r+", encoding="utf-8") as handle:  # in place: the same inode
-            handle.write(NEW)
-        assert int(time.time()) == second, "the edit missed the second it was to share"
-        # to this file system, nothing changed
-        assert coarse_scan(root) == listed
+        for _attempt in range(5):
+            while time.time() % 1 > 0.3:  # early in a second, to do all in it
+                time.sleep(0.01)
+            second = int(time.time())
+            (root / "a.md").write_text(OLD, encoding="utf-8")  # in place: the same inode
+            index.refresh(config)
+            assert [r.title for r in index.records.by_path("a.md")] == ["Zorbex Foundation"]
+            listed = coarse_scan(root)
+            with open(root / "a.md", "r+", encoding="utf-8") as handle:
+                handle.write(NEW)
+            # to this file system, nothing changed
+            if int(time.time()) == second and coarse_scan(root) == listed:
+                break
+        else:
+            pytest.fail("five times, the edit missed the second of the refresh before it")
         index.refresh(config)
         assert [r.title for r in index.records.by_path("a.md")] == ["Quillon Foundatio"]
         # read again once; later refreshes find nothing to do
