@@ -16,8 +16,10 @@ from tests.helpers import record, write_kb
 THREE = 'languages = ["en", "kk", "ru"]\n'
 
 
-def findings(run, tmp_path: Path, files: dict[str, str | bytes]) -> list[tuple[Any, ...]]:
-    root = write_kb(tmp_path / "kb", files, THREE)
+def findings(
+    run, tmp_path: Path, files: dict[str, str | bytes], config: str = THREE
+) -> list[tuple[Any, ...]]:
+    root = write_kb(tmp_path / "kb", files, config)
     done = run(
         "check-links", "--kb", str(root), "--index", str(tmp_path / "i.sqlite"), "-f", "json"
     )
@@ -105,4 +107,66 @@ def test_a_term_used_in_another_language_points_to_its_page(run, tmp_path: Path)
             "did you mean /kk/tags/zhana/?",
         ),
         ("guides/g.md", "/ru/tags/eski/", "unknown tag term 'eski'", "did you mean /tags/eski/?"),
+    ]
+
+
+# every language in a folder of its own, Kazakh first: refs without a
+# language fall back on the page's language, then the first language, then any
+EVERY_FOLDER = 'languages = ["kk", "en", "ru"]\n[content_dirs]\nkk = "kk"\nen = "en"\nru = "ru"\n'
+
+
+def test_a_ref_falls_back_on_the_first_language_then_on_any(run, tmp_path: Path) -> None:
+    files = {
+        "kk/guides/media.md": record("Media kk", "## Kk only"),
+        "en/guides/media.md": record("Media en", "## En only"),
+        "en/guides/law.md": record("Law en", "## En law"),
+        "ru/guides/x.md": record(
+            "X", '{{< ref "/guides/media.md#kk-only" >}} {{< ref "/guides/law.md#en-law" >}}'
+        ),
+    }
+    assert findings(run, tmp_path, files, EVERY_FOLDER) == []
+
+
+def test_a_ref_to_a_missing_section_is_not_a_page_of_the_same_name(run, tmp_path: Path) -> None:
+    """Only a bare name is looked up by file name anywhere in the KB."""
+    files = {
+        "notes/regions.md": record("Regions note"),
+        "guides/g.md": record("G", '{{< ref "regions/_index.md" >}}'),
+    }
+    assert [(f[0], f[1]) for f in findings(run, tmp_path, files)] == [
+        ("guides/g.md", "regions/_index.md")
+    ]
+
+
+def test_a_file_in_a_language_folder_that_is_not_below_the_default(run, tmp_path: Path) -> None:
+    """Each language's folder is served below its own prefix (Kazakh, the
+    first, at the root): /en/Xabar/Report.pdf is en/Xabar/Report.pdf."""
+    files = {
+        "en/Xabar/Report.pdf": b"%PDF-1.4\n",
+        "kk/guides/a.md": record("A"),
+        "ru/guides/b.md": record("B"),
+        "en/guides/g.md": record(
+            "G",
+            "[ok](/en/Xabar/Report.pdf) [case](/en/Xabar/report.pdf) [kk](/Xabar/Report.pdf)",
+        ),
+    }
+    assert findings(run, tmp_path, files, EVERY_FOLDER) == [
+        (
+            "en/guides/g.md",
+            "/en/Xabar/report.pdf",
+            "no such file: the name differs in case",
+            "write /en/Xabar/Report.pdf",
+        ),
+        ("en/guides/g.md", "/Xabar/Report.pdf", "no such file", ""),
+    ]
+
+
+def test_a_near_miss_of_a_page_hugo_makes_is_suggested(run, tmp_path: Path) -> None:
+    files = {
+        "guides/a.md": record("A", "[x](/categry/) [y](/kk/guidez/)"),
+        "kk/guides/b.md": record("B"),
+    }
+    assert [(f[1], f[3]) for f in findings(run, tmp_path, files)] == [
+        ("/categry/", "did you mean /category/?"),
+        ("/kk/guidez/", "did you mean /kk/guides/?"),
     ]
