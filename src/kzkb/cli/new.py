@@ -87,8 +87,14 @@ def new_cmd(
     terms: dict[str, list[str]] = {}
     for name, values in given.items():
         taxonomy = config.taxonomy_for(name)
-        if taxonomy is not None:
-            terms[taxonomy] = new.canonical_terms(config, taxonomy, values)
+        if taxonomy is None:
+            # never "created" without what was asked for (the options were
+            # another KB's: a term given is written, or the record is not)
+            raise KzkbError(
+                f"--{name}: this KB has no such taxonomy",
+                f"its taxonomies are {', '.join(config.taxonomies)}; check --kb",
+            )
+        terms.setdefault(taxonomy, []).extend(new.canonical_terms(config, taxonomy, values))
     paths = [p for p, _, _ in base.index.records.of_kind(kind)]
     folder = new.folder_for(config, kind, paths, lang)
     # named as its neighbours are (feminita_kz.md or feminita-kz.md); a

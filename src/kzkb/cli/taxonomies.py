@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Any
 
 import typer
@@ -49,14 +50,19 @@ def kb_argument(args: Sequence[str]) -> str | None:
     return kb
 
 
-def configured(kb: str | None) -> dict[str, str]:
-    """Singular name -> front-matter field of the KB's taxonomies."""
+def configured(kb: str | None) -> dict[str, tuple[list[str], str]]:
+    """Each taxonomy of the KB: its key -> (the names it answers to, the
+    singular first; its front-matter field)."""
+    from kzkb.settings.config import Config
+
     try:
         from kzkb.settings.config import open_config
 
-        return dict(open_config(kb).taxonomies)
+        config = open_config(kb)
     except Exception:  # the command reports a missing KB or a broken configuration
-        return dict(FALLBACK)
+        config = Config(root=Path(), content_dir=Path(), taxonomies=dict(FALLBACK))
+    names = config.taxonomy_names()
+    return {key: (names[key], field) for key, field in config.taxonomies.items()}
 
 
 def taxonomy_terms(ctx: typer.Context) -> dict[str, list[str]]:
@@ -75,9 +81,10 @@ def _keep(singular: str) -> Any:
 
 class TaxonomyCommand(TyperCommand):
     """A command taking one option per taxonomy of its KB, placed before the
-    parameter `before`: named --<singular> and --<field> (`country =
-    "countries"`: --country and --countries), less any name one of the
-    command's own options already has."""
+    parameter `before`, by every name the taxonomy answers to
+    (Config.taxonomy_names: `country = "countries"` and `countries =
+    "countries"` alike give --country and --countries), less any name one of
+    the command's own options already has."""
 
     before = "kind"
     short_flags = True
@@ -94,18 +101,19 @@ class TaxonomyCommand(TyperCommand):
         at = next((i for i, p in enumerate(params) if p.name == self.before), 0)
         return [*params[:at], *extra, *params[at:]]
 
-    def taxonomy_options(self, taxonomies: dict[str, str]) -> list[Any]:
+    def taxonomy_options(self, taxonomies: dict[str, tuple[list[str], str]]) -> list[Any]:
         taken = {flag for p in self.params for flag in (*p.opts, *p.secondary_opts)}
         taken.update(("--help", "-h"))  # the app's help option, which every command has
         options: list[Any] = []
-        for number, (singular, field) in enumerate(taxonomies.items()):
+        for number, (key, (names, field)) in enumerate(taxonomies.items()):
             flags: list[str] = []
-            for name in (singular, field):
+            for name in names:
                 flag = f"--{name.replace('_', '-')}"  # Click's spelling: --data-type
                 if _FLAG.fullmatch(flag) and flag not in taken and flag not in flags:
                     flags.append(flag)
             if not flags:
                 continue  # its names are other options': --term still reaches it
+            singular = names[0]
             short = SHORT.get(singular) if self.short_flags else None
             if short and short not in taken:
                 flags.append(short)
@@ -116,9 +124,9 @@ class TaxonomyCommand(TyperCommand):
                     multiple=True,
                     metavar="TERM",
                     expose_value=False,
-                    callback=_keep(singular),
+                    callback=_keep(key),
                     help=self.help_for(singular, field),
-                    autocompletion=get_param_completion(complete.terms_of(singular)),
+                    autocompletion=get_param_completion(complete.terms_of(key)),
                 )
             )
         return options

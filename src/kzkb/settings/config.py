@@ -84,13 +84,33 @@ class Config:
         return self.languages[0]
 
     def taxonomy_for(self, name: str) -> str | None:
-        """The singular taxonomy name for `name`, given singular or plural."""
+        """The taxonomy (its key in [taxonomies]) `name` means: any of its
+        names (taxonomy_names), in any case, - and _ alike."""
         if name in self.taxonomies:
             return name
-        for singular, plural in self.taxonomies.items():
-            if plural == name:
-                return singular
+        wanted = _name_key(name)
+        for key, names in self.taxonomy_names().items():
+            if wanted in (_name_key(n) for n in names):
+                return key
         return None
+
+    def taxonomy_names(self) -> dict[str, list[str]]:
+        """Each taxonomy's key -> the names a user may call it by, the
+        singular first: its key and its front-matter field (Hugo's singular
+        and plural), and the singular of either when the site gives none
+        (`countries = "countries"` is also `country`). A derived name another
+        taxonomy has is that one's alone."""
+        given = {_name_key(n) for pair in self.taxonomies.items() for n in pair}
+        out: dict[str, list[str]] = {}
+        for key, plural in self.taxonomies.items():
+            names: list[str] = []
+            for name in (singular_of(key), key, singular_of(plural), plural):
+                derived = name not in (key, plural)
+                if name in names or (derived and _name_key(name) in given):
+                    continue
+                names.append(name)
+            out[key] = names
+        return out
 
     def language_dirs(self) -> dict[str, str]:
         """Folder (relative to content_dir, "" for the rest) -> language."""
@@ -150,6 +170,34 @@ class Config:
             json.dumps(settings, sort_keys=True, default=str).encode(), digest_size=8
         ).hexdigest()
         return f"{self.content_dir}\0{digest}"
+
+
+def _name_key(name: str) -> str:
+    return name.strip().lower().replace("-", "_")
+
+
+# plurals whose singular is not the word less its ending
+_SAME_IN_PLURAL = frozenset({"news", "series", "species", "status", "analysis", "bias"})
+
+
+def singular_of(name: str) -> str:
+    """The English singular of a taxonomy's name, its last word only
+    (data_types -> data_type, countries -> country); the name itself when
+    it does not read as a plural. Names only a user types: nothing is
+    stored under them."""
+    head, sep, word = name.rpartition("_") if "_" in name else name.rpartition("-")
+    low = word.lower()
+    if len(low) < 4 or low in _SAME_IN_PLURAL or low.endswith(("ss", "us", "is")):
+        single = word
+    elif low.endswith("ies"):
+        single = word[:-3] + ("Y" if word[-1].isupper() else "y")
+    elif low.endswith(("sses", "shes", "ches", "xes", "zes")):
+        single = word[:-2]
+    elif low.endswith("s"):
+        single = word[:-1]
+    else:
+        single = word
+    return f"{head}{sep}{single}"
 
 
 CONTENT_DIR_VAR = "KZKB_CONTENT_DIR"
