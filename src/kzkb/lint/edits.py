@@ -172,6 +172,16 @@ def reshape(
             comment = _comment(lines[start][head.end() :])
             return [f"{fld.key}: {written}{comment}", *comments], expect
         return None
+    if kind in ("string", "url") and isinstance(value, dict):
+        # text YAML read as a mapping: written again as the text the loader shows
+        text = normalize_fields({fld.key: value}, config)[fld.key]
+        block = lines[start + 1 : end + 1]
+        if not isinstance(text, str) or any(ln.strip().startswith("#") for ln in block):
+            return None
+        comment = _comment(lines[start][head.end() :])
+        if "\n" not in text:
+            return [f"{fld.key}: {_double_quoted(text)}{comment}"], {fld.key: text}
+        return [f"{fld.key}: |-{comment}", *("  " + ln for ln in text.split("\n"))], {fld.key: text}
     if kind == "list" and isinstance(value, str):
         whole = fld.span()
         if whole is None or whole[0] != start or fld.node.style in ("|", ">"):

@@ -127,6 +127,29 @@ def _as_list_hint(fld: _Field, config: Config) -> str:
 def _check_type(fld: _Field, kind: str, add: Any, can_fix: bool, config: Config) -> None:
     value = fld.value
     tail = " (--fix)" if can_fix else ""
+    if kind in ("string", "url") and isinstance(value, dict):
+        # `description:` over `  Breakdown of households: economic, social`
+        text = _loaded_text(fld, config)
+        add(
+            fld.line, "field-type",
+            f"{fld.key} is a mapping: YAML read the ': ' in its text as a field; it takes text",
+            f"quote the value: {fld.key}: {_shown(text)}{tail}" if "\n" not in text else
+            f"write {fld.key}: |- and its lines below it{tail}",
+            can_fix,
+        )  # fmt: skip
+        return
+    if kind == "list" and isinstance(value, list):
+        items = fld.node.value if fld.node is not None and hasattr(fld.node, "value") else []
+        for i, item in enumerate(value):
+            if isinstance(item, dict):
+                node = items[i] if i < len(items) and not isinstance(items[i], str) else None
+                line = node.start_mark.line + fld.shift + 1 if node is not None else fld.line
+                add(
+                    line, "field-type",
+                    f"{fld.key} holds a mapping: YAML read the ': ' in {_text(item)!r} as a field",
+                    f"quote the item: - {_shown(_text(item))}",
+                )  # fmt: skip
+        return
     if kind in ("string", "date", "url") and isinstance(value, list):
         one = len(value) == 1 and not isinstance(value[0], (list, dict))
         add(
@@ -153,6 +176,19 @@ def _check_type(fld: _Field, kind: str, add: Any, can_fix: bool, config: Config)
             else f"give {fld.key} the organisation's web address (https://…)"
         )
         add(fld.line, "url-scheme", f"{fld.key} {value!r} is not an http(s) address", fix)
+
+
+def _loaded_text(fld: _Field, config: Config) -> str:
+    """The text the loader makes of a field (kzkb.parse.fields.as_text)."""
+    from kzkb.parse.fields import normalize_fields
+
+    return str(normalize_fields({fld.key: fld.value}, config)[fld.key])
+
+
+def _text(value: Any) -> str:
+    from kzkb.parse.fields import as_text
+
+    return as_text(value)
 
 
 def _shown(value: Any) -> str:

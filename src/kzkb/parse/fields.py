@@ -139,18 +139,55 @@ def _as_date(value: Any) -> Any:
     return value
 
 
+def as_text(value: Any) -> str:
+    """A value where text belongs, as text. A mapping or list is what YAML
+    made of text holding ': ' or '- ' (`description:` over an indented
+    `Breakdown of households: economic, social`): its YAML source, as
+    written but for quoting, so every command shows what the writer typed,
+    never a Python dict; lint reports it and --fix quotes it to this text."""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, dict | list):
+        import math
+
+        import yaml
+
+        text = yaml.safe_dump(
+            value, allow_unicode=True, default_flow_style=False, sort_keys=False, width=math.inf
+        )
+        return text.removesuffix("\n...\n").strip()
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return str(value)
+
+
+def text_fields(config: Config) -> frozenset[str]:
+    """The fields that hold text: Hugo's text fields and those [lint.types]
+    types string or url."""
+    typed = config.lint.field_types(config.taxonomies.values())
+    return _TEXT_FIELDS | {key for key, kind in typed.items() if kind in ("string", "url")}
+
+
+_TEXT_FIELDS = SCALAR_FIELDS - DATE_FIELDS - {"weight", "draft"}
+
+
 def normalize_fields(data: dict[str, Any], config: Config) -> dict[str, Any]:
     """Front matter as every command sees it (see README, "The record format").
     Raises Unusable for front matter no record can hold."""
     list_fields = LIST_FIELDS | set(config.taxonomies.values())
+    texts = text_fields(config)
     out: dict[str, Any] = {}
     for key, raw in data.items():
         key = unicodedata.normalize("NFC", _clean_key(key))
         value = _clean(raw, 2)
         if key in list_fields:
-            value = [str(v) if not isinstance(v, str) else v for v in _as_list(value)]
+            value = [as_text(v) for v in _as_list(value)]
         elif key in SCALAR_FIELDS:
             value = _as_scalar(value)
+        if key in texts and (
+            isinstance(value, dict) or (key in SCALAR_FIELDS and isinstance(value, list))
+        ):
+            value = as_text(value)
         if key in DATE_FIELDS:
             value = _as_date(value)
         out[key] = value
