@@ -22,7 +22,13 @@ from pathlib import Path
 
 from kzkb.model import KzkbError
 
-MARKDOWN_SUFFIXES = (".md", ".markdown")
+# The content files Hugo builds as pages with no external tool: Markdown in
+# each of its spellings, and HTML (Docsy's home and About pages are front
+# matter plus HTML), with or without front matter. AsciiDoc, Pandoc and
+# reStructuredText need a converter installed, and are not read.
+MARKDOWN_SUFFIXES = (".md", ".markdown", ".mdown")
+HTML_SUFFIXES = (".html", ".htm")
+CONTENT_SUFFIXES = MARKDOWN_SUFFIXES + HTML_SUFFIXES
 
 _STANDARD = {"/dev/stdout": 1, "/dev/stderr": 2}
 

@@ -105,10 +105,10 @@ class Searcher:
         hits = []
         for scored, record in zip(ranking.hits, records, strict=True):
             if not record.text and record.body:  # the index keeps the body, not its text
-                # start-up: only a search reads Markdown, for its snippets
-                from kzkb.parse.markdown import plain_text
+                # start-up: only a search reads a body, for its snippets
+                from kzkb.parse.page import plain_text
 
-                record.text = plain_text(record.body)
+                record.text = plain_text(record.path, record.body)
             why = None
             if explain_hits:
                 from kzkb.search.explain import explain  # start-up: only --explain needs it

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 from urllib.parse import unquote, urlsplit
 
-from kzkb.hugo.links import MARKDOWN_SUFFIXES
+from kzkb.files import CONTENT_SUFFIXES
 from kzkb.hugo.paths import locate
 from kzkb.urls import normalize_url, urlize
 
@@ -199,7 +199,7 @@ def true_case(base: Path, path: str) -> str | None:
 def logical(path: str) -> str:
     """A content path as ref names it: no extension, _index/index as the folder."""
     lowered = path.lower()
-    for suffix in MARKDOWN_SUFFIXES:
+    for suffix in CONTENT_SUFFIXES:
         if lowered.endswith(suffix):
             path = path[: -len(suffix)]
             break

@@ -49,7 +49,7 @@ from kzkb.listing.protocol import (
     refused_marker,
     socket_path,
 )
-from kzkb.listing.scan import MARKDOWN_SUFFIXES, Entry, fingerprint, name_key, scan, stat_key
+from kzkb.listing.scan import CONTENT_SUFFIXES, Entry, fingerprint, name_key, scan, stat_key
 
 IDLE_SECONDS = 30 * 60
 HISTORY = 256  # listings whose differences the watcher remembers, by default
@@ -158,7 +158,7 @@ class Watch:
                     if mask & self.tree_change:
                         self.whole = True  # folders come and go: rescan, simply
                     continue
-                if not name.lower().endswith(MARKDOWN_SUFFIXES):
+                if not name.lower().endswith(CONTENT_SUFFIXES):
                     continue
                 prefix = self.folders.get(event.wd)
                 if prefix is None:

@@ -1,4 +1,5 @@
-"""Which Markdown files a KB holds, with what tells a changed file (see stat_key).
+"""Which content files (Markdown, HTML) a KB holds, with what tells a
+changed file (see stat_key).
 
 This runs before every command, so it does the least a change check can:
 one directory listing per folder and one stat per file. It imports nothing
@@ -14,7 +15,7 @@ import os
 import stat
 from pathlib import Path
 
-from kzkb.files import MARKDOWN_SUFFIXES
+from kzkb.files import CONTENT_SUFFIXES
 
 # Stat in two processes from this many files on: stat is a system call the
 # kernel serves in parallel, and at 100,000 files it is most of a refresh.
@@ -38,11 +39,11 @@ def stat_key(st: os.stat_result) -> Entry:
 
 
 def scan(root: Path | str, symlinks: list[str] | None = None) -> dict[str, Entry]:
-    """{relative path: stat_key} of the KB's Markdown files.
+    """{relative path: stat_key} of the KB's content files (files.CONTENT_SUFFIXES).
 
     Hidden entries are skipped; symbolic links are followed only to files
     inside the KB, so a link loop or a link out of the KB cannot pull in
-    foreign files. The paths of all links to Markdown files, followed or not,
+    foreign files. The paths of all links to content files, followed or not,
     are added to `symlinks`.
 
     A path that is not UTF-8, or holds a line break or another control
@@ -76,7 +77,7 @@ def scan(root: Path | str, symlinks: list[str] | None = None) -> dict[str, Entry
                     # the file type comes with the listing: no stat here
                     if entry.is_dir(follow_symlinks=False):
                         stack.append((entry.path, f"{prefix}{key}/"))
-                    elif name.lower().endswith(MARKDOWN_SUFFIXES):
+                    elif name.lower().endswith(CONTENT_SUFFIXES):
                         if entry.is_symlink():
                             if key == name:  # an escaped link would not resolve: not followed
                                 linked.append((entry.path, prefix + name))

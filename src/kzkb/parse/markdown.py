@@ -94,11 +94,6 @@ class _Positions:
         return pos if pos >= 0 else start
 
 
-def plain_text(body: str) -> str:
-    """A Markdown body as the plain text search reads (Record.text)."""
-    return scan_markdown(body)[2]
-
-
 def scan_markdown(
     body: str, first_line: int = 1
 ) -> tuple[list[Link], list[Heading], str, list[str]]:

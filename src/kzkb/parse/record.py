@@ -14,7 +14,7 @@ from kzkb.listing.scan import scan
 from kzkb.model import Record, Skipped
 from kzkb.parse.fields import Unusable, normalize_fields
 from kzkb.parse.frontmatter import FrontMatterError, Split, parse_front, split
-from kzkb.parse.markdown import scan_markdown
+from kzkb.parse.page import scan_body
 from kzkb.parse.source import decode, one_line, read_source
 from kzkb.safe_yaml import TOO_DEEP
 from kzkb.settings.config import Config
@@ -67,7 +67,7 @@ def build_record(relpath: str, text: str, config: Config) -> Record | Skipped:
         return front
     fields, segments, lang = front.fields, front.segments, front.lang
     body, body_line = front.split.body, front.split.body_line
-    links, headings, plain, html_ids = scan_markdown(body, body_line)
+    links, headings, plain, html_ids = scan_body(relpath, body, body_line)
     title = fields.get("title")
     if not isinstance(title, str) or not title:
         h1 = next((h.text for h in headings if h.level == 1), "")

@@ -102,7 +102,7 @@ def _fill(prepared: Prepared, record: Record) -> Prepared:
         for x in record.links
         for key in (link_key(x, record),)
     ]
-    prepared.anchors = sorted({h.id for h in record.headings} | set(record.anchors))
+    prepared.anchors = sorted({h.id for h in record.headings if h.id} | set(record.anchors))
     prepared.fts = fts_columns(record)
     return prepared
 
