@@ -24,7 +24,7 @@ def folder_for(config: Config, kind: str, paths_of_kind: list[str], lang: str = 
     site with a contentDir per language)."""
     inner: Counter[str] = Counter()
     for path in paths_of_kind:
-        _, rest = config.split_path(path)
+        _, rest = config.split_local(path)  # below content_dir, narrowed or not
         if "/" in rest:
             inner[rest.rsplit("/", 1)[0]] += 1
     folder = inner.most_common(1)[0][0] if inner else None

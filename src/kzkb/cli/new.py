@@ -79,10 +79,15 @@ def new_cmd(
         {"title": title, "description": description}
         | {name: "".join(values) for name, values in given.items()}
     )
-    lang = lang or config.default_language
+    lang = lang or config.home_language()
     if lang not in config.languages:
         raise KzkbError(
             f"{lang!r} is not a language of this KB", f"use {', '.join(config.languages)}"
+        )
+    if config.scope and lang not in config.language_dirs().values():
+        raise KzkbError(
+            f"{config.content_dir} holds no {lang!r} records (its site keeps them elsewhere)",
+            "give --kb the site, or the folder of that language",
         )
     terms: dict[str, list[str]] = {}
     for name, values in given.items():

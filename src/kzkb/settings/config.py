@@ -72,8 +72,14 @@ class Config:
     # language but the first (kk/guides/a.md), the rest in the first language
     lang_dirs: dict[str, str] | None = None
     default_in_subdir: bool = False  # Hugo's defaultContentLanguageInSubdir
+    # content_dir's path below the site's content folder when the KB named is
+    # a folder inside a site's content ("en/sources"), "" for the whole site:
+    # the site's settings hold, and only the records under it are the KB's
+    scope: str = ""
     # Hugo's permalinks by kind (page, section, taxonomy, term): section -> pattern
     permalinks: dict[str, dict[str, str]] = field(default_factory=dict)
+    # Hugo's baseURL: a link written with it is a link into the site itself
+    base_url: str = ""
     index: IndexSettings = field(default_factory=IndexSettings)
     watch: WatchSettings = field(default_factory=WatchSettings)
     lint: LintSettings = field(default_factory=LintSettings)
@@ -114,11 +120,30 @@ class Config:
 
     def language_dirs(self) -> dict[str, str]:
         """Folder (relative to content_dir, "" for the rest) -> language."""
+        dirs = self._site_dirs()
+        if not self.scope:
+            return dirs
+        # the site's language folders seen from the narrowed folder: the one
+        # holding it is its "", the ones inside it keep their rest
+        lang, _ = _split(dirs, self.scope + "/")
+        out = {} if lang is None else {"": lang}
+        for folder, code in dirs.items():
+            if folder.startswith(self.scope + "/"):
+                out[folder[len(self.scope) + 1 :]] = code
+        return out
+
+    def _site_dirs(self) -> dict[str, str]:
         if self.lang_dirs is not None:
             return self.lang_dirs
         dirs = {lang: lang for lang in self.languages[1:]}
         dirs[""] = self.default_language
         return dirs
+
+    def home_language(self) -> str:
+        """The language a new record is in by default: the narrowed folder's
+        when it is inside one language's folder, else the default language."""
+        dirs = self.language_dirs()
+        return dirs[""] if self.scope and "" in dirs else self.default_language
 
     def url_prefix(self, lang: str) -> str:
         """What Hugo puts before a language's URLs: "" or "/kk"."""
@@ -128,17 +153,17 @@ class Config:
 
     def split_path(self, relpath: str) -> tuple[str | None, str]:
         """(language, path within that language's folder) of a content path;
-        language None when no language's folder holds it."""
-        best = None
-        for folder, lang in self.language_dirs().items():
-            if (folder == "" or relpath.startswith(folder + "/")) and (
-                best is None or len(folder) > len(best[0])
-            ):
-                best = (folder, lang)
-        if best is None:
-            return None, relpath
-        folder, lang = best
-        return lang, relpath[len(folder) + 1 :] if folder else relpath
+        language None when no language's folder holds it. Below a narrowed
+        folder, the path within the language's folder is the site's
+        (en/sources narrowed: fes.md is sources/fes.md), as its URL is."""
+        if self.scope:
+            return _split(self._site_dirs(), f"{self.scope}/{relpath}")
+        return _split(self.language_dirs(), relpath)
+
+    def split_local(self, relpath: str) -> tuple[str | None, str]:
+        """split_path within content_dir: the path below the language's
+        folder, or below content_dir when that is inside one."""
+        return _split(self.language_dirs(), relpath)
 
     def taxonomy_url(self, plural: str) -> str:
         """The path of a taxonomy's list page, less the language prefix."""
@@ -162,14 +187,31 @@ class Config:
         size = self.index.max_file_size
         settings = [
             self.languages, self.language_dirs(), self.default_in_subdir,
+            # a narrowed folder's paths mean other pages; "" keeps old keys as they were
+            *([self.scope] if self.scope else []),
             self.taxonomies, self.kinds, self.permalinks,
             # None for the default: the key of a KB without the setting stays as it was
             None if size == DEFAULT_MAX_FILE_SIZE else size,
+            *([self.base_url] if self.base_url else []),  # what links are internal
         ]  # fmt: skip
         digest = hashlib.blake2b(
             json.dumps(settings, sort_keys=True, default=str).encode(), digest_size=8
         ).hexdigest()
         return f"{self.content_dir}\0{digest}"
+
+
+def _split(dirs: dict[str, str], relpath: str) -> tuple[str | None, str]:
+    """(language, rest) of `relpath` by the deepest of `dirs` holding it."""
+    best = None
+    for folder, lang in dirs.items():
+        if (folder == "" or relpath.startswith(folder + "/")) and (
+            best is None or len(folder) > len(best[0])
+        ):
+            best = (folder, lang)
+    if best is None:
+        return None, relpath
+    folder, lang = best
+    return lang, relpath[len(folder) + 1 :] if folder else relpath
 
 
 def _name_key(name: str) -> str:
@@ -216,6 +258,10 @@ def load_config(root: Path, content_dir: str | os.PathLike[str] | None = None) -
         hugo, hugo_files = read_hugo_config(root)
         data = hugo_settings(hugo, hugo_files)
     if own is None and not hugo_files:
+        if explicit is None:
+            site = _enclosing(root)
+            if site is not None:
+                return site
         return Config(root=root, content_dir=explicit or root)
     sources = hugo_files
     if own is not None:
@@ -231,6 +277,29 @@ def load_config(root: Path, content_dir: str | os.PathLike[str] | None = None) -
         # only a language's own contentDir gives its records its language
         cfg.lang_dirs = {"": cfg.default_language}
     return cfg
+
+
+def _enclosing(folder: Path) -> Config | None:
+    """The settings of the KB whose content holds `folder` (a Hugo site's
+    content/en, a KB's sources/), narrowed to it: a folder of records is
+    read as its site reads it, with the site's taxonomies, languages and
+    URLs, not as a bare folder. None when no KB above holds it."""
+    from kzkb.settings.find import is_kb
+
+    real = folder.resolve()
+    for above in real.parents:
+        if not is_kb(above):
+            continue
+        site = load_config(above)
+        content = site.content_dir.resolve()
+        if real == content:
+            return site
+        if content not in real.parents:
+            return None  # in a KB, outside its records (its layouts/, static/)
+        site.scope = real.relative_to(content).as_posix()
+        site.content_dir = real
+        return site
+    return None
 
 
 def open_config(explicit: str | os.PathLike[str] | None = None) -> Config:
@@ -430,6 +499,7 @@ def parse_config(
     from) that sets a content folder. `explicit`: the user's --content-dir."""
     cfg = Config(root=root, content_dir=root, config_file=file)
     cfg.title = str(data.get("title", ""))
+    cfg.base_url = str(data.get("base_url") or "")
     languages = want(data, "languages", list, file)
     if languages:
         cfg.languages = [str(code) for code in languages]

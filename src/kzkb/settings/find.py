@@ -20,7 +20,8 @@ def bundled_kb() -> Path | None:
     return None
 
 
-def _is_kb(folder: Path) -> bool:
+def is_kb(folder: Path) -> bool:
+    """Whether `folder` holds a KB's settings: kzkb.toml, [tool.kzkb] or a Hugo site's."""
     if (folder / CONFIG_NAME).is_file():
         return True
     pyproject = folder / PYPROJECT
@@ -50,7 +51,7 @@ def find_kb(explicit: str | os.PathLike[str] | None = None, cwd: Path | None = N
         return path
     start = (cwd or Path.cwd()).resolve()
     for folder in (start, *start.parents):
-        if _is_kb(folder):
+        if is_kb(folder):
             return folder
         if (folder / "kb" / CONFIG_NAME).is_file():
             return folder / "kb"

