@@ -104,11 +104,15 @@ def check_duplicates(files: list[_File], config: Config, options: LintOptions) -
     out: list[LintFinding] = []
     seen: set[tuple[str, str]] = set()
 
+    countries = _countries_of(files, config)
+
     def pair(a: _File, b: _File, why: str) -> None:
         key = (a.path, b.path) if a.path < b.path else (b.path, a.path)
         if key in seen:
             return
         seen.add(key)
+        if _other_country(countries[a.path], countries[b.path]):
+            return  # an organisation's country offices: records of their own
         first, second = (a, b) if a.path < b.path else (b, a)
         line = first.fields["title"].line if "title" in first.fields else 1
         out.append(LintFinding(
@@ -135,8 +139,17 @@ def check_duplicates(files: list[_File], config: Config, options: LintOptions) -
             folded = " ".join(fold(title.value).split())
             blocks[(kind, folded[:3])].append((folded, f))
     for (_, site), group in by_site.items():
-        for other in group[1:]:
-            pair(group[0], other, f"both at {site}")
+        # each with the first before it of its own country (an organisation's
+        # offices share its site); a few dozen looked at, so that one site
+        # shared by thousands of records stays linear
+        for i, other in enumerate(group[1:], 1):
+            first = next(
+                (g for g in group[max(0, i - 50) : i] if not _other_country(
+                    countries[g.path], countries[other.path])),
+                None,
+            )  # fmt: skip
+            if first is not None:
+                pair(first, other, f"both at {site}")
     for block in blocks.values():
         for i, (title_a, a) in enumerate(block):
             for title_b, b in block[i + 1 :]:
@@ -144,6 +157,43 @@ def check_duplicates(files: list[_File], config: Config, options: LintOptions) -
                 if score >= options.duplicate_threshold:
                     pair(a, b, f"titles {score:.0f}% alike")
     return out
+
+
+# a record's countries: (those its title or file name says, those of its
+# country taxonomy's field)
+_Countries = tuple[frozenset[str], frozenset[str]]
+
+
+def _countries_of(files: list[_File], config: Config) -> dict[str, _Countries]:
+    from kzkb.lint.countries import code_of, named_in
+    from kzkb.parse.fields import normalize_fields
+
+    field = next(
+        (p for s, p in config.taxonomies.items() if {s, p} & {"country", "countries"}), None
+    )
+    out: dict[str, _Countries] = {}
+    for f in files:
+        title = f.fields.get("title")
+        stem = _split_name(f.path.rsplit("/", 1)[-1], config)[0]
+        named = named_in(title.value if title and isinstance(title.value, str) else "", stem)
+        fld = f.fields.get(field) if field else None
+        listed: frozenset[str] = frozenset()
+        if fld is not None:
+            values = normalize_fields({fld.key: fld.value}, config)[fld.key]
+            if isinstance(values, list):
+                listed = frozenset(code_of(v) or term_slug(v) for v in values if v.strip())
+        out[f.path] = (named, listed)
+    return out
+
+
+def _other_country(a: _Countries, b: _Countries) -> bool:
+    """Whether two records are about different countries: what the name says
+    counts first, else the field; a name saying a country (fes_uz) and one
+    saying none (fes) differ, two fields only when both are written."""
+    one, other = a[0] or a[1], b[0] or b[1]
+    if one == other:
+        return False
+    return bool(one and other) or bool(a[0]) or bool(b[0])
 
 
 def _site(value: Any) -> str:

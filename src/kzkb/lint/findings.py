@@ -21,6 +21,7 @@ RULES: dict[str, tuple[str, str]] = {
         "a file no command reads as a record: too large, not a file, its name, no access,"
         " empty, in no language's folder",
     ),
+    "duplicate-key": (ERROR, "a front-matter key written twice: YAML and JSON keep the last"),
     "curly-quotes": (WARNING, "curly quotes where YAML wants straight ones"),
     "field-type": (ERROR, "a field of the wrong shape (a list for one value, or the reverse)"),
     "invalid-date": (ERROR, "a date that is not YYYY-MM-DD"),
@@ -28,6 +29,7 @@ RULES: dict[str, tuple[str, str]] = {
     "required-field": (ERROR, "a required field missing or empty"),
     "unknown-term": (ERROR, "a taxonomy term not in kzkb.toml's vocabulary"),
     "term-spelling": (WARNING, "one term spelled several ways across the KB"),
+    "unknown-country": (WARNING, "a country taxonomy value that misspells a country's name"),
     "near-duplicate": (WARNING, "two records that look like the same organisation"),
     "empty-body": (WARNING, "a record with no text below its front matter"),
     "empty-description": (WARNING, "a record without a description"),

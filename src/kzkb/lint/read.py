@@ -64,6 +64,9 @@ class _File:
     odd: bool = False
     fmt: str = ""  # "yaml", "toml", "json"; "" for none
     curly: list[_Curly] = field(default_factory=list)
+    # a key written twice: (key, its first file line, the line of the value
+    # kept); YAML and JSON keep the last without a word
+    twice: list[tuple[str, int, int]] = field(default_factory=list)
 
 
 def _read(config: Config, rel: str) -> tuple[bytes, str] | LintFinding:
@@ -127,6 +130,8 @@ def _parse(rel: str, text: str) -> tuple[_File, LintFinding | None]:
         for key, value in data.items():
             line = _key_line(lines, found, str(key))
             f.fields[str(key)] = _Field(str(key), line, line, value)
+        if found.fmt == "json":
+            f.twice = _json_twice(lines, found)
         return f, None
     import yaml
 
@@ -143,8 +148,13 @@ def _parse(rel: str, text: str) -> tuple[_File, LintFinding | None]:
         return f, _syntax(rel, found.front_line + 1, "front matter is not a mapping of fields")
     shift = found.front_line
     last = max(found.close_line, shift + 1)
+    first: dict[str, int] = {}
     for key_node, value_node in node.value:
         key = str(key_node.value)
+        line = min(key_node.start_mark.line + shift + 1, last)
+        if key in first:
+            f.twice.append((key, first[key], line))
+        first.setdefault(key, line)
         if key in data:
             end = value_node.end_mark.line + 1 - (value_node.end_mark.column == 0)
             f.fields[key] = _Field(
@@ -164,6 +174,35 @@ def _syntax(rel: str, line: int, reason: str) -> LintFinding:
         rel, line, "front-matter-syntax", ERROR, f"not a record: {reason}",
         "fix the front matter there (quote values holding ': ' or '#'; close YAML with ---)",
     )  # fmt: skip
+
+
+def _json_twice(lines: list[str], found: Split) -> list[tuple[str, int, int]]:
+    """The top-level keys of JSON front matter written twice, with the lines
+    of the first and the last (json keeps the last)."""
+    import json
+
+    twice: list[str] = []
+
+    def pairs(items: list[tuple[str, Any]]) -> dict[str, Any]:
+        keys = [key for key, _ in items]
+        twice[:] = [
+            key for i, key in enumerate(keys) if key in keys[:i] and key not in keys[i + 1 :]
+        ]
+        return dict(items)
+
+    try:
+        json.loads(found.front, object_pairs_hook=pairs)
+    except ValueError:
+        return []
+    out = []
+    for key in twice:
+        pattern = re.compile(r'^\s*\{?\s*"' + re.escape(key) + r'"\s*:')
+        at = [
+            i + 1 for i in range(found.front_line, found.close_line + 1) if pattern.match(lines[i])
+        ]
+        if len(at) >= 2:
+            out.append((key, at[0], at[-1]))
+    return out
 
 
 def _key_line(lines: list[str], found: Split, key: str) -> int:

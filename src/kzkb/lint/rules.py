@@ -72,6 +72,14 @@ def check_file(
             line + 1, "curly-quotes", "a value quoted with curly quotes keeps them as text",
             'use straight quotes: "…" (--fix)', True,
         )  # fmt: skip
+    for key, first, kept in f.twice:
+        add(
+            first, "duplicate-key",
+            f"{key} is written twice, on lines {first} and {kept}; "
+            f"{f.fmt.upper()} keeps the last, {_text(f.fields[key].value)!r}, and drops this one",
+            "delete the one you do not mean",
+        )  # fmt: skip
+    _check_countries(f, config, add)
     for key in options.required:
         fld = f.fields.get(key)
         if fld is None or _empty(fld.value):
@@ -176,6 +184,25 @@ def _check_type(fld: _Field, kind: str, add: Any, can_fix: bool, config: Config)
             else f"give {fld.key} the organisation's web address (https://…)"
         )
         add(fld.line, "url-scheme", f"{fld.key} {value!r} is not an http(s) address", fix)
+
+
+def _check_countries(f: _File, config: Config, add: Any) -> None:
+    """Each value of the country taxonomy that misspells a country's name
+    (`Kazakstan`); a value far from every country (a region) is the KB's choice."""
+    from kzkb.lint.countries import code_of, country_field, nearest
+    from kzkb.parse.fields import normalize_fields
+
+    key = country_field(config)
+    fld = f.fields.get(key) if key else None
+    if fld is None:
+        return
+    values = normalize_fields({fld.key: fld.value}, config)[fld.key]
+    for value in values if isinstance(values, list) else []:
+        if value.strip() and code_of(value) is None:
+            near = nearest(value)
+            if near:
+                add(fld.line, "unknown-country", f"{fld.key}: {value!r} is no country",
+                    f"did you mean {near!r}?")  # fmt: skip
 
 
 def _loaded_text(fld: _Field, config: Config) -> str:
