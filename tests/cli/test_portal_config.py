@@ -371,3 +371,29 @@ def test_new_refuses_a_language_the_narrowed_folder_does_not_hold(kz, portal):
     assert result.exit_code == 2
     assert "holds no 'en' records" in result.stderr
     assert not list((portal / "content" / "ru").rglob("x.md"))
+
+
+def test_the_site_s_base_url_holds_for_a_folder_of_it(portal):
+    from kzkb.settings.config import load_config
+
+    for folder in (portal, portal / "content", portal / "content" / "kk" / "sources"):
+        config = load_config(folder)
+        assert config.base_url == "https://example.org/", folder
+        assert config.title == "Gender Data Portal"
+        assert config.languages == ["en", "ru", "kk", "uz"]
+        assert config.taxonomy_for("country") == "countries"
+
+
+def test_a_language_served_from_its_own_host(tmp_path):
+    from kzkb.settings.config import load_config
+
+    site = tmp_path / "site"
+    (site / "content").mkdir(parents=True)
+    (site / "hugo.toml").write_text(
+        'baseURL = "https://example.org/"\n[languages.en]\nweight = 1\n'
+        '[languages.kk]\nweight = 2\nbaseURL = "https://example.kz/"\n',
+        encoding="utf-8",
+    )
+    config = load_config(site)
+    assert config.base_url_for("kk") == "https://example.kz/"
+    assert config.base_url_for("en") == "https://example.org/"

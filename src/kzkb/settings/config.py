@@ -59,6 +59,10 @@ class Config:
     root: Path  # the KB folder (where kzkb.toml or the Hugo configuration is)
     content_dir: Path  # where the records are: the folder every command scans
     title: str = ""
+    # Hugo's baseURL ("https://example.org/"; "" when none is set), and a
+    # language's own where Hugo serves it from another host (multihost)
+    base_url: str = ""
+    base_urls: dict[str, str] = field(default_factory=dict)
     languages: list[str] = field(default_factory=lambda: ["en"])
     # singular taxonomy name -> front-matter field (Hugo: category = "category")
     taxonomies: dict[str, str] = field(default_factory=lambda: dict(DEFAULT_TAXONOMIES))
@@ -84,6 +88,11 @@ class Config:
     watch: WatchSettings = field(default_factory=WatchSettings)
     lint: LintSettings = field(default_factory=LintSettings)
     check_links: CheckLinksSettings = field(default_factory=CheckLinksSettings)
+
+    def base_url_for(self, lang: str) -> str:
+        """The address `lang`'s pages are served under: its own baseURL, else
+        the site's; "" when the settings name none."""
+        return self.base_urls.get(lang) or self.base_url
 
     @property
     def default_language(self) -> str:
@@ -499,6 +508,12 @@ def parse_config(
     from) that sets a content folder. `explicit`: the user's --content-dir."""
     cfg = Config(root=root, content_dir=root, config_file=file)
     cfg.title = str(data.get("title", ""))
+    cfg.base_url = want(data, "base_url", str, file) or ""
+    base_urls = want(data, "base_urls", dict, file) or {}
+    for lang, url in base_urls.items():
+        if not isinstance(url, str):
+            raise KzkbError(f"{file}: base_urls.{lang} must be a string", 'write en = "https://…/"')
+    cfg.base_urls = {str(k): v for k, v in base_urls.items() if v}
     cfg.base_url = str(data.get("base_url") or "")
     languages = want(data, "languages", list, file)
     if languages:

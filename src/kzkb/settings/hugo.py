@@ -1,7 +1,7 @@
 """Hugo's site configuration, read as Hugo reads it, and the kzkb settings it
-implies: contentDir, the languages with their own contentDir, the default
-language and whether it lives in a subfolder, the taxonomies and the
-permalinks."""
+implies: baseURL, contentDir, the languages with their own contentDir (and
+baseURL), the default language and whether it lives in a subfolder, the
+taxonomies and the permalinks."""
 
 from __future__ import annotations
 
@@ -101,6 +101,10 @@ def hugo_settings(hugo: dict[str, Any], files: list[Path]) -> dict[str, Any]:
     out: dict[str, Any] = {}
     if isinstance(hugo.get("title"), str):
         out["title"] = hugo["title"]
+    if isinstance(hugo.get("baseurl"), str):
+        out["base_url"] = hugo["baseurl"]
+    if isinstance(hugo.get("baseurl"), str):
+        out["base_url"] = hugo["baseurl"]
     out["content_dir"] = str(hugo.get("contentdir") or "content")
     default = str(hugo.get("defaultcontentlanguage") or "en").lower()
     languages = hugo.get("languages")
@@ -119,6 +123,9 @@ def hugo_settings(hugo: dict[str, Any], files: list[Path]) -> dict[str, Any]:
             ranked.append((weight if isinstance(weight, int) and weight > 0 else 1 << 30, code))
             if settings.get("contentdir"):
                 dirs[code] = str(settings["contentdir"])
+            if isinstance(settings.get("baseurl"), str) and settings["baseurl"]:
+                # Hugo's multihost: a language served from its own address
+                out.setdefault("base_urls", {})[str(code)] = settings["baseurl"]
             if code == default and isinstance(settings.get("title"), str) and "title" not in out:
                 out["title"] = settings["title"]
         codes += [code for _, code in sorted(ranked) if code != default]

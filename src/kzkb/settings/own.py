@@ -17,6 +17,8 @@ PYPROJECT = "pyproject.toml"
 # Every key kzkb.toml (or [tool.kzkb]) may hold; README documents each.
 KEYS: dict[str, tuple[str, ...] | None] = {
     "title": None,
+    "base_url": None,  # Hugo's baseURL: where the site is served
+    "base_urls": None,  # language -> its own address (Hugo: languages.<code>.baseURL)
     "languages": None,
     "content_dir": None,
     "content_dirs": None,  # language -> its own folder (Hugo: languages.<code>.contentDir)
