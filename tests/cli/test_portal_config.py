@@ -397,3 +397,18 @@ def test_a_language_served_from_its_own_host(tmp_path):
     config = load_config(site)
     assert config.base_url_for("kk") == "https://example.kz/"
     assert config.base_url_for("en") == "https://example.org/"
+
+
+def test_the_term_option_s_example_runs_on_the_bundled_kb(kz):
+    from tests.conftest import KB
+
+    shown = kz("list", "--kb", str(KB), "-h").stdout
+    example = re.search(r"any taxonomy \((\w+:[\w-]+)\)", shown)
+    assert example, shown
+    result = kz("list", "--kb", str(KB), "--term", example.group(1), "-f", "json")
+    assert result.exit_code == 0, result.stderr
+    assert rows(result)
+    wrong = kz("list", "--kb", str(KB), "--term", "kazakhstan")
+    fix = re.search(r"write --term (\S+)", wrong.stderr)
+    assert wrong.exit_code == 2 and fix, wrong.stderr
+    assert kz("list", "--kb", str(KB), "--term", fix.group(1), "-f", "json").exit_code == 0

@@ -23,12 +23,14 @@ KindOption = Annotated[
         autocompletion=complete.kinds,
     ),
 ]
+# runs on the bundled KB (a test holds it): the help's example must work as shown
+TERM_EXAMPLE = "country:kazakhstan"
 TermOption = Annotated[
     list[str] | None,
     typer.Option(
         "--term",
         metavar="TAXONOMY:TERM",
-        help="Only records with this term of any taxonomy (topics:health).",
+        help=f"Only records with this term of any taxonomy ({TERM_EXAMPLE}).",
         autocompletion=complete.any_term,
     ),
 ]
@@ -57,7 +59,7 @@ def build_filters(
     for pair in term or []:
         taxonomy, colon, value = pair.partition(":")
         if not colon or not taxonomy.strip() or not value.strip():
-            raise KzkbError(f"--term {pair!r} is not TAXONOMY:TERM", "write --term topics:health")
+            raise KzkbError(f"--term {pair!r} is not TAXONOMY:TERM", f"write --term {TERM_EXAMPLE}")
         terms.setdefault(taxonomy.strip(), []).append(value.strip())
     for taxonomy, values in given.items():
         if values:
