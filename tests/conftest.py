@@ -24,6 +24,10 @@ def _private_cache(tmp_path_factory: pytest.TempPathFactory) -> None:
     """Indexes go to the user cache by default: keep the tests' out of the real one."""
     os.environ["XDG_CACHE_HOME"] = str(tmp_path_factory.mktemp("cache"))
     os.environ.pop("KZKB_INDEX", None)
+    # a pty-driven test is a terminal, where show and the listings start a pager
+    # (less waits for a key): tests that want one set KZKB_PAGER themselves
+    os.environ["PAGER"] = "cat"
+    os.environ.pop("KZKB_PAGER", None)
 
 
 @pytest.fixture
