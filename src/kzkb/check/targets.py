@@ -13,7 +13,7 @@ from kzkb.check.fragments import ALWAYS_THERE, fragment_finding
 from kzkb.check.report import ERROR, LinkFinding
 from kzkb.check.resolve import Records, Site, ref_is_generated, resolve_ref
 from kzkb.check.suggest import Suggester
-from kzkb.hugo.links import bare_host
+from kzkb.hugo.links import OwnSite, bare_host, own_site
 from kzkb.store.links import LinkRow
 from kzkb.text.suggest import closest_one
 
@@ -32,9 +32,17 @@ def broken_targets(kb: KnowledgeBase, site: Site, refs: set[tuple[str, str]]) ->
         for key in kb.index.links.unresolved_keys()
         if key.startswith(("ref:", "path:")) or key not in site.extra
     ]
+    own = own_site(kb.config.base_url)
     for row in kb.index.links.links_with_keys(keys):
         key = row.key
         assert key is not None  # links with a key were asked for
+        # a link written with the site's baseURL: its path on the site
+        inside = own.within(row.target) if own is not None else None
+        target = inside if inside is not None else row.target
+
+        def spell(url: str, row: LinkRow = row) -> str:
+            return _as_written(own, row.target, url)
+
         if row.kind == "ref" or key.startswith("ref:"):
             if records is None:
                 records = kb.index.records.record_ids()
@@ -48,7 +56,7 @@ def broken_targets(kb: KnowledgeBase, site: Site, refs: set[tuple[str, str]]) ->
             out.append(LinkFinding.at(row, ERROR, "no such file in the KB", hint))
             continue
         if not key.endswith("/"):  # a file name: /files/report.pdf
-            exists, spelled = site.file_exists(row.target, row.url)
+            exists, spelled = site.file_exists(target, row.url)
             if exists or key + "/" in site.extra:
                 continue
             # /sources/feminita/index.html is the file Hugo writes for the page
@@ -66,14 +74,14 @@ def broken_targets(kb: KnowledgeBase, site: Site, refs: set[tuple[str, str]]) ->
                 continue
             if spelled:
                 reason = "no such file: the name differs in case"
-                out.append(LinkFinding.at(row, ERROR, reason, f"write {spelled}"))
+                out.append(LinkFinding.at(row, ERROR, reason, f"write {spell(spelled)}"))
                 continue
-            if not bare_host(row.target):
+            if not bare_host(target):
                 near = suggest.url(key)
-                hint = f"did you mean {near}?" if near else ""
+                hint = f"did you mean {spell(near)}?" if near else ""
                 out.append(LinkFinding.at(row, ERROR, "no such file", hint))
                 continue
-        if bare_host(row.target):
+        if bare_host(target):
             out.append(
                 LinkFinding.at(
                     row,
@@ -88,15 +96,23 @@ def broken_targets(kb: KnowledgeBase, site: Site, refs: set[tuple[str, str]]) ->
             near = closest_one(term, site.used(taxonomy), cutoff=75)
             hint = ""
             if near == term:  # used, but only in another language
-                hint = f"did you mean {site.term_page(taxonomy, term)}?"
+                hint = f"did you mean {spell(site.term_page(taxonomy, term))}?"
             elif near:
-                hint = f"did you mean {key[: len(key) - len(term) - 1]}{near}/?"
+                hint = f"did you mean {spell(key[: len(key) - len(term) - 1] + near + '/')}?"
             out.append(LinkFinding.at(row, ERROR, f"unknown {taxonomy} term {term!r}", hint))
             continue
         near = suggest.url(key)
-        hint = f"did you mean {near}?" if near else ""
+        hint = f"did you mean {spell(near)}?" if near else ""
         out.append(LinkFinding.at(row, ERROR, "no such page", hint))
     return out
+
+
+def _as_written(own: OwnSite | None, written: str, url: str) -> str:
+    """A site URL in a suggestion, written as the link was: with the site's
+    baseURL when the link has it."""
+    if own is not None and own.within(written) is not None:
+        return own.spelled(url, written)
+    return url
 
 
 def _relative_md(source: str, target: str) -> str:

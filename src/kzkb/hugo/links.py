@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import posixpath
 import re
-from urllib.parse import unquote, urlsplit
+from typing import NamedTuple
+from urllib.parse import SplitResult, unquote, urlsplit
 
 from kzkb.files import MARKDOWN_SUFFIXES
 from kzkb.model import Link, Record
@@ -36,13 +37,91 @@ def fragment_of(target: str) -> str:
     return unquote(fragment) if hash_ else ""
 
 
-def link_key(link: Link, record: Record) -> str | None:
+class OwnSite(NamedTuple):
+    """The site's own address, from its baseURL: a link to a URL under it
+    is a link into the site, however it is written (https://example.org/portal/x/,
+    http://EXAMPLE.org/portal/x, //example.org/portal/x/).
+
+    The same site is decided conservatively: the same host (letter case
+    aside) and port (the default ones aside), http or https, and the
+    baseURL's path; www.example.org is another host, and a URL with a user
+    name in it is no page of the site."""
+
+    host: str
+    port: int | None  # None for the scheme's default
+    segments: tuple[str, ...]  # the baseURL's path, decoded and lower-cased
+
+    def within(self, target: str) -> str | None:
+        """The path on the site (from "/", past the baseURL's path, as
+        written, with its query and fragment) of a URL under the baseURL;
+        None for any other target."""
+        parts = self._split(target)
+        if parts is None:
+            return None
+        raw = parts.path.split("/")[1:] if parts.path else []
+        n = len(self.segments)
+        if tuple(unquote(x).lower() for x in raw[:n]) != self.segments:
+            return None
+        # https://example.org/portal is the home page, as /portal/ is
+        path = "/" + "/".join(raw[n:])
+        query = f"?{parts.query}" if parts.query else ""
+        fragment = f"#{parts.fragment}" if "#" in target else ""
+        return path + query + fragment
+
+    def spelled(self, url: str, like: str) -> str:
+        """A site URL (/sources/x/) written as `like`, a URL under the
+        baseURL, is written: the same scheme, host and base path."""
+        parts = self._split(like)
+        if parts is None:
+            return url
+        raw = parts.path.split("/")[1 : len(self.segments) + 1]
+        base = "/".join(raw)
+        start = like[: like.index("//") + 2] + parts.netloc
+        return f"{start}/{base}/{url.lstrip('/')}" if base else f"{start}/{url.lstrip('/')}"
+
+    def _split(self, target: str) -> SplitResult | None:
+        if not is_web(target):
+            return None
+        try:
+            parts = urlsplit(target)
+            port = parts.port
+        except ValueError:  # a port that is no number
+            return None
+        if parts.username is not None or (parts.hostname or "").rstrip(".") != self.host:
+            return None
+        if (None if port in (80, 443) else port) != self.port:
+            return None
+        return parts
+
+
+def own_site(base_url: str) -> OwnSite | None:
+    """The OwnSite of a baseURL; None when it names no host (baseURL = "/")."""
+    if not is_web(base_url):
+        return None
+    try:
+        parts = urlsplit(base_url)
+        port = parts.port
+    except ValueError:
+        return None
+    if not parts.hostname:
+        return None
+    segments = tuple(unquote(x).lower() for x in parts.path.split("/") if x)
+    return OwnSite(parts.hostname.rstrip("."), None if port in (80, 443) else port, segments)
+
+
+def link_key(link: Link, record: Record, site: OwnSite | None = None) -> str | None:
     """What the index stores for an internal link, with no other record
     needed (see the module doc); None for external links and for links
-    with no target at all."""
+    with no target at all. A URL under the site's own baseURL (`site`) is
+    an internal link."""
     target = link.target.strip()
-    if not target or is_external(target):
+    if not target:
         return None
+    if is_external(target):
+        inside = site.within(target) if site is not None else None
+        if inside is None:
+            return None
+        target = inside
     if link.kind == "ref":
         path = target.split("#", 1)[0].strip()
         return "ref:" + path if path else record.url

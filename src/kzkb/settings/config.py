@@ -82,8 +82,6 @@ class Config:
     scope: str = ""
     # Hugo's permalinks by kind (page, section, taxonomy, term): section -> pattern
     permalinks: dict[str, dict[str, str]] = field(default_factory=dict)
-    # Hugo's baseURL: a link written with it is a link into the site itself
-    base_url: str = ""
     index: IndexSettings = field(default_factory=IndexSettings)
     watch: WatchSettings = field(default_factory=WatchSettings)
     lint: LintSettings = field(default_factory=LintSettings)
@@ -206,7 +204,8 @@ class Config:
         digest = hashlib.blake2b(
             json.dumps(settings, sort_keys=True, default=str).encode(), digest_size=8
         ).hexdigest()
-        return f"{self.content_dir}\0{digest}"
+        # resolved: --kb kb and --kb /home/me/kb are one KB, one index
+        return f"{self.content_dir.resolve()}\0{digest}"
 
 
 def _split(dirs: dict[str, str], relpath: str) -> tuple[str | None, str]:
@@ -514,7 +513,6 @@ def parse_config(
         if not isinstance(url, str):
             raise KzkbError(f"{file}: base_urls.{lang} must be a string", 'write en = "https://…/"')
     cfg.base_urls = {str(k): v for k, v in base_urls.items() if v}
-    cfg.base_url = str(data.get("base_url") or "")
     languages = want(data, "languages", list, file)
     if languages:
         cfg.languages = [str(code) for code in languages]

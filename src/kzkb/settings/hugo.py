@@ -103,8 +103,6 @@ def hugo_settings(hugo: dict[str, Any], files: list[Path]) -> dict[str, Any]:
         out["title"] = hugo["title"]
     if isinstance(hugo.get("baseurl"), str):
         out["base_url"] = hugo["baseurl"]
-    if isinstance(hugo.get("baseurl"), str):
-        out["base_url"] = hugo["baseurl"]
     out["content_dir"] = str(hugo.get("contentdir") or "content")
     default = str(hugo.get("defaultcontentlanguage") or "en").lower()
     languages = hugo.get("languages")

@@ -8,7 +8,7 @@ import os
 from dataclasses import dataclass
 from typing import Any
 
-from kzkb.hugo.links import fragment_of, link_key
+from kzkb.hugo.links import OwnSite, fragment_of, link_key, own_site
 from kzkb.model import Record, Skipped
 from kzkb.search.columns import fts_columns
 from kzkb.settings.config import Config
@@ -35,12 +35,14 @@ class Prepared:
 
 
 _CONFIG: Config | None = None  # set before parsing; fork hands it to the workers
+_SITE: OwnSite | None = None  # the site's baseURL, for links written with it
 
 
 def use_config(config: Config) -> None:
     """The settings _prepare parses by, in this process and the workers it forks."""
-    global _CONFIG
+    global _CONFIG, _SITE
     _CONFIG = config
+    _SITE = own_site(config.base_url)
 
 
 def _prepare(job: tuple[str, str]) -> Prepared:
@@ -100,7 +102,7 @@ def _fill(prepared: Prepared, record: Record) -> Prepared:
     prepared.links = [
         (key, fragment_of(x.target), x.target, x.text, x.line, x.column, x.kind, key in own)
         for x in record.links
-        for key in (link_key(x, record),)
+        for key in (link_key(x, record, _SITE),)
     ]
     prepared.anchors = sorted({h.id for h in record.headings if h.id} | set(record.anchors))
     prepared.fts = fts_columns(record)
