@@ -412,3 +412,36 @@ def test_the_term_option_s_example_runs_on_the_bundled_kb(kz):
     fix = re.search(r"write --term (\S+)", wrong.stderr)
     assert wrong.exit_code == 2 and fix, wrong.stderr
     assert kz("list", "--kb", str(KB), "--term", fix.group(1), "-f", "json").exit_code == 0
+
+
+@pytest.mark.parametrize(
+    ("taxonomies", "name", "key"),
+    [
+        ({"countries": "countries"}, "country", "countries"),
+        ({"countries": "countries"}, "Countries", "countries"),
+        ({"country": "countries"}, "countries", "country"),
+        ({"data_type": "data_types"}, "data-types", "data_type"),
+        ({"organisation_types": "organisation_types"}, "organisation-type", "organisation_types"),
+        ({"categories": "categories"}, "category", "categories"),
+        ({"series": "series"}, "sery", None),  # no plural rule makes a name nobody wrote
+        # two taxonomies: a name one of them has is never the other's derived one
+        ({"country": "country", "countries": "countries"}, "country", "country"),
+        ({"country": "country", "countries": "countries"}, "countries", "countries"),
+    ],
+)
+def test_a_taxonomy_by_any_of_its_names(taxonomies, name, key):
+    from kzkb.settings.config import Config
+
+    config = Config(root=Path(), content_dir=Path(), taxonomies=taxonomies)
+    assert config.taxonomy_for(name) == key
+
+
+@pytest.mark.parametrize("where", ["portal", "portal/content/en", "bare"])
+def test_a_folder_named_relative_or_absolute_is_one_index(kz, portal, tmp_path, monkeypatch, where):
+    (tmp_path / "bare").mkdir()
+    (tmp_path / "bare" / "a.md").write_text(page("A"), encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+    first = index_of(kz, Path(where))
+    again = index_of(kz, tmp_path / where)
+    assert again["index"] == first["index"]
+    assert again["refresh"]["rebuilt"] is False
