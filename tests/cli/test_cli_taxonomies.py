@@ -123,7 +123,8 @@ def test_the_kb_is_found_from_the_working_directory_and_kzkb_kb(run, site, monke
 
 
 def test_table_columns_are_the_sites_taxonomies(run, site):
-    result = run("list", "--kb", str(site))
+    # wide enough for every column beside the whole (absolute) paths
+    result = run("list", "--kb", str(site), "-f", "table", env={"COLUMNS": "240"})
     assert result.exit_code == 0
     header = next(line for line in result.stdout.splitlines() if line.strip())
     assert "Countries" in header and "Topics" in header

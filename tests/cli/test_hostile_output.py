@@ -86,9 +86,20 @@ COMMANDS = {
     "index": ["index"],
     "lint-github": ["lint", "-f", "github"],
     "check-links-github": ["check-links", "-f", "github"],
+    # the same as tables (a pipe gets tab-separated lines and plain text by default)
+    "list-table": ["list", "-f", "table"],
+    "search-table": ["search", "rights", "-n", "0", "-f", "table"],
+    "show-markup-table": ["show", "sources/markup.md", "-f", "table"],
+    "show-controls-table": ["show", "sources/controls.md", "-f", "table"],
+    "terms-table": ["terms", "-f", "table"],
+    "stats-table": ["stats", "-f", "table"],
+    "lint-table": ["lint", "-f", "table"],
+    "check-links-table": ["check-links", "-f", "table"],
+    "explain-table": ["search", "rights", "--explain", "-f", "table"],
 }
 # lint and check-links exit 1 for the findings the records hold
-FINDINGS = {"lint", "check-links", "lint-github", "check-links-github"}
+FINDINGS = {"lint", "check-links", "lint-github", "check-links-github", "lint-table"}
+FINDINGS |= {"check-links-table"}
 
 
 @pytest.fixture(scope="module")
@@ -140,7 +151,9 @@ def test_show_prints_every_field_and_the_body_as_written(hostile) -> None:
     assert "Local [NGO] [/x]" in shown and "[/b], [bold]" in shown
     assert "rights [bold]x[/bold] [/x] " + LINK in shown  # the body
     assert "<img src=x onerror=alert(1)>" in shown  # HTML in the body shown, not dropped
-    assert "a missing page (/nowhere/)" in shown  # a link says where it goes
+    assert "[a missing page](/nowhere/)" in shown  # a pipe gets the body as written
+    rendered = invoke(COMMANDS["show-markup-table"], *hostile).stdout
+    assert "a missing page (/nowhere/)" in rendered  # a link says where it goes
 
 
 def test_terms_and_stats_show_a_term_as_written(hostile) -> None:

@@ -1114,7 +1114,9 @@ def test_stats_json_counts(run, kb, tmp_path):
 
 def test_stats_table_has_every_chart(run, kb, tmp_path):
     root = kb(STATS_KB)
-    result = run("stats", "--kb", str(root), "--index", str(tmp_path / "index.sqlite"))
+    result = run(
+        "stats", "--kb", str(root), "--index", str(tmp_path / "index.sqlite"), "-f", "table"
+    )
     assert result.exit_code == 0, result.stderr
     for text in (
         "5 records",

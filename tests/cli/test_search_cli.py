@@ -54,9 +54,9 @@ def hits(result: Any) -> list[dict[str, Any]]:
 def test_a_table_says_how_many_it_shows_of_how_many(search) -> None:
     all_ = hits(search("women", "-f", "json", "--limit", "0"))
     assert len(all_) > 5
-    shown = search("women", "--limit", "5")
+    shown = search("women", "--limit", "5", "-f", "table")
     assert f"5 of {len(all_)} results · --limit 0 shows all" in shown.stdout
-    every = search("women", "--limit", "0")
+    every = search("women", "--limit", "0", "-f", "table")
     assert f"{len(all_)} results" in every.stdout and "--limit 0" not in every.stdout
 
 
@@ -87,10 +87,12 @@ def test_explain_in_json_names_what_matched_each_word(search) -> None:
 
 
 def test_explain_on_a_terminal_shows_how_the_query_was_read(search) -> None:
-    out = search("права женщин", "--explain", "-n", "3").stdout
+    out = search("права женщин", "--explain", "-n", "3", "-f", "table").stdout
     assert "права женщин → concept women's rights (womens-rights)" in out
     assert re.search(r"1\. Batyr Jamal  [\d.]+ = coverage [\d.]+ \+ BM25 [\d.]+", out), out
-    out = search("organisations helping women who left violent homes", "--explain", "-n", "2")
+    out = search(
+        "organisations helping women who left violent homes", "--explain", "-n", "2", "-f", "table"
+    )
     assert "left out as stop words: who" in out.stdout
 
 

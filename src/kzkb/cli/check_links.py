@@ -5,7 +5,6 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 from enum import StrEnum
-from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -26,6 +25,7 @@ def default_deadline(env: Mapping[str, str]) -> float | None:
 
 class CheckFormat(StrEnum):
     table = "table"
+    tsv = "tsv"
     json = "json"
     github = "github"
 
@@ -79,9 +79,15 @@ def check_links_cmd(
         ),
     ] = False,
     fmt: Annotated[
-        CheckFormat,
-        typer.Option("--format", "-f", help="Output format.", case_sensitive=False),
-    ] = CheckFormat.table,
+        CheckFormat | None,
+        typer.Option(
+            "--format",
+            "-f",
+            help="Output format (default: table on a terminal, tsv in a pipe).",
+            case_sensitive=False,
+            show_default=False,
+        ),
+    ] = None,
     kb: KbOption = None,
     index: IndexOption = None,
 ) -> None:
@@ -140,39 +146,10 @@ def check_links_cmd(
             check_external(base, report, options, progress=bar)
         finally:
             bar.close()
-    content = base.config.content_dir
-    base = _display_base(content)
-
-    def display(path: str) -> str:
-        if base is None:  # working inside the KB: each file on its own
-            return _display(content, path)
-        return path if base == "." else os.path.join(base, path)
-
-    views.link_report(report, fmt.value, display)
+    display = views.path_display(base.config.content_dir)
+    views.link_report(report, views.layout(fmt), display)
     if report.errors or (strict and report.warnings):
         raise typer.Exit(1)
-
-
-def _display_base(content: Path) -> str | None:
-    """Where the KB's files are shown from: relative to here when the KB is
-    below the working directory, absolute when it is elsewhere; None when the
-    working directory is inside the KB. Worked out once: with thousands of
-    findings, a path computation for each costs a second."""
-    try:
-        rel = os.path.relpath(content)
-    except ValueError:  # another drive on Windows
-        return str(content)
-    if not rel.startswith(".."):
-        return rel
-    here = os.path.relpath(os.getcwd(), content.resolve())
-    return None if not here.startswith("..") else str(content.resolve())
-
-
-def _display(content: Path, path: str) -> str:
-    """One file, relative to here when inside it, else absolute."""
-    full = content / path
-    rel = os.path.relpath(full)
-    return str(full.resolve()) if rel.startswith("..") else rel
 
 
 def _validate(patterns: list[str]) -> None:

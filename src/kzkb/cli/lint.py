@@ -13,6 +13,7 @@ from kzkb.cli.app import KbOption, app
 
 class LintFormat(StrEnum):
     table = "table"
+    tsv = "tsv"
     json = "json"
     github = "github"
 
@@ -34,8 +35,15 @@ def lint_cmd(
     ] = False,
     strict: Annotated[bool, typer.Option("--strict", help="Warnings fail too.")] = False,
     fmt: Annotated[
-        LintFormat, typer.Option("--format", "-f", help="Output format.", case_sensitive=False)
-    ] = LintFormat.table,
+        LintFormat | None,
+        typer.Option(
+            "--format",
+            "-f",
+            help="Output format (default: table on a terminal, tsv in a pipe).",
+            case_sensitive=False,
+            show_default=False,
+        ),
+    ] = None,
     skip_outside: Annotated[
         bool,
         typer.Option(
@@ -59,7 +67,6 @@ def lint_cmd(
 
       kzkb lint --format github
     """
-    import os
     import sys
 
     from kzkb import views
@@ -99,11 +106,7 @@ def lint_cmd(
                 if p == prefix or p.startswith(prefix.rstrip("/") + "/") or not prefix
             ]
         chosen = sorted(set(wanted))
-    base = _display_base(content)
-
-    def display(path: str) -> str:
-        return os.path.join(base, path) if base not in (".", "") else path
-
+    display = views.path_display(content)
     refused: dict[str, KzkbError] = {}
     if fix:
         # terms are spelled alike across the whole KB, so every file informs the repair
@@ -122,7 +125,7 @@ def lint_cmd(
     keep = set(chosen)  # once: a set per finding cost seconds at 25,000 findings
     report.findings = [f for f in report.findings if f.file in keep]
     report.files = len(chosen)
-    views.lint_report(report, fmt.value, display)
+    views.lint_report(report, views.layout(fmt), display)
     if refused:
         # the others are repaired; each file left as it was says why, in one line
         for err in refused.values():
@@ -130,10 +133,3 @@ def lint_cmd(
         sys.exit(2)
     if report.errors or (strict and report.warnings):
         sys.exit(1)
-
-
-def _display_base(content: Path) -> str:
-    import os
-
-    rel = os.path.relpath(content)
-    return rel if not rel.startswith("..") else str(content)

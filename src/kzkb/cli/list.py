@@ -28,7 +28,7 @@ def list_records(
         Sort, typer.Option("--sort", "-s", help="Order: path, title, or date (newest first).")
     ] = Sort.path,
     limit: LimitOption = None,
-    fmt: FormatOption = "table",
+    fmt: FormatOption = None,
     kb: KbOption = None,
     index: IndexOption = None,
 ) -> None:
@@ -47,14 +47,21 @@ def list_records(
     base = open_kb(kb, index)
     filters = build_filters(base, taxonomy_terms(ctx), kind, lang, term)
     records = base.list(filters, sort=sort.value)
+    if sort is Sort.title:
+        from kzkb.text.collate import sort_key
+
+        # each title by its own language's alphabet (by code point Қ came after Л)
+        records.sort(key=lambda r: sort_key(r.title, r.lang))
     if limit:
         records = records[:limit]
-    if fmt.value == "table":
-        if records:
-            views.records_table(records, base.config)
-        else:
-            views.note("No record matches these filters.")
-    else:
-        views.write_rows([views.record_dict(r, base.config) for r in records], fmt.value)
+    how = views.layout(fmt)
+    if not records and how in ("table", "tsv"):
+        views.note("No record matches these filters.")
+    elif how == "table":
+        views.records_table(records, base.config)
+    elif how == "tsv":
+        views.records_lines(records, base.config)
+    if how not in ("table", "tsv"):
+        views.write_rows([views.record_dict(r, base.config) for r in records], how)
     if not records:
         raise typer.Exit(1)

@@ -43,7 +43,7 @@ def search(
             " matched and how they scored.",
         ),
     ] = False,
-    fmt: FormatOption = "table",
+    fmt: FormatOption = None,
     kb: KbOption = None,
     index: IndexOption = None,
 ) -> None:
@@ -76,7 +76,8 @@ def search(
     results = fresh(base, run)
     config = base.config
     hits = results.hits
-    if fmt.value == "table":
+    how = views.layout(fmt)
+    if how == "table":
         if hits:
             views.search_table(hits, config)
             if explain:
@@ -85,8 +86,13 @@ def search(
             views.note(f"No record matches {query!r}.")
         views.search_count(results, limit)
     else:
-        rows = [views.hit_dict(i, h, config) for i, h in enumerate(hits, 1)]
-        views.write_rows(rows, fmt.value)
+        if how == "tsv":
+            views.search_lines(hits, config)
+            if not hits:
+                views.plain_note(f"No record matches {query!r}.")
+        else:
+            rows = [views.hit_dict(i, h, config) for i, h in enumerate(hits, 1)]
+            views.write_rows(rows, how)
         if len(hits) < results.total:
             views.plain_note(f"{len(hits)} of {results.total} results; --limit 0 shows all")
     if not hits:

@@ -13,6 +13,7 @@ from kzkb.cli.app import IndexOption, KbOption, app, open_kb
 
 class ShowFormat(StrEnum):
     table = "table"
+    text = "text"
     json = "json"
 
 
@@ -21,17 +22,18 @@ def show(
     ref: Annotated[
         str,
         typer.Argument(
-            help=(
-                "The record's file (relative to here, absolute, or in the content folder),"
-                " its URL or an alias (/sources/x/, or the full URL under the site's"
-                " baseURL), its slug or its title."
-            ),
-            autocompletion=complete.records,
+            help="A slug, path, URL (aliases too) or title.", autocompletion=complete.records
         ),
     ],
     fmt: Annotated[
-        ShowFormat, typer.Option("--format", "-f", help="Output format.")
-    ] = ShowFormat.table,
+        ShowFormat | None,
+        typer.Option(
+            "--format",
+            "-f",
+            help="Output format (default: table on a terminal, plain text in a pipe).",
+            show_default=False,
+        ),
+    ] = None,
     kb: KbOption = None,
     index: IndexOption = None,
 ) -> None:
@@ -51,7 +53,10 @@ def show(
     record = base.find(ref)
     backlinks = base.backlinks(record)
     translations = base.translations(record)
-    if fmt.value == "json":
+    how = views.layout(fmt)
+    if how == "json":
         views.record_json(record, base.config, backlinks, translations)
-    else:
+    elif how == "table":
         views.record_detail(record, base.config, backlinks, translations)
+    else:  # a pipe: plain text, no box drawing
+        views.record_text(record, base.config, backlinks, translations)

@@ -11,7 +11,15 @@ from kzkb.cli.app import IndexOption, KbOption, app, count, open_kb
 
 @app.command("stats")
 def stats_cmd(
-    fmt: Annotated[str, typer.Option("--format", "-f", help="table or json.")] = "table",
+    fmt: Annotated[
+        str,
+        typer.Option(
+            "--format",
+            "-f",
+            help="table, tsv or json (default: table on a terminal, tsv in a pipe).",
+            show_default=False,
+        ),
+    ] = "",
     top: Annotated[
         int, typer.Option("--top", parser=count(1), metavar="N", help="Show the N largest of each.")
     ] = 15,
@@ -32,7 +40,7 @@ def stats_cmd(
     from kzkb import views
     from kzkb.model import KzkbError
 
-    if fmt not in ("table", "json"):
-        raise KzkbError(f"unknown format {fmt!r}", "use table or json")
+    if fmt not in ("", "table", "tsv", "json"):
+        raise KzkbError(f"unknown format {fmt!r}", "use table, tsv or json")
     base = open_kb(kb, index)
-    views.stats(base.stats(), fmt, top)
+    views.stats(base.stats(), views.layout(fmt), top)

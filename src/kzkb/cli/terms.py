@@ -21,7 +21,7 @@ def terms(
         ),
     ] = None,
     limit: LimitOption = None,
-    fmt: FormatOption = "table",
+    fmt: FormatOption = None,
     kb: KbOption = None,
     index: IndexOption = None,
 ) -> None:
@@ -39,11 +39,19 @@ def terms(
     if taxonomy is None:
         taxonomy = next(iter(base.config.taxonomies), "category")
     found = base.terms(taxonomy)
+    from kzkb.text.collate import sort_key
+
+    # the most used first; among equals, by the label's alphabet (Қ before Л)
+    lang = base.config.languages[0] if base.config.languages else ""
+    found.sort(key=lambda t: (-t.count, sort_key(t.label, lang)))
     if limit:
         found = found[:limit]
-    if fmt.value == "table":
+    how = views.layout(fmt)
+    if how == "table":
         views.terms_table(found, found[0].taxonomy if found else taxonomy)
+    elif how == "tsv":
+        views.terms_lines(found)
     else:
-        views.write_rows([views.term_dict(t) for t in found], fmt.value)
+        views.write_rows([views.term_dict(t) for t in found], how)
     if not found:
         raise typer.Exit(1)

@@ -88,20 +88,26 @@ def stats(data: dict[str, Any], fmt: str, top: int = 15) -> None:
         sys.stdout.write(json_text(data, indent=2))
         sys.stdout.write("\n")
         return
-    from rich.text import Text
-
-    console = out()
-    console.print(Text(f"{data['records']} records", style="bold"))
     charts: list[tuple[str, dict[str, int]]] = [
         *data["taxonomies"].items(),
         ("kind", data["kind"]),
         ("lang", data["lang"]),
     ]
     years = dict(data["created"])
-    for title, counts in charts:
-        _bar_chart(title, dict(sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))), top)
     if data.get("created_unknown"):
         years["unknown"] = data["created_unknown"]
+    if fmt == "tsv":  # a pipe: every count, one a line (chart, name, records)
+        from kzkb.views.lines import write_tsv
+
+        rows = [(title, name or "—", n) for title, counts in charts for name, n in counts.items()]
+        write_tsv([*rows, *(("created", year, n) for year, n in years.items())])
+        return
+    from rich.text import Text
+
+    console = out()
+    console.print(Text(f"{data['records']} records", style="bold"))
+    for title, counts in charts:
+        _bar_chart(title, dict(sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))), top)
     _bar_chart("added per year (created)", years, len(years) or 1)
 
 
@@ -112,8 +118,6 @@ def _bar_chart(title: str, counts: dict[str, int], top: int, keep_order: bool = 
 
     items = list(counts.items())
     shown, rest = items[:top], items[top:]
-    if rest:
-        shown.append((f"{len(rest)} more", sum(n for _, n in rest)))
     # the title names a taxonomy of kzkb.toml, each name is a term of a record: data
     table = Table(title=data(title), title_justify="left", title_style="bold", box=box.SIMPLE_HEAD)
     table.add_column(data(title.split(" ")[0].capitalize()), overflow="fold", max_width=40)
@@ -126,3 +130,13 @@ def _bar_chart(title: str, counts: dict[str, int], top: int, keep_order: bool = 
     if not shown:
         table.add_row("—", "0", "")
     out().print(table)
+    if rest:
+        # what is left out is said, not drawn: a sum of many is no bar among single counts
+        count, records = len(rest), sum(n for _, n in rest)
+        line = f"…and {count} more {_plural(title)}, {records} record" + "s" * (records != 1)
+        out().print(data(line, style="dim"))
+
+
+def _plural(title: str) -> str:
+    """'terms' for a taxonomy's chart, 'kinds', 'languages', 'years' for the others."""
+    return {"kind": "kinds", "lang": "languages"}.get(title, "terms")

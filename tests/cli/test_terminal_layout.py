@@ -1,0 +1,136 @@
+"""What a terminal shows (issue 17): at 80 and 120 columns, every path a
+command prints is whole on one line (people copy it to `kzkb show` or an
+editor) and every line fits the terminal.
+
+Run in a real pseudo-terminal from the folder holding the KB, as a user
+would: the paths are then `kb/…`, relative to where the user stands. The KB
+is the bundled one with a few defects added, so lint and check-links have
+findings to show.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import json
+import os
+import pty
+import re
+import shutil
+import struct
+import subprocess
+import termios
+from pathlib import Path
+
+import pytest
+from rich.cells import cell_len
+
+from tests.conftest import KB
+from tests.helpers import clean_env, kzkb_exe
+
+LONG = "sources/sources/akimat_of_the_city_of_almaty.md"
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The bundled KB as kb/ in a folder of its own, with a bad date and two
+    broken links in one of its longest-named records."""
+    root = tmp_path_factory.mktemp("layout")
+    shutil.copytree(KB, root / "kb")
+    record = root / "kb" / LONG
+    text = re.sub(r"(?m)^created: .*$", "created: 2023-13-45", record.read_text(encoding="utf-8"))
+    text += "\nSee [gone](/sources/sources/no_such_record_anywhere/) and [x](../nowhere.md).\n"
+    record.write_text(text, encoding="utf-8")
+    return root
+
+
+def environment(root: Path) -> dict[str, str]:
+    env = clean_env(root)
+    env.pop("COLUMNS", None)
+    env.pop("LINES", None)
+    env |= {"KZKB_WATCH": "off", "PAGER": "cat", "KZKB_INDEX": str(root / "index.sqlite")}
+    return env
+
+
+def on_terminal(args: list[str], columns: int, root: Path) -> str:
+    """Run kzkb in `root` on a pseudo-terminal `columns` wide; what it
+    printed (stdout and stderr), escapes removed."""
+    leader, follower = pty.openpty()
+    fcntl.ioctl(follower, termios.TIOCSWINSZ, struct.pack("HHHH", 50, columns, 0, 0))
+    proc = subprocess.Popen(
+        [*kzkb_exe(), *args],
+        stdin=follower, stdout=follower, stderr=follower, env=environment(root), cwd=root,
+    )  # fmt: skip
+    os.close(follower)
+    chunks = []
+    while True:
+        try:
+            data = os.read(leader, 65536)
+        except OSError:
+            break
+        if not data:
+            break
+        chunks.append(data)
+    proc.wait(timeout=120)
+    os.close(leader)
+    text = b"".join(chunks).decode("utf-8", "replace")
+    return re.sub(r"\x1b\[[0-9;?]*[A-Za-z]|\x1b\][^\x07]*\x07", "", text).replace("\r", "")
+
+
+def machine(args: list[str], root: Path) -> object:
+    """The same command's JSON, for the records it names."""
+    run = subprocess.run(
+        [*kzkb_exe(), *args, "--format", "json"],
+        capture_output=True, text=True, env=environment(root), cwd=root, timeout=120,
+    )  # fmt: skip
+    assert run.returncode in (0, 1), run.stderr
+    return json.loads(run.stdout)
+
+
+def expected_paths(name: str, args: list[str], root: Path) -> list[str]:
+    """The paths the command must show whole, as the user names them from `root`."""
+    found = machine(args, root)
+    if name in ("lint", "check-links"):
+        return [f["file"] for f in found["findings"]]  # type: ignore[index]
+    if name == "show":
+        paths = [found["path"], *found["backlinks"], *found["translations"]]  # type: ignore[index]
+        return [f"kb/{p}" for p in paths]
+    return [f"kb/{r['path']}" for r in found]  # type: ignore[union-attr]
+
+
+COMMANDS = {
+    "search": ["search", "akimat", "--kb", "kb"],
+    "search-many": ["search", "women", "-n", "0", "--kb", "kb"],
+    "list": ["list", "--kb", "kb"],
+    "show": ["show", "feminita", "--kb", "kb"],
+    "lint": ["lint", "--kb", "kb"],
+    "check-links": ["check-links", "--kb", "kb"],
+}
+
+
+@pytest.mark.parametrize("columns", [80, 120])
+@pytest.mark.parametrize("name", list(COMMANDS))
+def test_every_path_on_screen_is_whole_and_every_line_fits(site, name, columns) -> None:
+    args = COMMANDS[name]
+    paths = expected_paths(name.split("-many")[0], args, site)
+    assert paths, "the command names no record: the test would prove nothing"
+    shown = on_terminal(args, columns, site)
+    lines = shown.splitlines()
+    cut = [p for p in paths if not any(p in line for line in lines)]
+    assert not cut, f"not whole on one line: {cut}\n{shown}"
+    too_wide = [line for line in lines if cell_len(line) > columns]
+    assert not too_wide, too_wide
+
+
+def test_the_findings_name_the_file_as_the_other_commands_do(site) -> None:
+    """lint, check-links, list and show name a record by one path, relative
+    to where the user stands: one copied from lint is the one show prints."""
+    shown = {
+        name: on_terminal(COMMANDS[name], 120, site) for name in ("lint", "check-links", "list")
+    }
+    for name, text in shown.items():
+        assert re.search(rf"^\s*kb/{re.escape(LONG)}\s*$|\skb/{re.escape(LONG)}\b", text, re.M), (
+            name,
+            text,
+        )
+    detail = on_terminal(["show", LONG, "--kb", "kb"], 120, site)
+    assert f"kb/{LONG}" in detail
