@@ -52,7 +52,7 @@ SEARCH = VERSION | {
     "kzkb.text", "kzkb.text.fold", "kzkb.text.suggest",
     "kzkb.hugo", "kzkb.hugo.links", "kzkb.hugo.paths",
     "kzkb.parse", "kzkb.parse.fields", "kzkb.parse.frontmatter", "kzkb.parse.html",
-    "kzkb.parse.markdown", "kzkb.parse.record", "kzkb.parse.source",
+    "kzkb.parse.markdown", "kzkb.parse.page", "kzkb.parse.record", "kzkb.parse.source",
     "kzkb.store", "kzkb.store.codec", "kzkb.store.db", "kzkb.store.fulltext",
     "kzkb.store.index", "kzkb.store.links", "kzkb.store.prepare", "kzkb.store.records",
     "kzkb.store.refresh", "kzkb.store.stored", "kzkb.store.lexicon", "kzkb.searcher",

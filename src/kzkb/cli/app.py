@@ -27,15 +27,190 @@ class Format(StrEnum):
     csv = "csv"
 
 
+class ColorMode(StrEnum):
+    auto = "auto"
+    always = "always"
+    never = "never"
+
+
 def debug_enabled() -> bool:
     return os.environ.get("KZKB_DEBUG", "") not in ("", "0")
 
 
+# Options every command takes, before or after the command's name (git's
+# --no-pager, gh's --color): the root's, moved in front of the command when
+# given after it, and the commands' own (--kb, --index), moved after the
+# command's name when given before it. Each: does it take a value?
+ROOT_OPTIONS = {"--debug": False, "--no-pager": False, "--color": True, "--content-dir": True}
+COMMAND_OPTIONS = {"--kb": True, "--index": True}
+SHELLS = ("bash", "zsh", "fish", "powershell", "pwsh")
+# the commands whose output goes through a pager on a terminal
+PAGED = frozenset({"show", "list", "search", "lint", "check-links", "terms", "stats"})
+
+
+def _take(args: list[str], i: int, valued: bool) -> tuple[list[str], int]:
+    """The option at args[i] with its value (if it takes one), and where the next starts."""
+    if valued and "=" not in args[i] and i + 1 < len(args):
+        return args[i : i + 2], i + 2
+    return args[i : i + 1], i + 1
+
+
+def arrange(args: list[str]) -> list[str]:
+    """The command line with each global option where Click reads it:
+    `kzkb --kb X search q --debug` as `kzkb --debug search --kb X q`.
+    Nothing after `--` moves: it is an argument, whatever it looks like."""
+    args = _completion_options(args)
+    root: list[str] = []
+    down: list[str] = []
+    i = 0
+    while i < len(args):
+        name = args[i].partition("=")[0]
+        if args[i] == "--" or not args[i].startswith("-"):
+            break  # the command's name
+        if name in COMMAND_OPTIONS:
+            taken, i = _take(args, i, COMMAND_OPTIONS[name])
+            down.extend(taken)
+        else:
+            taken, i = _take(args, i, ROOT_OPTIONS.get(name, False))
+            root.extend(taken)
+    if i >= len(args) or args[i] == "--":
+        return [*root, *down, *args[i:]]
+    command, rest = args[i], args[i + 1 :]
+    kept: list[str] = []
+    j = 0
+    while j < len(rest):
+        name = rest[j].partition("=")[0]
+        if rest[j] == "--":
+            kept.extend(rest[j:])
+            break
+        if name in ROOT_OPTIONS:
+            taken, j = _take(rest, j, ROOT_OPTIONS[name])
+            root.extend(taken)
+        elif name in COMMAND_OPTIONS:
+            taken, j = _take(rest, j, COMMAND_OPTIONS[name])
+            kept.extend(taken)  # a value that starts with - stays the option's
+        else:
+            kept.append(rest[j])
+            j += 1
+    return [*root, command, *down, *kept]
+
+
+def _completion_options(args: list[str]) -> list[str]:
+    """Typer's `--show-completion [SHELL]` and `--install-completion [SHELL]`
+    as the `completion` command, which honours the shell it is given (Typer's
+    own option takes no value and asks the parent process, which from `sh -c`
+    is sh)."""
+    for flag, extra in (("--show-completion", []), ("--install-completion", ["--install"])):
+        for i, arg in enumerate(args):
+            if arg == "--":
+                break
+            name, eq, value = arg.partition("=")
+            if name != flag:
+                continue
+            shell = [value] if eq else []
+            if not eq and i + 1 < len(args) and args[i + 1] in SHELLS:
+                shell = [args[i + 1]]
+            return ["completion", *extra, *shell]
+    return args
+
+
+def edit_distance(a: str, b: str) -> int:
+    """Damerau-Levenshtein (optimal string alignment): a swapped pair is one edit."""
+    previous2: list[int] = []
+    previous = list(range(len(b) + 1))
+    for i, ca in enumerate(a, 1):
+        current = [i] + [0] * len(b)
+        for j, cb in enumerate(b, 1):
+            current[j] = min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (ca != cb))
+            if i > 1 and j > 1 and ca == b[j - 2] and a[i - 2] == cb:
+                current[j] = min(current[j], previous2[j - 2] + 1)
+        previous2, previous = previous, current
+    return previous[-1]
+
+
+def closest(name: str, names: Any) -> list[str]:
+    """The names nearest `name` by edit distance, if near enough to be a typo
+    (a third of its letters at most, two at least): --colour is --color,
+    not --country, which shares its first letters."""
+    bare = name.lstrip("-")
+    limit = max(2, len(bare) // 3)
+    scored = sorted((edit_distance(bare, n.lstrip("-")), n) for n in set(names))
+    best = [n for d, n in scored if d <= limit and d == scored[0][0]] if scored else []
+    return best
+
+
+def _suggest(exc: Any, command: Any) -> None:
+    """Click's NoSuchOption with suggestions by edit distance among the
+    command's real options and the global ones (Click's difflib prefers a
+    shared beginning)."""
+    ctx = getattr(exc, "ctx", None)
+    names = set(ROOT_OPTIONS) | set(COMMAND_OPTIONS)
+    if command is not None and ctx is not None:
+        for param in command.get_params(ctx):
+            names.update(o for o in (*param.opts, *param.secondary_opts) if o.startswith("--"))
+    found = closest(exc.option_name, names)
+    if found:
+        exc.possibilities = found
+
+
+def _plain_help() -> None:
+    """Help texts are text, not Rich markup: `[index] watch = false` shows
+    as written (Typer's "rich" mode read [index] as a style and dropped it).
+    Typer keeps its panels and colours; only the texts are no longer parsed."""
+    from rich.text import Text
+    from typer import rich_utils
+
+    if getattr(rich_utils, "_kzkb_plain", False):
+        return
+
+    def make_text(*, text: str, style: str = "", markup_mode: Any) -> Any:
+        import inspect
+
+        return rich_utils.highlighter(Text(inspect.cleandoc(text), style=style))
+
+    rich_utils._make_rich_text = make_text
+    rich_utils._kzkb_plain = True  # type: ignore[attr-defined]
+
+
 class KzkbGroup(TyperGroup):
     """Turns a KzkbError into one line on stderr and exit code 2; any other
-    exception into a one-line internal error (the traceback with --debug)."""
+    exception into a one-line internal error (the traceback with --debug).
+    Global options are read before or after the command's name (arrange)."""
+
+    def main(self, *args: Any, **kwargs: Any) -> Any:
+        if "_KZKB_COMPLETE" in os.environ:
+            # the shell asks for completions: Typer's classes answer (they are
+            # registered with its completion options, which kzkb replaces)
+            from typer.completion import completion_init
+
+            completion_init()
+        return super().main(*args, **kwargs)
+
+    def parse_args(self, ctx: Any, args: list[str]) -> list[str]:
+        from typer._click import exceptions as click
+
+        args = arrange(list(args))
+        if not args or "--help" in args or "-h" in args:
+            _plain_help()
+        try:
+            return super().parse_args(ctx, args)
+        except click.NoSuchOption as exc:
+            _suggest(exc, self)
+            raise
 
     def invoke(self, ctx: Any) -> Any:
+        from typer._click import exceptions as click
+
+        try:
+            return self._invoke(ctx)
+        except click.NoSuchOption as exc:
+            command = exc.ctx.command if getattr(exc, "ctx", None) is not None else None
+            _suggest(exc, command)
+            raise
+
+    def _invoke(self, ctx: Any) -> Any:
+        from typer._click import exceptions as click
+
         from kzkb import views
         from kzkb.store.damage import rebuilt_once
 
@@ -54,7 +229,9 @@ class KzkbGroup(TyperGroup):
             if debug_enabled():
                 traceback.print_exc()
             sys.exit(2)
-        except KeyboardInterrupt:
+        except (KeyboardInterrupt, typer.Abort):
+            # Ctrl-C (at a prompt, Click's Abort): 128 + SIGINT, as shells
+            # report it, never 1, which says "nothing found"
             views.error("interrupted")
             sys.exit(130)
         except BrokenPipeError:
@@ -62,7 +239,7 @@ class KzkbGroup(TyperGroup):
             devnull = os.open(os.devnull, os.O_WRONLY)
             os.dup2(devnull, sys.stdout.fileno())
             sys.exit(0)
-        except (SystemExit, typer.Exit, typer.Abort, typer.TyperException):
+        except (SystemExit, typer.Exit, typer.TyperException, click.ClickException):
             raise  # usage errors: Click prints them, with its suggestions, and exits 2
         except OSError as exc:
             message = environment_error(exc)
@@ -130,9 +307,13 @@ app = typer.Typer(
     cls=KzkbGroup,
     name="kzkb",
     help="A command-line knowledge base of sources on gender, civil society and human rights "
-    "in Kazakhstan and Central Asia.",
+    "in Kazakhstan and Central Asia.\n\n"
+    "--kb, --index, --debug, --color, --no-pager and --content-dir may come before or after"
+    " the command's name.",
     no_args_is_help=True,
-    add_completion=True,
+    # `kzkb completion SHELL` (and --show-completion SHELL, read as it) instead
+    # of Typer's options, which ask the parent process for the shell
+    add_completion=False,
     pretty_exceptions_enable=False,
     context_settings={"help_option_names": ["-h", "--help"]},
 )
@@ -146,6 +327,7 @@ def _version(value: bool) -> None:
 
 @app.callback()
 def root(
+    ctx: typer.Context,
     version: Annotated[
         bool,
         typer.Option(
@@ -155,6 +337,40 @@ def root(
     debug: Annotated[
         bool, typer.Option("--debug", help="Show tracebacks of internal errors.")
     ] = False,
+    color: Annotated[
+        ColorMode,
+        typer.Option(
+            "--color",
+            case_sensitive=False,
+            metavar="WHEN",
+            help="auto (on a terminal, unless NO_COLOR is set; FORCE_COLOR colours a pipe),"
+            " always or never.",
+        ),
+    ] = ColorMode.auto,
+    no_pager: Annotated[
+        bool,
+        typer.Option(
+            "--no-pager",
+            help="Print straight to the terminal (default: show and listings through"
+            " $KZKB_PAGER, else $PAGER, else less -FRX).",
+        ),
+    ] = False,
+    show_completion: Annotated[
+        str | None,
+        typer.Option(
+            "--show-completion",
+            metavar="SHELL",
+            help="Print the completion script for SHELL (as `kzkb completion SHELL`).",
+        ),
+    ] = None,
+    install_completion: Annotated[
+        str | None,
+        typer.Option(
+            "--install-completion",
+            metavar="SHELL",
+            help="Install completion for SHELL (as `kzkb completion --install SHELL`).",
+        ),
+    ] = None,
     content_dir: Annotated[
         str | None,
         typer.Option(
@@ -167,6 +383,11 @@ def root(
     ] = None,
 ) -> None:
     """Search, browse and check a Hugo/Docsy knowledge base from the terminal."""
+    from kzkb.views import console
+
+    console.set_color(color.value)
+    if not no_pager and ctx.invoked_subcommand in PAGED and not ctx.resilient_parsing:
+        console.start_pager()
     if debug:
         os.environ["KZKB_DEBUG"] = "1"
     if content_dir:

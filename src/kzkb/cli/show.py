@@ -22,7 +22,12 @@ def show(
     ref: Annotated[
         str,
         typer.Argument(
-            help="A slug, path, URL (aliases too) or title.", autocompletion=complete.records
+            help=(
+                "The record's file (relative to here, absolute, or in the content folder),"
+                " its URL or an alias (/sources/x/, or the full URL under the site's"
+                " baseURL), its slug or its title."
+            ),
+            autocompletion=complete.records,
         ),
     ],
     fmt: Annotated[
