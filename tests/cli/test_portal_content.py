@@ -243,3 +243,16 @@ def test_a_changed_base_url_is_read_again(tmp_path: Path, run: Any) -> None:
     (root / "hugo.toml").write_text('baseURL = "https://new.example/"\n')
     again = kzkb_json(run, "show", "/sources/a/", "--kb", str(root), "--index", index)
     assert [Path(p).name for p in again["backlinks"]] == ["g.md"]
+
+
+def test_lint_names_html_pages_as_it_names_markdown_ones(site: Path, run: Any) -> None:
+    (site / "content" / "Our Team.html").write_text("---\ntitle: Our team\n---\n<p>x</p>\n")
+    done = run("lint", "--kb", str(site), "--format", "json")
+    names = {
+        Path(f["file"]).name: f["fix"] for f in json.loads(done.stdout)["findings"]
+        if f["rule"] == "file-name"
+    }  # fmt: skip
+    # about.html, page.htm and the home page's _index.html are named as Hugo wants
+    assert names == {
+        "Our Team.html": "rename it 'our-team.html' (lower case, dashes; aliases keep old links)"
+    }

@@ -11,7 +11,7 @@ from kzkb.hugo.paths import locate
 from kzkb.lint.findings import OFF, LintFinding
 from kzkb.lint.options import LintOptions
 from kzkb.lint.read import _Field, _File
-from kzkb.lint.rules import _split_name
+from kzkb.lint.rules import _is_section_name, _split_name
 from kzkb.settings.config import Config
 from kzkb.text.fold import fold
 from kzkb.text.suggest import closest_one
@@ -125,7 +125,7 @@ def check_duplicates(files: list[_File], config: Config, options: LintOptions) -
     blocks: dict[tuple[str, str], list[tuple[str, _File]]] = defaultdict(list)
     for f in files:
         name = f.path.rsplit("/", 1)[-1]
-        if _split_name(name, config)[1] or name in ("_index.md", "index.md"):
+        if _split_name(name, config)[1] or _is_section_name(name):
             continue  # translations and section pages share titles by design
         # a report and the organisation that wrote it share a site: compare
         # records of one kind (sources with sources)

@@ -7,6 +7,7 @@ import dataclasses
 import datetime as dt
 from typing import Any
 
+from kzkb.files import CONTENT_SUFFIXES
 from kzkb.lint.edits import _put, reshape, unescape
 from kzkb.lint.findings import OFF, LintFinding
 from kzkb.lint.gate import Gate, flow_list
@@ -33,7 +34,7 @@ def check_file(
     if text.startswith("\ufeff"):
         add(1, "bom", "the file starts with a byte-order mark", "remove it (--fix)", True)
     name = rel.rsplit("/", 1)[-1]
-    if not _is_slug_name(name, config) and name not in ("_index.md", "index.md"):
+    if not _is_slug_name(name, config) and not _is_section_name(name):
         add(
             1, "file-name", f"file name {name!r} is not a slug",
             f"rename it {_slug_name(name, config)!r} (lower case, dashes; aliases keep old links)",
@@ -237,7 +238,14 @@ def _is_slug_name(name: str, config: Config) -> bool:
     """A file name as Hugo would make it of the title (Cyrillic letters too),
     with a lower-case extension: what `kzkb new` writes."""
     stem, _, ext = _split_name(name, config)
-    return ext in ("md", "markdown") and bool(stem) and term_slug(stem) == stem
+    return f".{ext}" in CONTENT_SUFFIXES and bool(stem) and term_slug(stem) == stem
+
+
+def _is_section_name(name: str) -> bool:
+    """_index.md, index.html and the like: the names Hugo gives a section's
+    or a bundle's own page."""
+    stem, _, ext = name.rpartition(".")
+    return stem in ("_index", "index") and f".{ext}" in CONTENT_SUFFIXES
 
 
 def _slug_name(name: str, config: Config) -> str:
