@@ -29,7 +29,7 @@ baseURL = "{BASE}"
 title = "Portal"
 [taxonomies]
 category = "category"
-# Hugo 0.15x and later build .html content only when the site allows it
+# Hugo 0.162 and later build .html content only when the site allows it
 [security]
 allowContent = ['.*']
 """

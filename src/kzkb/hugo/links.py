@@ -4,7 +4,9 @@ A link is reduced, when the record is indexed, to a key that needs no other
 record: the normalised site URL it asks for (/sources/sources/feminita/), or
 "path:<content path>" for a link to a Markdown file (../feminita.md), or
 "ref:<path>" for Hugo's ref and relref shortcodes, plus its #fragment.
-Checking a KB's links is then a matter of looking keys up (see check.py).
+A full URL under the site's own baseURL is a link into the site, reduced the
+same way (see OwnSite). Checking a KB's links is then a matter of looking
+keys up (see kzkb.check).
 """
 
 from __future__ import annotations
