@@ -256,3 +256,42 @@ def test_lint_names_html_pages_as_it_names_markdown_ones(site: Path, run: Any) -
     assert names == {
         "Our Team.html": "rename it 'our-team.html' (lower case, dashes; aliases keep old links)"
     }
+
+
+OWN = [
+    # (link, its path on https://example.org/portal/, None: another site)
+    ("https://example.org/portal/sources/x/", "/sources/x/"),
+    ("http://EXAMPLE.org/portal/sources/x", "/sources/x"),
+    ("//example.org/portal/x/?q=1#top", "/x/?q=1#top"),
+    ("https://example.org/portal", "/"),
+    ("https://example.org/Portal/a%20b/", "/a%20b/"),
+    ("https://example.org:443/portal/x/", "/x/"),
+    ("https://example.org./portal/x/", "/x/"),  # the root domain's dot
+    ("https://example.org/portalx/", None),
+    ("https://example.org/", None),  # above the base path
+    ("https://www.example.org/portal/x/", None),
+    ("https://example.org:8443/portal/x/", None),
+    ("https://user@example.org/portal/x/", None),
+    ("https://example.org:port/portal/x/", None),
+    ("ftp://example.org/portal/x/", None),
+    ("mailto:web@example.org", None),
+]
+
+
+@pytest.mark.parametrize(("link", "path"), OWN)
+def test_what_is_the_sites_own_address(link: str, path: str | None) -> None:
+    from kzkb.hugo.links import own_site
+
+    site = own_site(BASE)
+    assert site is not None
+    assert site.within(link) == path
+
+
+def test_a_base_url_without_a_host_makes_no_link_internal() -> None:
+    from kzkb.hugo.links import own_site
+
+    assert own_site("/") is None
+    assert own_site("") is None
+    root = own_site("https://example.org")
+    assert root is not None and root.within("https://example.org") == "/"
+    assert root.spelled("/y/", "http://Example.org/x/") == "http://Example.org/y/"
