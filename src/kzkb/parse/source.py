@@ -16,7 +16,7 @@ def decode(data: bytes, path: str) -> str | Skipped:
     why it has none: Hugo would fail on it, or render mojibake."""
     if b"\x00" in data:
         line = data[: data.index(b"\x00")].count(b"\n") + 1
-        return Skipped(path, line, "binary file (NUL byte): not a Markdown record")
+        return Skipped(path, line, "binary file (NUL byte): not a text file")
     try:
         text = data.decode("utf-8-sig")  # a byte-order mark is not part of the text
     except UnicodeDecodeError as exc:
