@@ -134,6 +134,12 @@ class KnowledgeBase:
             known = self.known_terms(taxonomy)
             for value in values:
                 slug = term_slug(value)
+                if slug not in known:  # a label: category:"International NGO"
+                    wanted = " ".join(value.split()).casefold()
+                    labelled = [
+                        t.slug for t in self.terms(taxonomy) if t.label.casefold() == wanted
+                    ]
+                    slug = labelled[0] if labelled else slug
                 if slug not in known:
                     near = suggest(slug, sorted(known))
                     hint = (

@@ -15,8 +15,8 @@ from kzkb.search import resources
 from kzkb.search.facets import Facets, language_name
 from kzkb.search.highlight import matched_fields, snippet
 from kzkb.search.plan import Plan, plan
-from kzkb.search.query import Query
-from kzkb.search.rank import rank
+from kzkb.search.query import Query, site_host
+from kzkb.search.rank import Ranking, Scored, rank
 from kzkb.settings.config import Config
 from kzkb.store.index import Index
 from kzkb.store.lexicon import StoredLexicon
@@ -86,8 +86,16 @@ class Searcher:
         allowed = None
         if f.terms or f.kinds or f.langs:
             allowed = set(self.index.records.ids_in_order(f.terms, f.kinds, f.langs))
+        for part in query.urls:  # url:feminita.kz, url:feminita: a filter
+            sites = self._sites(part, exact=False)
+            allowed = sites if allowed is None else allowed & sites
         if not p.groups:  # only words about the result: "guides in Russian"
-            found = [r for r in listing(f) if self._faceted(r, p.facets)]
+            if query.urls:  # url:… alone: the records at that site, in path order
+                chosen = Stored(self.index, sorted(allowed or ()), command="search")
+                listed = sorted(chosen, key=lambda r: r.path)
+            else:
+                listed = listing(f)
+            found = [r for r in listed if self._faceted(r, p.facets)]
             return Results([Hit(r, 0.0, "", ()) for r in found[:limit]], len(found), p, True)
         boosted = self._facet_ids(p.facets) if p.facets else None
         total = len(allowed) if allowed is not None else self.index.records.count()
@@ -100,6 +108,8 @@ class Searcher:
             titles=fulltext.titles,
             limit=limit,
         )
+        if query.addresses:
+            ranking = self._sites_first(ranking, query.addresses, allowed, limit)
         # read in the order ranked, as export reads what it writes
         records = Stored(self.index, [s.id for s in ranking.hits], command="search")
         hits = []
@@ -118,6 +128,42 @@ class Searcher:
                 Hit(record, scored.score, snippet(record, p), matched_fields(record, p), why)
             )
         return Results(hits, ranking.total, p)
+
+    def _sites(self, part: str, exact: bool) -> set[int]:
+        """The records whose organisation's site (front-matter `url`) is at the
+        host `part` (exact: feminita.kz, www. or not), or holds it (url:femin)."""
+        like = "%" + part.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        field = "json_extract(data, '$.fields.url')"
+        rows = self.index.db.execute(
+            f"SELECT id, {field} FROM record_data WHERE {field} LIKE ? ESCAPE '\\'", (like,)
+        )
+        found = set()
+        for rid, url in rows:
+            if not isinstance(url, str):
+                continue
+            host = site_host(url) if exact else None
+            if (host == part) if exact else part in url.casefold():
+                found.add(rid)
+        return found
+
+    def _sites_first(
+        self, ranking: Ranking, hosts: list[str], allowed: set[int] | None, limit: int | None
+    ) -> Ranking:
+        """The ranking with the records whose site a query's address names
+        first (feminita.kz: Feminita), whether or not their text matched."""
+        sites: set[int] = set()
+        for host in hosts:
+            sites |= self._sites(host, exact=True)
+        if allowed is not None:
+            sites &= allowed
+        if not sites:
+            return ranking
+        top = ranking.hits[0].score if ranking.hits else 0.0
+        first = [Scored(rid, top + 1.0, 1.0, 1.0, 1.0) for rid in sorted(sites)]
+        rest = [s for s in ranking.hits if s.id not in sites]
+        hits = first + rest
+        total = ranking.total + len([i for i in sites if i not in {s.id for s in ranking.hits}])
+        return Ranking(hits[:limit] if limit else hits, max(total, len(first)), ranking.groups)
 
     def lexicon(self) -> StoredLexicon:
         """Search's thesaurus and gazetteer with the KB's own concepts."""

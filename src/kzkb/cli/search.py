@@ -27,10 +27,72 @@ SearchLimitOption = Annotated[
 ]
 
 
-@app.command(cls=TaxonomyCommand)
+class SearchCommand(TaxonomyCommand):
+    """`search`: its words need no quotes, and a -word is the exclusion it
+    reads as in the query, not a cluster of short options (-feminist is not
+    -f eminist)."""
+
+    def parse_args(self, ctx: typer.Context, args: list[str]) -> list[str]:
+        return super().parse_args(ctx, exclusions_as_words(self, args))
+
+
+def exclusions_as_words(command: typer.core.TyperCommand, args: list[str]) -> list[str]:
+    """The arguments with each -word moved after `--`, where Click reads it as
+    a word of the query. An option is a known flag, or a short option alone
+    (-n 5) or with a value it takes (-n5, -fjson); its value stays with it."""
+    flags = {o for p in command.params if getattr(p, "is_flag", False) for o in p.opts}
+    flags |= {"--help", "-h"}
+    formats = {"table", "tsv", "json", "jsonl", "csv"}
+    words: list[str] = []
+    kept: list[str] = []
+    value_next = False
+    for i, arg in enumerate(args):
+        if arg == "--":
+            return [*kept, "--", *words, *args[i + 1 :]]
+        if value_next:
+            kept.append(arg)
+            value_next = False
+        elif arg.startswith("--") or arg in flags or (len(arg) == 2 and arg.startswith("-")):
+            kept.append(arg)
+            value_next = arg not in flags and "=" not in arg
+        elif arg.startswith("-") and len(arg) > 2 and not _short_with_value(arg, formats):
+            words.append(arg)  # -feminist, -"state media"
+        else:
+            kept.append(arg)
+    return [*kept, "--", *words] if words else kept
+
+
+def _short_with_value(arg: str, formats: set[str]) -> bool:
+    """-n5, -fjson: a short option with its value joined (only these two,
+    whose values no word is: a number, a format name)."""
+    return (arg[1] == "n" and arg[2:].isdigit()) or (arg[1] == "f" and arg[2:] in formats)
+
+
+def query_text(words: list[str]) -> str:
+    """The query from its arguments: `kzkb search gender statistics` is the
+    query "gender statistics"; an argument the shell kept whole is whole
+    (category:"Local NGO" typed unquoted reaches us as `category:Local NGO`)."""
+    parts = []
+    for word in words:
+        name, colon, value = word.partition(":")
+        if colon and any(c.isspace() for c in value) and '"' not in word and " " not in name:
+            word = f'{name}:"{value}"'
+        parts.append(word)
+    return " ".join(parts)
+
+
+@app.command(cls=SearchCommand)
 def search(
     ctx: typer.Context,
-    query: Annotated[str, typer.Argument(help='Words, "phrases", -excluded, field:value.')],
+    words: Annotated[
+        list[str],
+        typer.Argument(
+            metavar="QUERY...",
+            help='Words (quotes optional), "phrases", -excluded, field:value, title:word,'
+            " a site's address.",
+            show_default=False,
+        ),
+    ],
     kind: KindOption = None,
     lang: LangOption = None,
     term: TermOption = None,
@@ -64,9 +126,16 @@ def search(
       kzkb search 'media category:independent-media -state'
 
       kzkb search "Tselinograd akimat" --explain
+
+      kzkb search gender statistics -kyrgyzstan
+
+      kzkb search title:feminita
+
+      kzkb search feminita.kz
     """
     from kzkb import views
 
+    query = query_text(words)
     base = open_kb(kb, index, defer=True)
 
     def run() -> Results:

@@ -31,7 +31,7 @@ if TYPE_CHECKING:
 # how much a match through each kind of alternative counts, the word itself 1
 WEIGHTS = {
     "word": 1.0, "stem": 1.0, "split": 1.0, "joined": 1.0, "phrase": 1.0,
-    "turkic": 0.9, "place": 0.9, "concept": 0.8, "typo": 0.7,
+    "turkic": 0.9, "place": 0.9, "concept": 0.8, "typo": 0.7, "field": 1.0,
 }  # fmt: skip
 # a word found in at most this many records has weak matches of its own:
 # typo corrections and its Turkic stem join in
@@ -255,11 +255,12 @@ def plan(
                     folded=folded,
                 )
             )
-    excluded = []
-    for word in query.excluded:
-        folded = fold(word)
-        if folded.strip():
-            excluded.append(_quote(folded) + "*")
+    for name, values in query.fields.items():
+        for value in values:
+            group = _field_group(name, value)
+            if group is not None:
+                groups.append(group)
+    excluded = exclusions(query.excluded)
     folded_query = fold(" ".join(query.words + query.phrases))
     titles = {folded_query}
     whole = len(found) == 1 and (found[0].start, found[0].end) == (0, len(query.words))
@@ -276,6 +277,27 @@ def plan(
         entries_seen,
         frozenset(titles),
         [g.text for g in groups if not g.required],
+    )
+
+
+def exclusions(words: Sequence[str]) -> list[str]:
+    """The FTS5 expressions of -excluded words: each a prefix, as a word is."""
+    return [_quote(folded) + "*" for folded in map(fold, words) if folded.strip()]
+
+
+def _field_group(name: str, value: str) -> Group | None:
+    """title:feminita, description:"local ngo": every word of the value, as a
+    prefix, in that FTS column; a record must match (as a quoted phrase)."""
+    folded = fold(value).split()
+    if not folded:
+        return None
+    words = " AND ".join(_quote(w) + "*" for w in folded)
+    pattern = r"\W+".join(re.escape(w) for w in folded)
+    return Group(
+        f"{name}:{value}",
+        [Alternative(f"{name} : ({words})", "field", " ".join(folded), pattern)],
+        required=True,
+        folded=" ".join(folded),
     )
 
 
