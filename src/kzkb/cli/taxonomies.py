@@ -132,7 +132,9 @@ class TaxonomyCommand(TyperCommand):
         return options
 
     def help_for(self, singular: str, field: str) -> str:
-        return FILTER_HELP.get(singular) or f"Only records with this {singular} (`{field}`)."
+        return (
+            FILTER_HELP.get(singular) or f"Only records with this {_words(singular)} (`{field}`)."
+        )
 
 
 class NewCommand(TaxonomyCommand):
@@ -142,4 +144,11 @@ class NewCommand(TaxonomyCommand):
     short_flags = False
 
     def help_for(self, singular: str, field: str) -> str:
-        return f"A {singular} (written as `{field}`); repeatable."
+        words = _words(singular)
+        article = "An" if words[:1].lower() in "aeiou" else "A"
+        return f"{article} {words} (written as `{field}`); repeatable."
+
+
+def _words(name: str) -> str:
+    """A taxonomy's name as words: organisation_type -> organisation type."""
+    return name.replace("_", " ").replace("-", " ")
