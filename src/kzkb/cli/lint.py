@@ -70,9 +70,10 @@ def lint_cmd(
     import sys
 
     from kzkb import views
+    from kzkb.lint.findings import LintFinding
     from kzkb.lint.options import LintOptions
     from kzkb.lint.repair import fix as repair
-    from kzkb.lint.run import lint
+    from kzkb.lint.run import lint, repaired
     from kzkb.listing.scan import scan
     from kzkb.model import KzkbError
     from kzkb.settings.config import open_config
@@ -108,7 +109,13 @@ def lint_cmd(
         chosen = sorted(set(wanted))
     display = views.path_display(content)
     refused: dict[str, KzkbError] = {}
+    keep = set(chosen)  # once: a set per finding cost seconds at 25,000 findings
+    changes: dict[str, tuple[str, str, list[str]]] = {}
+    before: list[LintFinding] = []
     if fix:
+        if not dry_run:
+            # what lint says is repairable, to count what the repair made go
+            before = [f for f in lint(config, every, options).findings if f.file in keep]
         # terms are spelled alike across the whole KB, so every file informs the repair
         changes = repair(
             config, every, options, write=not dry_run, only=set(chosen), refused=refused
@@ -116,15 +123,24 @@ def lint_cmd(
         if dry_run:
             views.lint_diff({display(p): c for p, c in changes.items()})
             raise typer.Exit(1 if changes else 0)
-        if changes:
-            repaired = sum(len(c[2]) for c in changes.values())
-            views.note(f"repaired {repaired} defect(s) in {len(changes)} file(s)")
     report = lint(config, every, options)
-    if fix:
-        report.fixed = {path: rules for path, (_, _, rules) in changes.items()}
-    keep = set(chosen)  # once: a set per finding cost seconds at 25,000 findings
     report.findings = [f for f in report.findings if f.file in keep]
     report.files = len(chosen)
+    if fix:
+        report.fixed = {path: rules for path, (_, _, rules) in changes.items()}
+        report.repaired = repaired(before, report.findings)
+        announced = sum(f.fixable for f in before)
+        if announced:
+            files = len({f.file for f in before if f.fixable} & set(changes))
+            note = f"repaired {report.repaired} defect(s) in {files} file(s)"
+            if announced > report.repaired:
+                why = (
+                    "kzkb may not write the files named below"
+                    if refused
+                    else "their files changed while --fix ran; run it again"
+                )
+                note += f"; {announced - report.repaired} left: {why}"
+            views.note(note)
     views.lint_report(report, views.layout(fmt), display)
     if refused:
         # the others are repaired; each file left as it was says why, in one line

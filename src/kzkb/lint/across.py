@@ -19,16 +19,21 @@ from kzkb.urls import term_slug
 
 
 def _terms(files: list[_File], config: Config) -> dict[str, list[tuple[_File, _Field, str]]]:
-    """taxonomy -> (file, field, term as spelled) of every term of every file."""
+    """taxonomy -> (file, field, term as spelled) of every term of every file,
+    read as the loader reads them (`tags: "COVID-19, health"` is two terms),
+    which is what --fix respells."""
+    from kzkb.parse.fields import normalize_fields
+
     out: dict[str, list[tuple[_File, _Field, str]]] = defaultdict(list)
     for f in files:
         for singular, plural in config.taxonomies.items():
             fld = f.fields.get(plural)
             if fld is None:
                 continue
-            values = fld.value if isinstance(fld.value, list) else [fld.value]
+            read = normalize_fields({plural: fld.value}, config)[plural]
+            values = read if isinstance(read, list) else [read]
             for value in values:
-                if isinstance(value, str) and value.strip():
+                if isinstance(value, str) and term_slug(value):  # no slug: no term page
                     out[singular].append((f, fld, value.strip()))
     return out
 
@@ -68,10 +73,14 @@ def check_terms(files: list[_File], config: Config, options: LintOptions) -> lis
 
 def canonical_spelling(forms: Counter[str], vocabulary_slug: str | None) -> str:
     """The spelling a term's other spellings are repaired to: the vocabulary's
-    slug when the KB writes it, else the commonest (ties: alphabetical)."""
+    slug when the KB writes it, else the commonest of those with the most
+    hyphens (ties: alphabetical). All spellings are one term to Hugo (its
+    urlize makes "COVID 19" and "COVID-19" covid-19), but a hyphen is part of
+    a name: a respelling never takes one out ("COVID-19" stays, however often
+    "COVID 19" is written)."""
     if vocabulary_slug is not None and vocabulary_slug in forms:
         return vocabulary_slug
-    return min(forms, key=lambda s: (-forms[s], s))
+    return min(forms, key=lambda s: (-s.count("-"), -forms[s], s))
 
 
 def canonical_spellings(files: list[_File], config: Config) -> dict[tuple[str, str], str]:

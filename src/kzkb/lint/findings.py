@@ -71,11 +71,12 @@ class LintReport(Tally):
     files: int = 0
     findings: list[LintFinding] = field(default_factory=list)
     fixed: dict[str, list[str]] = field(default_factory=dict)  # path -> rules repaired
+    repaired: int = 0  # findings --fix made go: the count it announced before
 
     def summary(self) -> dict[str, int]:
         return {
             "files": self.files,
             "errors": self.errors,
             "warnings": self.warnings,
-            "fixed": sum(len(rules) for rules in self.fixed.values()),
+            "fixed": self.repaired,
         }

@@ -34,20 +34,45 @@ def fix(
     given) are repaired."""
     options = options or LintOptions.from_config(config)
     texts: dict[str, str] = {}
-    parsed: list[_File] = []
     for rel in paths:
         read = _read(config, rel)
-        if isinstance(read, LintFinding):
-            continue
-        texts[rel] = read[1]
-        text = read[1]
-        f, _ = _parse(rel, text)
+        if not isinstance(read, LintFinding):
+            texts[rel] = read[1]
+    changes = plan(config, texts, options, only)
+    if write:
+        for rel in list(changes):
+            old, new, _ = changes[rel]
+            try:
+                written = _replace(config.content_dir / rel, old.encode("utf-8"), new.encode())
+            except KzkbError as err:
+                written = False
+                if refused is not None:
+                    refused[rel] = err
+            if not written:
+                del changes[rel]
+    return changes
+
+
+def plan(
+    config: Config,
+    texts: dict[str, str],
+    options: LintOptions,
+    only: set[str] | None = None,
+    parsed: dict[str, _File] | None = None,
+) -> dict[str, tuple[str, str, list[str]]]:
+    """The repairs of these files ({path: text}, every file of the KB, which
+    decide how a term is spelled): {path: (old text, new text, rules)} of
+    each that changes, of those in `only` (default: all). Nothing is written.
+    `parsed`: the files as lint parsed them, if it has."""
+    files: list[_File] = []
+    for rel, text in texts.items():
+        f = parsed[rel] if parsed is not None and rel in parsed else _parse(rel, text)[0]
+        files.append(f)
         if not f.fmt and _escaped(f):
             unescaped = unescape(text)  # its terms count only if --fix can unescape it
             if unescaped is not None and Gate(rel, config).allows_unescaped(text, *unescaped):
-                f, _ = _parse(rel, unescaped[0])
-        parsed.append(f)
-    canonical = canonical_spellings(parsed, config)
+                files[-1] = _parse(rel, unescaped[0])[0]
+    canonical = canonical_spellings(files, config)
     changes: dict[str, tuple[str, str, list[str]]] = {}
     for rel, text in texts.items():
         if only is not None and rel not in only:
@@ -66,17 +91,6 @@ def fix(
             rules += [r for r in more if r not in rules]
         if new != text:
             changes[rel] = (text, new, rules)
-    if write:
-        for rel in list(changes):
-            old, new, _ = changes[rel]
-            try:
-                written = _replace(config.content_dir / rel, old.encode("utf-8"), new.encode())
-            except KzkbError as err:
-                written = False
-                if refused is not None:
-                    refused[rel] = err
-            if not written:
-                del changes[rel]
     return changes
 
 

@@ -77,7 +77,7 @@ def check_file(
         add(
             first, "duplicate-key",
             f"{key} is written twice, on lines {first} and {kept}; "
-            f"{f.fmt.upper()} keeps the last, {_text(f.fields[key].value)!r}, and drops this one",
+            f"{f.fmt.upper()} keeps the last, {_one_line(f.fields[key].value)}, and drops this one",
             "delete the one you do not mean",
         )  # fmt: skip
     _check_countries(f, config, add)
@@ -211,6 +211,18 @@ def _loaded_text(fld: _Field, config: Config) -> str:
     from kzkb.parse.fields import normalize_fields
 
     return str(normalize_fields({fld.key: fld.value}, config)[fld.key])
+
+
+def _one_line(value: Any) -> str:
+    """A value as one line: text quoted, a list or mapping in YAML's flow style."""
+    if isinstance(value, list | dict):
+        import math
+
+        import yaml
+
+        flow = yaml.safe_dump(value, default_flow_style=True, allow_unicode=True, width=math.inf)
+        return flow.removesuffix("\n...\n").strip()
+    return repr(value) if isinstance(value, str) else _text(value)
 
 
 def _text(value: Any) -> str:

@@ -164,8 +164,16 @@ def as_text(value: Any) -> str:
 def text_fields(config: Config) -> frozenset[str]:
     """The fields that hold text: Hugo's text fields and those [lint.types]
     types string or url."""
-    typed = config.lint.field_types(config.taxonomies.values())
-    return _TEXT_FIELDS | {key for key, kind in typed.items() if kind in ("string", "url")}
+    if _last[0] is not config:  # one KB a run: asked once a record
+        typed = config.lint.field_types(config.taxonomies.values())
+        _last[:] = [
+            config,
+            _TEXT_FIELDS | {k for k, kind in typed.items() if kind in ("string", "url")},
+        ]
+    return _last[1]
+
+
+_last: list[Any] = [None, frozenset()]
 
 
 _TEXT_FIELDS = SCALAR_FIELDS - DATE_FIELDS - {"weight", "draft"}
