@@ -316,3 +316,96 @@ def _copy_kb(target: Path) -> None:
 
     if not target.exists():
         shutil.copytree(KB, target)
+
+
+# --- totals, empties and successes said ----------------------------------------------------------
+
+
+def test_a_folder_without_records_is_a_kb_error(env, tmp_path):
+    empty = tmp_path / "etc"
+    empty.mkdir()
+    (empty / "passwd").write_text("root:x:0:0\n")
+    for command in (["search", "feminist"], ["list"], ["show", "x"], ["export"]):
+        result = run_kzkb(env, *command, "--kb", str(empty))
+        assert result.returncode == 2, (command, result.stderr)
+        assert f"no records in {empty}" in result.stderr
+        assert "--kb" in result.stderr  # the fix
+        assert "no record matches" not in result.stderr.casefold()
+
+
+def test_a_kb_of_unreadable_files_is_not_called_empty(env, tmp_path):
+    kb = tmp_path / "kb"
+    kb.mkdir()
+    (kb / "broken.md").write_text("---\ntitle: [unclosed\n---\nbody\n")
+    result = run_kzkb(env, "lint", "--kb", str(kb))
+    assert "no records in" not in result.stderr
+    assert "broken.md" in result.stdout + result.stderr
+
+
+def test_an_empty_csv_still_has_its_header(env):
+    result = run_kzkb(env, "export", "zzzqqqx", "-f", "csv", "--kb", str(KB))
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.splitlines()[0].startswith("path,url,lang,kind,title,")
+    chosen = run_kzkb(
+        env, "export", "zzzqqqx", "-f", "csv", "--fields", "path,title", "--kb", str(KB)
+    )
+    assert chosen.stdout == "path,title\n"
+
+
+def test_export_says_what_it_wrote(env, tmp_path):
+    records = len(json.loads(run_kzkb(env, "list", "-f", "json", "--kb", str(KB)).stdout))
+    target = tmp_path / "kb.json"
+    result = run_kzkb(env, "export", "-o", str(target), "--kb", str(KB))
+    assert result.returncode == 0
+    assert result.stderr.strip().endswith(f"wrote {records} records to {target} (json)")
+    assert len(json.loads(target.read_text())["records"]) == records
+
+
+def test_export_to_a_folder_says_it_is_a_folder_first(env, tmp_path):
+    folder = tmp_path / "out.json"
+    folder.mkdir()
+    for extra in ([], ["--force"]):
+        result = run_kzkb(env, "export", "-o", str(folder), *extra, "--kb", str(KB))
+        assert result.returncode == 2
+        assert f"{folder} is a folder" in result.stderr and "--force" not in result.stderr
+
+
+def test_a_format_unlike_the_file_s_name_is_said(env, tmp_path):
+    target = tmp_path / "x.json"
+    result = run_kzkb(env, "export", "-o", str(target), "-f", "csv", "--kb", str(KB))
+    assert result.returncode == 0
+    assert f"warning: writing csv into {target}, whose name says json" in result.stderr
+    assert "x.csv" in result.stderr  # the fix
+    assert target.read_text().startswith("path,")  # what was asked for is written
+    agree = run_kzkb(env, "export", "-o", str(tmp_path / "y.csv"), "-f", "csv", "--kb", str(KB))
+    assert "warning" not in agree.stderr
+
+
+def _kb_with_repairs(root: Path) -> Path:
+    import shutil
+
+    kb = root / "kb"
+    shutil.copytree(KB, kb)
+    sources = kb / "sources" / "sources"
+    (sources / "bom_rec.md").write_text("\ufeff---\ntitle: BOM\n---\nBody.\n", encoding="utf-8")
+    (sources / "listed.md").write_text('---\ntitle: ["Listed"]\n---\nBody.\n', encoding="utf-8")
+    return kb
+
+
+@pytest.mark.parametrize("where", ["above", "outside"])
+def test_a_dry_run_diff_applies_with_patch_p1(env, tmp_path, where):
+    kb = _kb_with_repairs(tmp_path / "work")
+    cwd = tmp_path / "work" if where == "above" else tmp_path / "elsewhere"
+    cwd.mkdir(exist_ok=True)
+    dry = run_kzkb(env, "lint", "--fix", "--dry-run", "--kb", str(kb), cwd=cwd)
+    assert dry.returncode == 1, dry.stderr
+    assert "a//" not in dry.stdout and "\n--- a/" in "\n" + dry.stdout
+    command = ["patch", "-p1", "--batch"]
+    if where == "outside":
+        first = dry.stdout.splitlines()[0]
+        assert first == f"# paths below {kb.resolve()}: apply with patch -p1 -d {kb.resolve()}"
+        command += ["-d", str(kb)]
+    applied = subprocess.run(command, input=dry.stdout, text=True, capture_output=True, cwd=cwd)
+    assert applied.returncode == 0, applied.stdout + applied.stderr
+    again = run_kzkb(env, "lint", "--fix", "--dry-run", "--kb", str(kb), cwd=cwd)
+    assert (again.returncode, again.stdout) == (0, "")

@@ -483,11 +483,17 @@ class ProgressBar:
 
 
 def open_kb(
-    kb: str | None, index: str | None = None, rebuild: bool = False, defer: bool = False
+    kb: str | None,
+    index: str | None = None,
+    rebuild: bool = False,
+    defer: bool = False,
+    empty_ok: bool = False,
 ) -> Any:
     """Find the KB, refresh its index, and report unusable files on stderr.
 
     With `defer`, the refresh may wait for `fresh()` (see KnowledgeBase.open).
+    A KB without a single record, usable or not, is an error (--kb /etc: not
+    "no record matches"), unless `empty_ok` (new writes a KB's first record).
     """
     from kzkb.kb import KnowledgeBase
 
@@ -496,10 +502,25 @@ def open_kb(
         base = KnowledgeBase.open(kb, index_path=index, rebuild=rebuild, progress=bar, defer=defer)
     finally:
         bar.close()
+    base.empty_ok = empty_ok
     if not defer:
         _warn_skipped(base)
+        _refuse_empty(base)
         keep_watching(base)
     return base
+
+
+def _refuse_empty(base: Any) -> None:
+    if getattr(base, "empty_ok", False) or base.index.records.count():
+        return
+    if base.skipped():
+        return  # files it could not read: each was named, and lint says why
+    raise KzkbError(
+        f"no records in {base.config.content_dir}: it holds no Markdown or HTML file"
+        " with front matter",
+        "point --kb at a KB folder or a Hugo site (or cd into one), or add a record"
+        " with `kzkb new`",
+    )
 
 
 def keep_watching(base: Any) -> None:
@@ -537,6 +558,7 @@ def _settle(base: Any) -> bool:
     finally:
         bar.close()
     _warn_skipped(base)
+    _refuse_empty(base)
     keep_watching(base)
     return bool(up_to_date)
 

@@ -72,17 +72,20 @@ def export_cmd(
     """
     from kzkb.export.engine import export, format_for
     from kzkb.model import KzkbError
+    from kzkb.views.console import plain_note
 
     chosen = fmt.value if fmt is not None else None
     if chosen is None:
         chosen = format_for(output) if output is not None else "json"
+    else:
+        _check_extension(output, chosen)
     if chosen == "sqlite" and output is None:
         raise KzkbError("SQLite output needs a file", "add -o kb.sqlite")
     wanted = [f.strip() for f in fields.split(",") if f.strip()] if fields else None
     base = open_kb(kb, index)
     filters = build_filters(base, taxonomy_terms(ctx), kind, lang, term)
     records = base.records(query or "", filters) if query else base.stored(filters)
-    export(
+    written = export(
         records,
         base.config,
         chosen,
@@ -93,3 +96,28 @@ def export_cmd(
         body=not no_body,
         excel=excel,
     )
+    # what was written, on stderr: stdout may be the export itself
+    where = "standard output" if output is None else str(output)
+    noun = "record" if written == 1 else "records"
+    plain_note(f"wrote {written} {noun} to {where} ({chosen})")
+
+
+def _check_extension(output: Path | None, chosen: str) -> None:
+    """A warning when -o's name says another format than --format (CSV into
+    x.json): the format given is written, as pandoc and ffmpeg do, but said,
+    since a program opening x.json as JSON would fail on it."""
+    if output is None:
+        return
+    from kzkb.export.engine import EXTENSIONS
+    from kzkb.views.console import plain_note
+
+    named = EXTENSIONS.get(output.suffix.lower())
+    if named is not None and named != chosen:
+        plain_note(
+            f"kzkb: warning: writing {chosen} into {output}, whose name says {named}"
+            f" — name it {output.stem}.{_suffix(chosen)}, or leave out --format"
+        )
+
+
+def _suffix(fmt: str) -> str:
+    return {"markdown": "md"}.get(fmt, fmt)

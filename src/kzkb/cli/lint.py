@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -121,7 +121,8 @@ def lint_cmd(
             config, every, options, write=not dry_run, only=set(chosen), refused=refused
         )
         if dry_run:
-            views.lint_diff({display(p): c for p, c in changes.items()})
+            named = patch_names(content, bool(changes))
+            views.lint_diff({named(p): c for p, c in changes.items()})
             raise typer.Exit(1 if changes else 0)
     report = lint(config, every, options)
     report.findings = [f for f in report.findings if f.file in keep]
@@ -149,3 +150,21 @@ def lint_cmd(
         sys.exit(2)
     if report.errors or (strict and report.warnings):
         sys.exit(1)
+
+
+def patch_names(content: Path, say: bool) -> Any:
+    """The names a --dry-run diff gives its files, so that `patch -p1` run
+    where the user stands applies it: relative to here when the KB is below
+    (a/kb/x.md); else relative to the content folder, which a first comment
+    line names (`patch -p1 -d` there). Never a//tmp/x.md: patch refuses an
+    absolute name, and one with .. in it."""
+    import sys
+
+    root = content.resolve()
+    try:
+        below = root.relative_to(Path.cwd().resolve()).as_posix()
+    except ValueError:
+        if say:
+            sys.stdout.write(f"# paths below {root}: apply with patch -p1 -d {root}\n")
+        return lambda path: path
+    return (lambda path: path) if below == "." else (lambda path: f"{below}/{path}")

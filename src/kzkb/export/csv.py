@@ -83,15 +83,23 @@ def _header(columns: list[str], excel: bool) -> str:
     return csv_line([as_text(c) for c in columns] if excel else columns, csv_end(excel))
 
 
-def write_csv(rows: Rows, out: IO[str], header: dict[str, Any], excel: bool = False) -> int:
+def write_csv(
+    rows: Rows,
+    out: IO[str],
+    header: dict[str, Any],
+    excel: bool = False,
+    columns: list[str] | None = None,
+) -> int:
     """A header and a row a record; lists joined with "; ", front matter as
     JSON, links as their targets. Quoting as the csv module's (RFC 4180).
-    With `excel`, a byte-order mark, CRLF line ends and formulas as text."""
+    With `excel`, a byte-order mark, CRLF line ends and formulas as text.
+    `columns`: the header when no record is written (a file of no rows still
+    says its columns, as a spreadsheet or csvkit expects)."""
     if excel:
         out.write("\ufeff")  # spreadsheet programs read UTF-8 (Cyrillic) only after a BOM
     end = csv_end(excel)
     count = 0
-    columns: list[str] = []
+    empty_columns, columns = columns, []
     lines: list[str] = []
     for row in rows:
         if not count:
@@ -102,5 +110,7 @@ def write_csv(rows: Rows, out: IO[str], header: dict[str, Any], excel: bool = Fa
         if len(lines) >= 256:  # one write a batch: the text layer's cost is per call
             out.write("".join(lines))
             lines.clear()
+    if not count and empty_columns:
+        lines.append(_header(empty_columns, excel))
     out.write("".join(lines))
     return count

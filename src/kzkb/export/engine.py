@@ -109,7 +109,7 @@ def export(
     writers: dict[str, Callable[..., int]] = {
         "json": write_json,
         "jsonl": write_jsonl,
-        "csv": lambda rows, out, header: write_csv(rows, out, header, excel),
+        "csv": lambda rows, out, header: write_csv(rows, out, header, excel, fields or known),
         "toml": write_toml,
         "markdown": lambda rows, out, header: write_markdown(rows, out, header, config),
     }
