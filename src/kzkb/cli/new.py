@@ -44,7 +44,8 @@ def new_cmd(
     from kzkb import new, views
     from kzkb.model import KzkbError
 
-    base = open_kb(kb, index)
+    _refuse_outside_kb(kb)
+    base = open_kb(kb, index, empty_ok=True)  # a KB's first record is written here
     config = base.config
     asking = sys.stdin.isatty()
     given = taxonomy_terms(ctx)
@@ -68,12 +69,16 @@ def new_cmd(
         title = typer.prompt("Title").strip()
     if description is None:
         description = typer.prompt("Description", default="").strip() if asking else ""
-    # on a terminal, the KB's first taxonomy is asked for when it has a vocabulary
-    first = next(iter(config.taxonomies), None)
-    if first and not given.get(first) and asking and config.vocabulary.get(first):
-        choices = ", ".join(sorted(config.vocabulary[first]))
-        answer = typer.prompt(f"{first.replace('_', ' ').capitalize()} ({choices})", default="")
-        given[first] = [answer.strip()] if answer.strip() else []
+    if asking:
+        # each taxonomy not given, then the site: each answer checked as lint
+        # checks it, and asked again when wrong (a typo never ends the session)
+        for singular, plural in config.taxonomies.items():
+            if not given.get(singular):
+                given[singular] = _ask_terms(config, singular, plural)
+        if not url:
+            url = _ask_url()
+    if url:
+        _check_url(url)
     # as answered on a terminal
     new.check_text(
         {"title": title, "description": description}
@@ -115,3 +120,97 @@ def new_cmd(
     )  # fmt: skip
     views.note(f"created {rel}")
     print(config.content_dir / rel)
+
+
+def _refuse_outside_kb(kb: str | None) -> None:
+    """`new` writes into the KB the user names or stands in, never into the
+    one bundled with kzkb (in site-packages), which other commands fall back
+    to for reading."""
+    import os
+    from pathlib import Path
+
+    from kzkb.model import KzkbError
+    from kzkb.settings.find import is_kb
+    from kzkb.settings.own import CONFIG_NAME
+
+    if kb or os.environ.get("KZKB_KB"):
+        return
+    here = Path.cwd().resolve()
+    for folder in (here, *here.parents):
+        if is_kb(folder) or (folder / "kb" / CONFIG_NAME).is_file():
+            return
+    raise KzkbError(
+        f"no KB at or above {here}: `kzkb new` writes into your KB, not the one bundled with kzkb",
+        "cd into your KB (a folder with kzkb.toml or a Hugo site's config), or give --kb PATH",
+    )
+
+
+def _ask_terms(config: object, singular: str, plural: str) -> list[str]:
+    """A taxonomy's terms, asked on a terminal (commas between; none is an
+    answer); an unknown term or a misspelt country is said and asked again."""
+    from kzkb import new, views
+    from kzkb.model import KzkbError
+
+    vocab = config.vocabulary.get(singular)  # type: ignore[attr-defined]
+    if vocab and len(vocab) <= 12:
+        hint = f" ({', '.join(sorted(vocab))})"
+    elif vocab:
+        hint = f" (`kzkb terms {plural}` lists them)"
+    else:
+        hint = ""
+    label = plural.replace("_", " ").capitalize()
+    while True:
+        answer = typer.prompt(
+            f"{label}{hint}, commas between, Enter for none", default="", show_default=False
+        )
+        values = [v.strip() for v in answer.split(",") if v.strip()]
+        try:
+            new.canonical_terms(config, singular, values)  # type: ignore[arg-type]
+            _check_countries(config, plural, values)
+        except KzkbError as exc:
+            views.error(str(exc))
+            continue
+        return values
+
+
+def _check_countries(config: object, plural: str, values: list[str]) -> None:
+    """lint's unknown-country: a value that misspells a country (Kazakstan)."""
+    from kzkb.lint.countries import code_of, country_field, nearest
+    from kzkb.model import KzkbError
+
+    if country_field(config) != plural:  # type: ignore[arg-type]
+        return
+    for value in values:
+        near = nearest(value) if code_of(value) is None else ""
+        if near:
+            raise KzkbError(f"{value!r} is no country", f"did you mean {near!r}?")
+
+
+def _check_url(url: str) -> None:
+    """lint's url-scheme: the organisation's site is an http(s) address."""
+    from kzkb.model import KzkbError
+
+    if not url.lower().startswith(("http://", "https://")):
+        raise KzkbError(
+            f"{url!r} is not an http(s) address",
+            f"write https://{url.split('://')[-1]}"
+            if "." in url
+            else "give the organisation's web address (https://…)",
+        )
+
+
+def _ask_url() -> str:
+    from kzkb import views
+    from kzkb.model import KzkbError
+
+    while True:
+        url = typer.prompt(
+            "Site address (https://…), Enter for none", default="", show_default=False
+        ).strip()
+        try:
+            if url:
+                _check_url(url)
+        except KzkbError as exc:
+            views.error(str(exc))
+            continue
+        return url
