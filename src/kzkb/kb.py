@@ -180,8 +180,8 @@ class KnowledgeBase:
     def parse(self, text: str) -> tuple[Query, Filters]:
         """A query string and the filters written inside it (category:ingo)."""
         names = set(FILTER_FIELDS)
-        for singular, plural in self.config.taxonomies.items():
-            names |= {singular, plural}
+        for taxonomy_names in self.config.taxonomy_names().values():
+            names |= set(taxonomy_names)  # country: as --country, on any site
         query = parse_query(text, names)
         terms: dict[str, list[str]] = {}
         kinds: list[str] = []

@@ -37,21 +37,12 @@ from kzkb.settings.sections import (
     lint_settings,
     want,
 )
-from kzkb.urls import normalize_url, term_slug, urlize
+from kzkb.settings.terms import TermDef, concepts, name_key, singular_of, vocabulary
+from kzkb.urls import normalize_url, urlize
 
 DEFAULT_TAXONOMIES = {"category": "category", "country": "countries", "tag": "tags"}
 DEFAULT_KINDS = {"guides": "guide", "sources": "source", "documents": "document"}
 PERMALINK_KINDS = ("page", "section", "taxonomy", "term")
-
-
-@dataclass(frozen=True, slots=True)
-class TermDef:
-    """A term of the KB's controlled vocabulary (kzkb.toml [[terms.<taxonomy>]])."""
-
-    slug: str
-    label: str
-    labels: dict[str, str] = field(default_factory=dict)  # lang -> label
-    description: str = ""
 
 
 @dataclass(slots=True)
@@ -101,9 +92,9 @@ class Config:
         names (taxonomy_names), in any case, - and _ alike."""
         if name in self.taxonomies:
             return name
-        wanted = _name_key(name)
+        wanted = name_key(name)
         for key, names in self.taxonomy_names().items():
-            if wanted in (_name_key(n) for n in names):
+            if wanted in (name_key(n) for n in names):
                 return key
         return None
 
@@ -113,13 +104,13 @@ class Config:
         and plural), and the singular of either when the site gives none
         (`countries = "countries"` is also `country`). A derived name another
         taxonomy has is that one's alone."""
-        given = {_name_key(n) for pair in self.taxonomies.items() for n in pair}
+        given = {name_key(n) for pair in self.taxonomies.items() for n in pair}
         out: dict[str, list[str]] = {}
         for key, plural in self.taxonomies.items():
             names: list[str] = []
             for name in (singular_of(key), key, singular_of(plural), plural):
                 derived = name not in (key, plural)
-                if name in names or (derived and _name_key(name) in given):
+                if name in names or (derived and name_key(name) in given):
                     continue
                 names.append(name)
             out[key] = names
@@ -220,34 +211,6 @@ def _split(dirs: dict[str, str], relpath: str) -> tuple[str | None, str]:
         return None, relpath
     folder, lang = best
     return lang, relpath[len(folder) + 1 :] if folder else relpath
-
-
-def _name_key(name: str) -> str:
-    return name.strip().lower().replace("-", "_")
-
-
-# plurals whose singular is not the word less its ending
-_SAME_IN_PLURAL = frozenset({"news", "series", "species", "status", "analysis", "bias"})
-
-
-def singular_of(name: str) -> str:
-    """The English singular of a taxonomy's name, its last word only
-    (data_types -> data_type, countries -> country); the name itself when
-    it does not read as a plural. Names only a user types: nothing is
-    stored under them."""
-    head, sep, word = name.rpartition("_") if "_" in name else name.rpartition("-")
-    low = word.lower()
-    if len(low) < 4 or low in _SAME_IN_PLURAL or low.endswith(("ss", "us", "is")):
-        single = word
-    elif low.endswith("ies"):
-        single = word[:-3] + ("Y" if word[-1].isupper() else "y")
-    elif low.endswith(("sses", "shes", "ches", "xes", "zes")):
-        single = word[:-2]
-    elif low.endswith("s"):
-        single = word[:-1]
-    else:
-        single = word
-    return f"{head}{sep}{single}"
 
 
 CONTENT_DIR_VAR = "KZKB_CONTENT_DIR"
@@ -422,78 +385,6 @@ def _content_dirs(
         cfg.lang_dirs[rel] = lang
 
 
-def _vocabulary(cfg: Config, data: dict[str, Any], file: Path) -> None:
-    """[[terms.<taxonomy>]]: the controlled vocabulary, by singular taxonomy."""
-    terms = want(data, "terms", dict, file) or {}
-    for taxonomy, entries in terms.items():
-        singular = cfg.taxonomy_for(taxonomy)
-        if singular is None:
-            raise KzkbError(
-                f"{file}: [[terms.{taxonomy}]] names no taxonomy",
-                f"add it to [taxonomies] or use one of {', '.join(cfg.taxonomies)}",
-            )
-        vocab: dict[str, TermDef] = {}
-        for entry in entries if isinstance(entries, list) else []:
-            if not isinstance(entry, dict) or not entry.get("slug"):
-                raise KzkbError(
-                    f"{file}: a [[terms.{taxonomy}]] entry has no slug",
-                    'give every term a slug = "..."',
-                )
-            slug = term_slug(str(entry["slug"]))
-            labels = {
-                key.removeprefix("label_"): str(value)
-                for key, value in entry.items()
-                if key.startswith("label_")
-            }
-            vocab[slug] = TermDef(
-                slug=slug,
-                label=str(entry.get("label", slug)),
-                labels=labels,
-                description=str(entry.get("description", "")),
-            )
-        cfg.vocabulary[singular] = vocab
-
-
-_LABEL_KEY = re.compile(r"[a-z]{2,3}(?:_[a-z]{4})?")
-
-
-def _concepts(data: dict[str, Any], file: Path) -> list[dict[str, Any]]:
-    """[[concept]]: an id and labels by language code (en, ru, kk, kk_latn,
-    uz, uz_cyrl ...), each a list of strings."""
-    entries = data.get("concept", [])
-    if not isinstance(entries, list):
-        raise KzkbError(
-            f"{file}: 'concept' must be a [[concept]] table", 'write [[concept]] id = "..."'
-        )
-    out: list[dict[str, Any]] = []
-    for n, entry in enumerate(entries, 1):
-        where = f"{file}: [[concept]] number {n}"
-        if not isinstance(entry, dict) or not isinstance(entry.get("id"), str) or not entry["id"]:
-            raise KzkbError(
-                f"{where} has no id", 'give it an id = "..." (a shipped id adds labels to it)'
-            )
-        concept: dict[str, Any] = {"id": entry["id"]}
-        for key, value in entry.items():
-            if key in ("id", "covers"):  # covers: the curator's note of what it stands for
-                continue
-            if not _LABEL_KEY.fullmatch(key):
-                raise KzkbError(
-                    f"{where} ({entry['id']}): {key!r} is not a language code",
-                    "use en, ru, kk, kk_latn, uz, uz_cyrl, ky, tg ... for label lists",
-                )
-            labels = [value] if isinstance(value, str) else value
-            if not isinstance(labels, list) or not all(
-                isinstance(x, str) and x.strip() for x in labels
-            ):
-                raise KzkbError(
-                    f"{where} ({entry['id']}): {key} must be a list of labels",
-                    f'write {key} = ["label", "another label"]',
-                )
-            concept[key] = labels
-        out.append(concept)
-    return out
-
-
 def parse_config(
     root: Path,
     data: dict[str, Any],
@@ -526,8 +417,8 @@ def parse_config(
         cfg.kinds = {str(k): str(v) for k, v in kinds.items()}
     cfg.permalinks = _permalinks(want(data, "permalinks", dict, file), file)
     cfg.index, cfg.watch = index_settings(data, file)
-    _vocabulary(cfg, data, file)
-    cfg.concepts = _concepts(data, file)
+    cfg.vocabulary = vocabulary(data, file, cfg.taxonomy_for, list(cfg.taxonomies))
+    cfg.concepts = concepts(data, file)
     cfg.lint = lint_settings(data, file)
     cfg.check_links = check_links_settings(data, file)
     return cfg
