@@ -157,8 +157,9 @@ def _plain_help() -> None:
     """Help texts are text, not Rich markup: `[index] watch = false` shows
     as written (Typer's "rich" mode read [index] as a style and dropped it).
     Typer keeps its panels and colours; only the texts are no longer parsed."""
-    from rich.text import Text
     from typer import rich_utils
+
+    from kzkb.views.console import data_lines
 
     if getattr(rich_utils, "_kzkb_plain", False):
         return
@@ -166,7 +167,8 @@ def _plain_help() -> None:
     def make_text(*, text: str, style: str = "", markup_mode: Any) -> Any:
         import inspect
 
-        return rich_utils.highlighter(Text(inspect.cleandoc(text), style=style))
+        # as text (its line breaks kept), never markup nor terminal control
+        return rich_utils.highlighter(data_lines(inspect.cleandoc(text), style=style))
 
     rich_utils._make_rich_text = make_text
     rich_utils._kzkb_plain = True  # type: ignore[attr-defined]

@@ -29,7 +29,7 @@ def index_cmd(
 
       kzkb index
 
-      kzkb index --rebuild --kb ~/portal/content --format json
+      kzkb index --rebuild --kb kb --format json
     """
     from kzkb import views
     from kzkb.model import KzkbError

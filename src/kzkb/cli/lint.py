@@ -63,7 +63,7 @@ def lint_cmd(
 
       kzkb lint
 
-      kzkb lint --fix --dry-run sources/
+      kzkb lint --fix --dry-run kb/sources/
 
       kzkb lint --format github
     """

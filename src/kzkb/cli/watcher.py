@@ -36,7 +36,7 @@ def watcher_cmd(
 
       kzkb watcher
 
-      kzkb watcher stop --kb ~/portal/content
+      kzkb watcher stop --kb kb
     """
     import sys
 
