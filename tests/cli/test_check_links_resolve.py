@@ -170,3 +170,16 @@ def test_a_near_miss_of_a_page_hugo_makes_is_suggested(run, tmp_path: Path) -> N
         ("/categry/", "did you mean /category/?"),
         ("/kk/guidez/", "did you mean /kk/guides/?"),
     ]
+
+
+def test_a_path_below_a_term_is_no_term_and_static_in_the_content_folder(
+    run, tmp_path: Path
+) -> None:
+    files = {
+        "content/static/img/Map.png": b"\x89PNG\r\n",
+        "content/guides/a.md": record("A", "[m](/img/Map.png) [t](/tags/a/b/)", tags="[a]"),
+    }
+    config = 'title = "static"\ncontent_dir = "content"\n'
+    assert [(f[1], f[2]) for f in findings(run, tmp_path, files, config)] == [
+        ("/tags/a/b/", "no such page")
+    ]
