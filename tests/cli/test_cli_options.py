@@ -84,6 +84,7 @@ def test_kb_given_as_one_word_before_the_command(env, tmp_path):
         ["search", "--color", "never", "feminist"],
         ["--color=never", "search", "feminist"],
         ["search", "feminist", "--no-pager"],
+        ["search", "feminist", "--content-dir", str(KB / "sources")],
     ],
 )
 def test_root_options_after_the_command_too(env, args):
