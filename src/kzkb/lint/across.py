@@ -196,13 +196,14 @@ def _countries_of(files: list[_File], config: Config) -> dict[str, _Countries]:
 
 
 def _other_country(a: _Countries, b: _Countries) -> bool:
-    """Whether two records are about different countries: what the name says
-    counts first, else the field; a name saying a country (fes_uz) and one
-    saying none (fes) differ, two fields only when both are written."""
-    one, other = a[0] or a[1], b[0] or b[1]
-    if one == other:
-        return False
-    return bool(one and other) or bool(a[0]) or bool(b[0])
+    """Whether two records are about different countries. When a name says
+    a country (fes_uz, "LSMS Kyrgyzstan"), what the names say, else the
+    field, must be the same: fes and fes_uz differ, fes (countries:
+    Kazakhstan) and fes_kz do not. Fields alone differ when they share no
+    country: a regional record and a one-country record of it may be one."""
+    if a[0] or b[0]:
+        return (a[0] or a[1]) != (b[0] or b[1])
+    return bool(a[1] and b[1] and not a[1] & b[1])
 
 
 def _site(value: Any) -> str:
