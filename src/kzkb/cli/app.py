@@ -43,7 +43,6 @@ def debug_enabled() -> bool:
 # command's name when given before it. Each: does it take a value?
 ROOT_OPTIONS = {"--debug": False, "--no-pager": False, "--color": True, "--content-dir": True}
 COMMAND_OPTIONS = {"--kb": True, "--index": True}
-SHELLS = ("bash", "zsh", "fish", "powershell", "pwsh")
 # the commands whose output goes through a pager on a terminal
 PAGED = frozenset({"show", "list", "search", "lint", "check-links", "terms", "stats"})
 
@@ -108,7 +107,7 @@ def _completion_options(args: list[str]) -> list[str]:
             if name != flag:
                 continue
             shell = [value] if eq else []
-            if not eq and i + 1 < len(args) and args[i + 1] in SHELLS:
+            if not eq and i + 1 < len(args) and not args[i + 1].startswith("-"):
                 shell = [args[i + 1]]
             return ["completion", *extra, *shell]
     return args
