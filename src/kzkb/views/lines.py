@@ -23,11 +23,17 @@ def layout(fmt: str | None) -> str:
     return "table" if sys.stdout.isatty() else "tsv"
 
 
+def shown(text: str) -> str:
+    """visible(), with text that has nothing to make visible (the most) passed
+    through untouched: str.translate costs 5 µs a value, isprintable 0.1."""
+    return text if text.isprintable() else visible(text)
+
+
 def tsv_line(values: Iterable[object]) -> str:
     """One record as one line: its fields separated by tabs, each whole, with
     the tabs and line breaks inside a value as spaces (visible() turns them
     into spaces, and makes what a terminal would obey visible)."""
-    return "\t".join(visible(str(v)).strip(" ") for v in values)
+    return "\t".join(shown(str(v)).strip(" ") for v in values)
 
 
 def write_tsv(rows: Iterable[Iterable[object]]) -> None:
