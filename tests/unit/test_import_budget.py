@@ -48,7 +48,7 @@ SEARCH = VERSION | {
     "kzkb.search.rank", "kzkb.search.resources", "kzkb.search.entries", "kzkb.text.turkic",
     "kzkb.settings", "kzkb.settings.bounds", "kzkb.settings.config", "kzkb.settings.find",
     "kzkb.settings.formats",
-    "kzkb.settings.hugo", "kzkb.settings.own", "kzkb.settings.sections",
+    "kzkb.settings.hugo", "kzkb.settings.own", "kzkb.settings.sections", "kzkb.settings.terms",
     "kzkb.text", "kzkb.text.fold", "kzkb.text.suggest",
     "kzkb.hugo", "kzkb.hugo.links", "kzkb.hugo.paths",
     "kzkb.parse", "kzkb.parse.fields", "kzkb.parse.frontmatter", "kzkb.parse.html",
