@@ -295,3 +295,25 @@ def test_a_base_url_without_a_host_makes_no_link_internal() -> None:
     root = own_site("https://example.org")
     assert root is not None and root.within("https://example.org") == "/"
     assert root.spelled("/y/", "http://Example.org/x/") == "http://Example.org/y/"
+
+
+def test_files_linked_by_full_url_are_looked_up_on_the_site(tmp_path: Path, run: Any) -> None:
+    root = write_kb(
+        tmp_path / "site",
+        {
+            "hugo.toml": f'baseURL = "{BASE}"\n',
+            "static/files/report.pdf": "%PDF-1.4\n",
+            "content/guides/g.md": (
+                "---\ntitle: G\n---\n[ok](https://example.org/portal/files/report.pdf)"
+                " [case](https://example.org/portal/files/Report.pdf)"
+                " [gone](https://example.org/portal/files/missing.pdf)\n"
+            ),
+        },
+    )
+    found = errors(run, root)
+    assert "https://example.org/portal/files/report.pdf" not in found
+    assert found["https://example.org/portal/files/Report.pdf"] == (
+        "g.md",
+        "write https://example.org/portal/files/report.pdf",
+    )
+    assert "https://example.org/portal/files/missing.pdf" in found
