@@ -133,6 +133,9 @@ def test_show_opens_an_html_page_by_its_url(site: Path, run: Any) -> None:
 def test_an_html_page_is_searchable_by_its_text(site: Path, run: Any) -> None:
     hits = kzkb_json(run, "search", "suffragette", "--kb", str(site))
     assert [h["url"] for h in hits] == ["/about/"]
+    # the snippet is the page's text, no markup
+    assert "We collect suffragette sources. See X" in hits[0]["snippet"]
+    assert "<" not in hits[0]["snippet"]
     # markup is no text: a tag's name finds nothing
     assert kzkb_json(run, "search", "div", "--kb", str(site)) == []
 
