@@ -29,7 +29,8 @@ CASES = [
     ("/:sections[:2]/", "/sources/ngo/"),
     ("/:sections[:last]/", "/sources/ngo/"),
     ("/:sections[1:last]/", "/ngo/"),
-    ("/:sections[5]/", "//"),  # past the end: nothing
+    ("/:sections[3]/", "//"),  # past the end: nothing
+    ("/:sections[5]/", "//"),
     ("/:title/", "/womens-rights-қазақстан/"),
     ("/:slug/", "/womens-rights-қазақстан/"),  # no slug: the title
     ("/:filename/", "/annual-report/"),
@@ -68,3 +69,16 @@ def test_a_pattern_for_a_page_with_a_slug_at_the_root(pattern: str, expected: st
         pattern, sections=[], filename="Annual Report", title="T", slug="My Slug", date=FRIDAY
     )
     assert got == expected
+
+
+def test_a_page_without_a_date_has_hugos_zero_time() -> None:
+    """Go's zero time, 0001-01-01, a Monday: what Hugo puts in a dateless page's URL."""
+    got = expand_permalink(
+        "/:year/:month/:day/:weekdayname/:yearday/",
+        sections=SECTIONS,
+        filename="a",
+        title="A",
+        slug=None,
+        date=None,
+    )
+    assert got == "/1/01/01/Monday/1/"
