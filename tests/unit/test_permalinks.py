@@ -82,3 +82,15 @@ def test_a_page_without_a_date_has_hugos_zero_time() -> None:
         date=None,
     )
     assert got == "/1/01/01/Monday/1/"
+
+
+def test_sunday_is_day_zero_as_in_go() -> None:
+    got = expand_permalink(
+        "/:weekday/:weekdayname/",
+        sections=[],
+        filename="a",
+        title="A",
+        slug=None,
+        date=dt.date(2024, 3, 10),
+    )
+    assert got == "/0/Sunday/"
