@@ -94,7 +94,7 @@ def test_root_options_after_the_command_too(env, args):
 
 
 def test_nothing_after_a_double_dash_moves():
-    from kzkb.cli.app import arrange
+    from kzkb.cli.options import arrange
 
     assert arrange(["search", "--", "--debug", "--kb", "x"]) == [
         "search", "--", "--debug", "--kb", "x",
