@@ -1,0 +1,81 @@
+"""Where a link points and where it is written (kzkb.hugo.links, kzkb.parse.markdown),
+case by case. Each case failed a mutant of the mutation run (README, Development)
+that every other test let pass: a check-links finding would name the wrong key,
+anchor or column, or take an external link for a missing page.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from kzkb.hugo.links import fragment_of, is_web, link_key
+from kzkb.model import Link, Record
+from kzkb.parse.markdown import scan_markdown
+
+PAGE = Record(path="sources/a.md", url="/sources/a/", lang="en", kind="source", title="A")
+
+
+def key(target: str, kind: str = "link") -> str | None:
+    return link_key(Link(target, "", 1, 1, kind), PAGE)
+
+
+def test_a_protocol_relative_link_is_external_not_a_missing_page() -> None:
+    # //cdn.example.org/x.js is https://cdn.example.org/x.js on an https page
+    assert key("//cdn.example.org/x.js") is None
+
+
+def test_a_fragment_is_all_that_follows_the_first_hash() -> None:
+    # as a browser reads it (WHATWG URL): a later '#' belongs to the fragment
+    assert fragment_of("/guide/#a#b") == "a#b"
+    assert fragment_of("/guide/#caf%C3%A9") == "café"
+    assert fragment_of("/guide/") == ""
+
+
+def test_a_ref_keys_on_its_path_before_the_first_hash() -> None:
+    assert key("x.md#a#b", "ref") == "ref:x.md"
+    assert key(" guides/x.md #top", "ref") == "ref:guides/x.md"
+
+
+def test_a_ref_to_a_heading_alone_is_this_very_page() -> None:
+    # {{< ref "#top" >}} is a heading of the page it is written in
+    assert key("#top", "ref") == PAGE.url
+
+
+def test_a_link_to_a_markdown_file_from_the_root_keeps_its_first_letter() -> None:
+    # Xabar (Uzbek: news): the leading '/' goes, nothing else
+    assert key("/Xabar/news.md") == "path:Xabar/news.md"
+    assert key("/XX/a.md") == "path:XX/a.md"
+    assert key("../Xabar/news.md") == "path:Xabar/news.md"
+
+
+WEB = [
+    ("http://example.org/", True),
+    ("https://example.org/", True),
+    ("HTTP://EXAMPLE.ORG/", True),
+    ("HTTPS://example.org/", True),
+    ("Https://example.org/", True),
+    ("//example.org/x", True),
+    ("mailto:a@example.org", False),
+    ("ftp://example.org/f", False),
+    ("https:/example.org", False),
+    ("/x/", False),
+    ("x.md", False),
+]
+
+
+@pytest.mark.parametrize(("target", "expected"), WEB)
+def test_which_links_an_external_check_fetches(target: str, expected: bool) -> None:
+    assert is_web(target) is expected
+
+
+def test_a_link_is_placed_at_its_target_not_at_the_same_text_before_it() -> None:
+    links, *_ = scan_markdown("[/x](/x)\n")
+    assert [(x.line, x.column) for x in links] == [(1, 6)]
+
+
+def test_a_reference_link_is_placed_at_itself_when_its_target_is_written_earlier() -> None:
+    # the target (/x) is written in the text above and in the definition
+    # below, never inside [a][r]: the link is where [a][r] is
+    body = "see /x here\n\n[a][r]\n\n[r]: /x\n"
+    links, *_ = scan_markdown(body)
+    assert [(x.target, x.line, x.column) for x in links] == [("/x", 3, 1)]
