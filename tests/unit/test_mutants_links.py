@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import pytest
 
-from kzkb.hugo.links import fragment_of, is_web, link_key
+from kzkb.hugo.links import fragment_of, is_web, link_key, own_site
 from kzkb.model import Link, Record
 from kzkb.parse.markdown import scan_markdown
 
@@ -79,3 +79,14 @@ def test_a_reference_link_is_placed_at_itself_when_its_target_is_written_earlier
     body = "see /x here\n\n[a][r]\n\n[r]: /x\n"
     links, *_ = scan_markdown(body)
     assert [(x.target, x.line, x.column) for x in links] == [("/x", 3, 1)]
+
+
+def test_a_full_url_under_the_base_url_is_a_link_into_the_site() -> None:
+    site = own_site("https://example.org/portal/")
+    assert (
+        link_key(Link("https://example.org/portal/guides/x", "", 1, 1), PAGE, site) == "/guides/x/"
+    )
+    assert link_key(Link("https://EXAMPLE.org/portal/a.md", "", 1, 1), PAGE, site) == "path:a.md"
+    # another host, or no baseURL known: external
+    assert link_key(Link("https://other.org/portal/x", "", 1, 1), PAGE, site) is None
+    assert link_key(Link("https://example.org/portal/x", "", 1, 1), PAGE) is None
