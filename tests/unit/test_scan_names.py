@@ -102,7 +102,18 @@ def test_every_name_is_one_line_that_reads_back(raw: bytes) -> None:
         assert _unescape(key) == raw
 
 
-@given(st.text(st.characters(exclude_categories=()), min_size=1, max_size=12))
+# os.fsdecode's stand-ins (U+DC80-U+DCFF) are bytes of the name, not code
+# points: the test above reads them back from the bytes they stand for
+_STAND_INS = "".join(map(chr, range(0xDC80, 0xDD00)))
+
+
+@given(
+    st.text(
+        st.characters(exclude_categories=(), exclude_characters=_STAND_INS),
+        min_size=1,
+        max_size=12,
+    )
+)
 def test_every_text_reads_back_as_its_bytes(name: str) -> None:
     """Any code point, lone surrogates outside os.fsdecode's range included."""
     key = name_key(name)
