@@ -491,13 +491,20 @@ def test_check_links_strict_table_and_github(
     assert ("sources/sources/e2e_orphan.md", "orphan source: no record links here") in warnings
     assert (GUIDE, "guide has no 'kk' translation") in warnings
 
-    table = kzkb("check-links", "--strict", code=1)
+    table = kzkb("check-links", "--strict", "--format", "table", code=1)
     errors = sum(s == "error" for *_, s in want)
     summary = f"{errors} errors, {len(want) - errors} warnings: {len(kb.links)} internal links"
     assert summary in table.stderr
     for f in kb.link_findings:
         if f.file == BROKEN:
             assert f"{f.line}:{f.column}" in table.stdout
+    # piped without --format, one tab-separated line per finding: file, line, column
+    lines = kzkb("check-links", "--strict", code=1).stdout.splitlines()
+    for f in kb.link_findings:
+        if f.file == BROKEN:
+            assert any(
+                line.split("\t")[:3] == [BROKEN, str(f.line), str(f.column)] for line in lines
+            )
 
     github = kzkb("check-links", "--format", "github", code=1).stdout.splitlines()
     assert sum(line.startswith("::error file=") for line in github) == errors
