@@ -90,3 +90,21 @@ def test_a_full_url_under_the_base_url_is_a_link_into_the_site() -> None:
     # another host, or no baseURL known: external
     assert link_key(Link("https://other.org/portal/x", "", 1, 1), PAGE, site) is None
     assert link_key(Link("https://example.org/portal/x", "", 1, 1), PAGE) is None
+
+
+def test_a_fix_is_spelled_as_the_link_was_written() -> None:
+    # check-links suggests the page's URL with the scheme, host and base path
+    # the writer used, whatever the page's first letter or the path's slashes
+    deep = own_site("https://example.org/a/b/")
+    assert deep.spelled("/x/", "https://example.org/a/b/y") == "https://example.org/a/b/x/"
+    assert deep.spelled("/Xabar/", "https://example.org/A/b/y") == "https://example.org/A/b/Xabar/"
+    assert deep.spelled("/x/", "https://example.org/a/b/y//z") == "https://example.org/a/b/x/"
+    root = own_site("https://example.org/")
+    assert root.spelled("/Xabar/", "http://example.org/y") == "http://example.org/Xabar/"
+
+
+def test_the_default_ports_written_out_are_the_site_s_own() -> None:
+    site = own_site("https://example.org/")
+    assert site.within("http://example.org:80/x") == "/x"
+    assert site.within("https://example.org:443/x") == "/x"
+    assert site.within("https://example.org:8080/x") is None
