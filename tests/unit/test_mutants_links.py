@@ -108,3 +108,10 @@ def test_the_default_ports_written_out_are_the_site_s_own() -> None:
     assert site.within("http://example.org:80/x") == "/x"
     assert site.within("https://example.org:443/x") == "/x"
     assert site.within("https://example.org:8080/x") is None
+
+
+def test_a_base_url_with_the_root_dot_or_its_default_port_is_the_same_site() -> None:
+    for base in ("https://example.org./", "https://example.org:443/", "http://example.org:80/"):
+        site = own_site(base)
+        assert site is not None
+        assert site.within("https://example.org/x") == "/x", base
