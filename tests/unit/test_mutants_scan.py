@@ -1,8 +1,10 @@
-"""The listing's fingerprint (kzkb.listing.scan), which lets a refresh skip a
-KB whose files did not change. A mutant hashing nothing passed every test of
-the mutation run (README, Development): the tests edit files within the
-racy window, where they are read anyway, so an edit made later would have
-gone unseen.
+"""The listing and the read of a file (kzkb.listing.scan, kzkb.parse.source)
+where mutants of the mutation run (README, Development) passed every test:
+the fingerprint that lets a refresh skip an unchanged KB (one hashing
+nothing passed: the tests edit within the racy window, where files are read
+anyway, so a later edit would have gone unseen), a file whose name needs
+escaping (listed under None, or not at all), and a file the system will not
+even look at (its reason lost).
 """
 
 from __future__ import annotations
@@ -10,7 +12,9 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from kzkb.listing.scan import fingerprint, scan
+from kzkb.listing.scan import fingerprint, name_key, scan, stat_key
+from kzkb.model import Skipped
+from kzkb.parse.source import Source, read_source
 
 
 def _write(path: Path, text: str, mtime: int) -> None:
@@ -27,3 +31,24 @@ def test_the_fingerprint_changes_with_any_file_and_only_then(tmp_path: Path) -> 
     assert edited != first
     _write(tmp_path / "b.md", "---\ntitle: B\n---\n", 1_000_000_000)
     assert fingerprint(scan(tmp_path)) not in (first, edited)
+
+
+def test_a_file_whose_name_needs_escaping_is_listed_by_its_key(tmp_path: Path) -> None:
+    # listed (then reported, never read) under the key lint and list show
+    name = "new\nline.md"
+    (tmp_path / name).write_text("---\ntitle: X\n---\n", "utf-8")
+    (tmp_path / "a.md").write_text("---\ntitle: A\n---\n", "utf-8")
+    assert scan(tmp_path) == {
+        "a.md": stat_key(os.lstat(tmp_path / "a.md")),
+        name_key(name): stat_key(os.lstat(tmp_path / name)),
+    }
+
+
+def test_a_file_that_cannot_be_looked_at_is_skipped_with_the_system_s_reason(
+    tmp_path: Path,
+) -> None:
+    # a name longer than the file system takes (ENAMETOOLONG), not "gone"
+    full = str(tmp_path / ("x" * 300 + ".md"))
+    assert read_source(full, "x.md", str(tmp_path), 10**6) == Source(
+        None, 0, 0, Skipped("x.md", 1, "cannot read: File name too long")
+    )
