@@ -52,3 +52,19 @@ def test_a_file_that_cannot_be_looked_at_is_skipped_with_the_system_s_reason(
     assert read_source(full, "x.md", str(tmp_path), 10**6) == Source(
         None, 0, 0, Skipped("x.md", 1, "cannot read: File name too long")
     )
+
+
+def test_a_link_out_of_the_kb_is_skipped_with_the_link_s_own_stat(tmp_path: Path) -> None:
+    # the link's own mtime and size are what a refresh compares to notice
+    # it was changed; the file it points to is never read
+    kb, outside = tmp_path / "kb", tmp_path / "kb-private"
+    kb.mkdir()
+    outside.mkdir()
+    (outside / "secret.md").write_text("---\ntitle: S\n---\n", "utf-8")
+    link = kb / "a.md"
+    link.symlink_to(outside / "secret.md")
+    st = os.lstat(link)
+    reason = "symbolic link to a file outside the KB: not followed"
+    assert read_source(str(link), "a.md", str(kb), 10**6) == Source(
+        None, st.st_mtime_ns, st.st_size, Skipped("a.md", 1, reason)
+    )
