@@ -68,3 +68,23 @@ def test_a_link_out_of_the_kb_is_skipped_with_the_link_s_own_stat(tmp_path: Path
     assert read_source(str(link), "a.md", str(kb), 10**6) == Source(
         None, st.st_mtime_ns, st.st_size, Skipped("a.md", 1, reason)
     )
+
+
+def test_a_file_gone_since_the_listing_is_skipped_as_gone(tmp_path: Path) -> None:
+    full = str(tmp_path / "a.md")
+    assert read_source(full, "a.md", str(tmp_path), 10**6) == Source(
+        None, 0, 0, Skipped("a.md", 1, "cannot read: the file is gone")
+    )
+
+
+def test_a_file_listed_by_its_escaped_name_is_skipped_with_why(tmp_path: Path) -> None:
+    # the listing gave the key, which names no file: the file it stands for
+    # is found and its name is the reason, not "gone"
+    name = "new\nline.md"
+    (tmp_path / name).write_text("---\ntitle: X\n---\n", "utf-8")
+    st = os.lstat(tmp_path / name)
+    key = name_key(name)
+    reason = "the file name holds a line break or a control character: rename the file"
+    assert read_source(str(tmp_path / key), key, str(tmp_path), 10**6) == Source(
+        None, st.st_mtime_ns, st.st_size, Skipped(key, 1, reason)
+    )
