@@ -445,3 +445,34 @@ def test_a_folder_named_relative_or_absolute_is_one_index(kz, portal, tmp_path, 
     again = index_of(kz, tmp_path / where)
     assert again["index"] == first["index"]
     assert again["refresh"]["rebuilt"] is False
+
+
+def test_check_links_in_a_narrowed_folder_judges_links_on_the_whole_site(kz, portal):
+    """A folder of a site is checked against the site: a link to a page
+    outside the folder is no broken link, and a guide's translations in the
+    other languages' folders are found (they were 'no such page' and 'guide
+    has no translation' before, with a suggestion beside the English file)."""
+    guide = portal / "content/en/guides/finding-data.md"
+    guide.write_text(
+        page(
+            "Finding gender data",
+            "See [FES](/sources/fes/), [in Russian](/ru/sources/fes/) and [gone](/sources/gone/).",
+            category=["guide"],
+        ),
+        encoding="utf-8",
+    )
+    for lang in ("ru", "kk", "uz"):
+        other = portal / f"content/{lang}/guides/finding-data.md"
+        other.parent.mkdir(parents=True, exist_ok=True)
+        other.write_text(page("Guide", "Text.", category=["guide"]), encoding="utf-8")
+    for folder in ("content/en/guides", "content/en"):
+        result = kz("check-links", "--kb", str(portal / folder), "-f", "json")
+        assert result.exit_code == 1, result.stdout + result.stderr
+        findings = json.loads(result.stdout)["findings"]
+        # only the folder's own findings, and only true ones
+        assert [(f["target"], f["reason"]) for f in findings if f["severity"] == "error"] == [
+            ("/sources/gone/", "no such page")
+        ]
+        assert not [f for f in findings if "translation" in f["reason"]]
+        inside = (portal / "content/en").resolve()
+        assert all((Path.cwd() / f["file"]).resolve().is_relative_to(inside) for f in findings)

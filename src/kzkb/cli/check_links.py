@@ -5,7 +5,8 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 from enum import StrEnum
-from typing import Annotated
+from pathlib import Path
+from typing import Annotated, Any
 
 import typer
 
@@ -119,6 +120,12 @@ def check_links_cmd(
     patterns = list(exclude or [])
     _validate(patterns)
     base = open_kb(kb, index, defer=True)
+    narrowed = base.config.scope
+    if narrowed:
+        # a folder of a site links into the rest of it, and its orphans and
+        # translations are the site's to judge: check the whole site, keep the
+        # folder's findings
+        base = open_kb(str(_site_content(base.config)), None, defer=True)
     settings = base.config.check_links
     where = ["--exclude"] * len(patterns)
     where += [
@@ -146,10 +153,20 @@ def check_links_cmd(
             check_external(base, report, options, progress=bar)
         finally:
             bar.close()
+    if narrowed:
+        report.findings = [f for f in report.findings if f.file.startswith(narrowed + "/")]
     display = views.path_display(base.config.content_dir)
     views.link_report(report, views.layout(fmt), display)
     if report.errors or (strict and report.warnings):
         raise typer.Exit(1)
+
+
+def _site_content(config: Any) -> Path:
+    """The site's content folder, which a narrowed reading's scope is below."""
+    folder = Path(config.content_dir).resolve()
+    for _ in config.scope.split("/"):
+        folder = folder.parent
+    return folder
 
 
 def _validate(patterns: list[str]) -> None:
