@@ -192,7 +192,8 @@ def _findings_by_file(
         if len(what) > 1 and len(wrapped) == 1:  # one line: each part in its style
             body = ["".join(styled(shown(part), style) for part, style in what)]
         if beside:
-            text.append(head.rstrip() + " " + body[0])
+            # the last column's padding kept: every message starts at one column
+            text.append(head + " " + body[0])
             text += [indent + line for line in body[1:]]
         else:
             text.append(head.rstrip())

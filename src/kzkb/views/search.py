@@ -60,6 +60,7 @@ def explanations(results: Results) -> None:
     from rich.text import Text
 
     console = out()
+    console.print()  # apart from the results above, which may end in a block of lines
     for line in reading(results):
         console.print(data(line, style="dim"))
     for i, hit in enumerate(results.hits, 1):

@@ -120,7 +120,9 @@ def _bar_chart(title: str, counts: dict[str, int], top: int, keep_order: bool = 
     shown, rest = items[:top], items[top:]
     # the title names a taxonomy of kzkb.toml, each name is a term of a record: data
     table = Table(title=data(title), title_justify="left", title_style="bold", box=box.SIMPLE_HEAD)
-    table.add_column(data(title.split(" ")[0].capitalize()), overflow="fold", max_width=40)
+    # a taxonomy's key as words: data_type is "Data type"
+    heading = title.split(" ")[0].replace("_", " ").capitalize()
+    table.add_column(data(heading), overflow="fold", max_width=40)
     table.add_column("Records", justify="right")
     table.add_column("", no_wrap=True)
     most = max((n for _, n in shown), default=0) or 1
@@ -133,10 +135,12 @@ def _bar_chart(title: str, counts: dict[str, int], top: int, keep_order: bool = 
     if rest:
         # what is left out is said, not drawn: a sum of many is no bar among single counts
         count, records = len(rest), sum(n for _, n in rest)
-        line = f"…and {count} more {_plural(title)}, {records} record" + "s" * (records != 1)
+        line = f"…and {count} more {_plural(title, count)}, {records} record" + "s" * (records != 1)
         out().print(data(line, style="dim"))
 
 
-def _plural(title: str) -> str:
-    """'terms' for a taxonomy's chart, 'kinds', 'languages', 'years' for the others."""
-    return {"kind": "kinds", "lang": "languages"}.get(title, "terms")
+def _plural(title: str, count: int) -> str:
+    """'terms' for a taxonomy's chart, 'kinds' or 'languages' for the others;
+    'term', 'kind', 'language' for one."""
+    word = {"kind": "kind", "lang": "language"}.get(title, "term")
+    return word if count == 1 else word + "s"
