@@ -233,3 +233,43 @@ class Server:
     def total(self) -> int:
         with self.lock:
             return len(self.requests)
+
+
+# --- a terminal ------------------------------------------------------------------------------
+
+
+def on_pty(
+    args: list[str],
+    env: dict[str, str],
+    columns: int,
+    *,
+    rows: int = 50,
+    cwd: Path | None = None,
+    timeout: float = 60,
+) -> tuple[int, str]:
+    """Run kzkb with stdin, stdout and stderr on a pseudo-terminal `columns`
+    wide, as a person sees it: its exit code and everything it wrote, byte
+    for byte (escape sequences, and the terminal's \r\n line ends)."""
+    import fcntl
+    import pty
+    import struct
+    import termios
+
+    leader, follower = pty.openpty()
+    fcntl.ioctl(follower, termios.TIOCSWINSZ, struct.pack("HHHH", rows, columns, 0, 0))
+    proc = subprocess.Popen(
+        [*kzkb_exe(), *args], stdin=follower, stdout=follower, stderr=follower, env=env, cwd=cwd
+    )
+    os.close(follower)
+    chunks = []
+    while True:
+        try:
+            data = os.read(leader, 65536)
+        except OSError:  # the other end closed: Linux says EIO
+            break
+        if not data:
+            break
+        chunks.append(data)
+    code = proc.wait(timeout=timeout)
+    os.close(leader)
+    return code, b"".join(chunks).decode("utf-8", "replace")

@@ -14,7 +14,6 @@ import json
 import os
 import pty
 import re
-import struct
 import subprocess
 import sys
 import termios
@@ -23,7 +22,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import KB
-from tests.helpers import clean_env, kzkb_exe, run_kzkb
+from tests.helpers import clean_env, kzkb_exe, on_pty, run_kzkb
 
 ESC = "\x1b["
 
@@ -39,24 +38,8 @@ def env(tmp_path: Path) -> dict[str, str]:
 
 def on_terminal(args: list[str], env: dict[str, str], columns: int = 100) -> tuple[int, str]:
     """kzkb on a pseudo-terminal (stdin, stdout and stderr): its exit code and all it printed."""
-    leader, follower = pty.openpty()
-    fcntl.ioctl(follower, termios.TIOCSWINSZ, struct.pack("HHHH", 40, columns, 0, 0))
-    proc = subprocess.Popen(
-        [*kzkb_exe(), *args], stdin=follower, stdout=follower, stderr=follower, env=env
-    )
-    os.close(follower)
-    chunks = []
-    while True:
-        try:
-            data = os.read(leader, 65536)
-        except OSError:
-            break
-        if not data:
-            break
-        chunks.append(data)
-    code = proc.wait(timeout=60)
-    os.close(leader)
-    return code, b"".join(chunks).decode("utf-8", "replace").replace("\r", "")
+    code, text = on_pty(args, env, columns, rows=40)
+    return code, text.replace("\r", "")
 
 
 # --- global options anywhere ---------------------------------------------------------------

@@ -6,13 +6,12 @@ from __future__ import annotations
 
 import os
 import re
-import subprocess
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from tests.helpers import kzkb_exe
+from tests.helpers import on_pty
 
 # What a terminal obeys: the window title (OSC 0), clear screen, cursor up, an
 # OSC 8 link, an OSC 52 clipboard write, a C1 CSI, DEL, a bidi override, BEL.
@@ -204,29 +203,7 @@ def test_show_of_a_hostile_record_on_an_80_column_terminal(hostile) -> None:
 
 def on_terminal_raw(args: list[str], columns: int, env: dict[str, str]) -> str:
     """What kzkb wrote to a pseudo-terminal, escapes and all (see on_terminal)."""
-    import fcntl
-    import pty
-    import struct
-    import termios
-
-    leader, follower = pty.openpty()
-    fcntl.ioctl(follower, termios.TIOCSWINSZ, struct.pack("HHHH", 50, columns, 0, 0))
-    proc = subprocess.Popen(
-        [*kzkb_exe(), *args], stdin=follower, stdout=follower, stderr=follower, env=env
-    )
-    os.close(follower)
-    chunks = []
-    while True:
-        try:
-            data = os.read(leader, 65536)
-        except OSError:
-            break
-        if not data:
-            break
-        chunks.append(data)
-    proc.wait(timeout=60)
-    os.close(leader)
-    return b"".join(chunks).decode("utf-8", "replace")
+    return on_pty(args, env, columns)[1]
 
 
 def test_a_repair_diff_shows_the_records_controls_on_a_terminal_only(tmp_path, run) -> None:

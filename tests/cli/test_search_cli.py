@@ -3,14 +3,10 @@ about the result, a KB's own concepts, and what a terminal shows."""
 
 from __future__ import annotations
 
-import fcntl
 import json
 import os
-import pty
 import re
-import struct
 import subprocess
-import termios
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -21,7 +17,7 @@ from typer.testing import CliRunner
 from kzkb import views
 from kzkb.cli import app
 from tests.conftest import KB
-from tests.helpers import kzkb_exe, record
+from tests.helpers import kzkb_exe, on_pty, record
 
 
 @pytest.fixture(scope="module")
@@ -151,25 +147,7 @@ def test_a_bad_concept_is_a_one_line_error(make_kb, run, tmp_path, config, messa
 
 def on_terminal(args: list[str], columns: int, env: dict[str, str]) -> str:
     """Run kzkb on a pseudo-terminal `columns` wide; what it printed, escapes removed."""
-    leader, follower = pty.openpty()
-    fcntl.ioctl(follower, termios.TIOCSWINSZ, struct.pack("HHHH", 50, columns, 0, 0))
-    proc = subprocess.Popen(
-        [*kzkb_exe(), *args], stdin=follower, stdout=follower, stderr=follower, env=env
-    )
-    os.close(follower)
-    chunks = []
-    while True:
-        try:
-            data = os.read(leader, 65536)
-        except OSError:
-            break
-        if not data:
-            break
-        chunks.append(data)
-    proc.wait(timeout=60)
-    os.close(leader)
-    text = b"".join(chunks).decode("utf-8", "replace")
-    return re.sub(r"\x1b\[[0-9;?]*[A-Za-z]", "", text).replace("\r", "")
+    return re.sub(r"\x1b\[[0-9;?]*[A-Za-z]", "", on_pty(args, env, columns)[1]).replace("\r", "")
 
 
 @pytest.mark.parametrize("columns", [80, 120])

@@ -10,22 +10,17 @@ findings to show.
 
 from __future__ import annotations
 
-import fcntl
 import json
-import os
-import pty
 import re
 import shutil
-import struct
 import subprocess
-import termios
 from pathlib import Path
 
 import pytest
 from rich.cells import cell_len
 
 from tests.conftest import KB
-from tests.helpers import clean_env, kzkb_exe
+from tests.helpers import clean_env, kzkb_exe, on_pty
 
 LONG = "sources/sources/akimat_of_the_city_of_almaty.md"
 
@@ -54,25 +49,7 @@ def environment(root: Path) -> dict[str, str]:
 def on_terminal(args: list[str], columns: int, root: Path) -> str:
     """Run kzkb in `root` on a pseudo-terminal `columns` wide; what it
     printed (stdout and stderr), escapes removed."""
-    leader, follower = pty.openpty()
-    fcntl.ioctl(follower, termios.TIOCSWINSZ, struct.pack("HHHH", 50, columns, 0, 0))
-    proc = subprocess.Popen(
-        [*kzkb_exe(), *args],
-        stdin=follower, stdout=follower, stderr=follower, env=environment(root), cwd=root,
-    )  # fmt: skip
-    os.close(follower)
-    chunks = []
-    while True:
-        try:
-            data = os.read(leader, 65536)
-        except OSError:
-            break
-        if not data:
-            break
-        chunks.append(data)
-    proc.wait(timeout=120)
-    os.close(leader)
-    text = b"".join(chunks).decode("utf-8", "replace")
+    _, text = on_pty(args, environment(root), columns, cwd=root, timeout=120)
     return re.sub(r"\x1b\[[0-9;?]*[A-Za-z]|\x1b\][^\x07]*\x07", "", text).replace("\r", "")
 
 
