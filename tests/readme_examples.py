@@ -226,8 +226,11 @@ def on_terminal(argv: list[str], cwd: Path, env: dict[str, str]) -> str:
     os.close(follower)
     chunks = []
     deadline = time.monotonic() + TIMEOUT
+    # poll, not select: in a long test run descriptors pass 1024, which select refuses
+    poller = select.poll()
+    poller.register(leader, select.POLLIN)
     while True:
-        ready, _, _ = select.select([leader], [], [], max(0.0, deadline - time.monotonic()))
+        ready = poller.poll(max(0.0, deadline - time.monotonic()) * 1000)
         if not ready:  # waiting for input, or hung: never block the test run
             proc.kill()
             proc.wait()
