@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from kzkb.lint.findings import ERROR, LintFinding
+from kzkb.parse.fields import CURLY_PAIRS
 from kzkb.parse.frontmatter import FrontMatterError, Split, parse_front, split
 from kzkb.parse.source import read_source
 from kzkb.safe_yaml import TOO_DEEP, compose_and_load, yaml_problem
@@ -215,16 +216,6 @@ def _key_line(lines: list[str], found: Split, key: str) -> int:
     return found.open_line + 1
 
 
-# opening curly quote -> its closing one: “…”, ‘…’, „…“, ”…”, ’…’ (as the loader drops them)
-_CURLY_PAIRS = {
-    "\u201c": "\u201d",
-    "\u2018": "\u2019",
-    "\u201e": "\u201c",
-    "\u201d": "\u201d",
-    "\u2019": "\u2019",
-}
-
-
 def _curly(key: str, root: Any, shift: int, open_line: int) -> list[_Curly]:
     """Every value under `root` that YAML read as a plain scalar on one line
     quoted with curly quotes, as the loader would drop them. Block and
@@ -241,7 +232,7 @@ def _curly(key: str, root: Any, shift: int, open_line: int) -> list[_Curly]:
             stack += node.value
         elif isinstance(node, yaml.ScalarNode) and not node.style:  # plain: "" or None
             value = node.value
-            close = _CURLY_PAIRS.get(value[:1])
+            close = CURLY_PAIRS.get(value[:1])  # the pairs the loader drops
             line = node.start_mark.line
             if (
                 close

@@ -43,7 +43,7 @@ DATE_FIELDS = frozenset({"date", "created", "lastmod", "publishDate", "expiryDat
 _INT_LIMIT = 10**MAX_INT_DIGITS
 
 # opening -> closing curly quote: “…”, ‘…’, „…“ and the Swedish ”…” / ’…’
-_CURLY_PAIRS = {
+CURLY_PAIRS = {
     "\u201c": "\u201d",
     "\u2018": "\u2019",
     "\u201e": "\u201c",
@@ -70,7 +70,7 @@ def _storable(value: str) -> str:
 def _clean_str(value: str) -> str:
     value = unicodedata.normalize("NFC", _storable(value)).strip()
     # Curly quotes typed where YAML wanted straight ones end up in the value.
-    if len(value) >= 2 and value[0] in _CURLY_PAIRS and value[-1] == _CURLY_PAIRS[value[0]]:
+    if len(value) >= 2 and value[0] in CURLY_PAIRS and value[-1] == CURLY_PAIRS[value[0]]:
         inner = value[1:-1]
         # “Sana Sezim” and “Feminita” is two quoted names, not one quoted value
         if value[0] not in inner and value[-1] not in inner:
