@@ -98,6 +98,17 @@ class KnowledgeBase:
             self._fresh = not changed and self.index.stamp() == self._stamp
         return self._fresh
 
+    def close(self) -> None:
+        """Close the index: a long-lived process (a language server, a test
+        run) opens many and must not keep each one's files open."""
+        self.index.close()
+
+    def __enter__(self) -> KnowledgeBase:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
     @property
     def last_refresh(self) -> RefreshStats:
         self.settle()

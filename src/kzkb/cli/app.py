@@ -373,11 +373,21 @@ def open_kb(
     finally:
         bar.close()
     base.empty_ok = empty_ok
+    context = typer_context()
+    if context is not None:
+        # the command's output is written before its context closes
+        context.call_on_close(base.close)
     if not defer:
         _warn_skipped(base)
         _refuse_empty(base)
         keep_watching(base)
     return base
+
+
+def typer_context() -> Any:
+    from typer._click.globals import get_current_context
+
+    return get_current_context(silent=True)
 
 
 def _refuse_empty(base: Any) -> None:
