@@ -7,6 +7,7 @@ import pytest
 
 from kzkb.hugo.links import own_site
 from kzkb.model import KzkbError, Record
+from kzkb.move.alias import add_alias
 from kzkb.move.rewrite import TargetEdit, respell, rewrite_targets, target_spots
 from kzkb.parse.record import build_record
 from kzkb.parse.source import as_loaded
@@ -157,3 +158,44 @@ def test_a_content_path_is_respelled_in_the_old_links_form(
     old: str, kind: str, new: str, base: str, expected: str
 ) -> None:
     assert respell(old, "", new_path=new, base_path=base, kind=kind) == expected
+
+
+ALIASED = [
+    # (front matter as written, as it reads after, with /old/ added)
+    ("---\ntitle: A\n---\nbody\n", "---\ntitle: A\naliases: [/old/]\n---\nbody\n"),
+    (
+        "---\r\ntitle: A\r\n---\r\nbody\r\n",
+        "---\r\ntitle: A\r\naliases: [/old/]\r\n---\r\nbody\r\n",
+    ),
+    (
+        "\ufeff---\ntitle: A\naliases: [/x/]\n---\n",
+        "\ufeff---\ntitle: A\naliases: [/x/, /old/]\n---\n",
+    ),
+    (
+        "---\naliases:\n  - /x/\n  - /y/ # kept\n\ntitle: A\n---\n",
+        "---\naliases:\n  - /x/\n  - /y/ # kept\n  - /old/\n\ntitle: A\n---\n",
+    ),
+    ("---\naliases: /x/\n---\n", "---\naliases: [/x/, /old/]\n---\n"),
+    ("---\naliases:\ntitle: A\n---\n", "---\naliases: [/old/]\ntitle: A\n---\n"),
+    (
+        '+++\ntitle = "A"\n[params]\nx = 1\n+++\n',
+        '+++\ntitle = "A"\naliases = ["/old/"]\n[params]\nx = 1\n+++\n',
+    ),
+    ('+++\naliases = ["/x/"]\n+++\n', '+++\naliases = ["/x/", "/old/"]\n+++\n'),
+    ('{"title": "A"}\nbody\n', '{ "aliases": ["/old/"],"title": "A"}\nbody\n'),
+    ("just a body\n", "---\naliases: [/old/]\n---\njust a body\n"),
+]
+
+
+@pytest.mark.parametrize(("before", "after"), ALIASED)
+def test_an_alias_is_added_and_nothing_else_changes(before: str, after: str) -> None:
+    assert add_alias(before, "/old/") == after
+    assert add_alias(after, "/old/") == after  # there already: left as it is
+
+
+def test_an_alias_that_cannot_be_added_line_by_line_is_refused() -> None:
+    with pytest.raises(KzkbError, match="by hand"):
+        add_alias('+++\naliases = [\n  "/x/",\n]\n+++\n', "/old/")
+    # a key YAML reads twice would lose the old aliases: the gate refuses it
+    with pytest.raises(KzkbError, match="by hand"):
+        add_alias('---\n"aliases": [/x/]\n---\n', "/old/")
