@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from kzkb.check.explain import explain
 from kzkb.check.fragments import broken_fragments
 from kzkb.check.orphans import orphans
 from kzkb.check.report import CheckOptions, LinkReport
@@ -34,7 +35,7 @@ def check_links(kb: KnowledgeBase, options: CheckOptions | None = None) -> LinkR
     report = LinkReport(records=kb.index.records.count(), links=kb.index.links.link_count())
     site = Site(kb)
     refs: set[tuple[str, str]] = set()  # (from path, to path) of the refs that resolve
-    report.findings += broken_targets(kb, site, refs)
+    report.findings += explain(kb, site, broken_targets(kb, site, refs))
     report.findings += broken_fragments(kb)
     report.findings += orphans(kb, refs)
     report.findings += missing_translations(kb)

@@ -27,6 +27,8 @@ class LinkFinding:
     severity: str  # error | warning
     reason: str
     suggestion: str = ""
+    # why the target is gone, for JSON: {"history": {...}} or {"other_name": {...}}
+    explained: dict[str, Any] | None = field(default=None, compare=False, hash=False)
 
     @classmethod
     def at(
@@ -45,6 +47,7 @@ class LinkFinding:
             "severity": self.severity,
             "reason": self.reason,
             "suggestion": self.suggestion,
+            **(self.explained or {}),
         }
 
 
