@@ -457,7 +457,8 @@ def test_force_replaces_the_file(run, messy, tmp_path):
         assert db.execute("SELECT COUNT(*) FROM records").fetchone()[0] == len(MESSY_FILES)
     finally:
         db.close()
-    assert temp_leftovers(tmp_path, {"kb", "kb.json", "kb.sqlite"}) == []
+    # metadata.json: Datasette's, written beside every SQLite file
+    assert temp_leftovers(tmp_path, {"kb", "kb.json", "kb.sqlite", "metadata.json"}) == []
 
 
 def read_back(fmt: str, path: Path) -> list[str]:
@@ -504,7 +505,7 @@ def test_format_follows_the_extension(run, messy, tmp_path, name, fmt):
     paths = read_back(fmt, target)
     if fmt != "markdown":
         assert paths == [r["path"] for r in listed(run, messy)]
-    assert temp_leftovers(folder, {name}) == []
+    assert temp_leftovers(folder, {name, "metadata.json"} if fmt == "sqlite" else {name}) == []
 
 
 def test_format_option_overrides_the_extension(run, messy, tmp_path):

@@ -99,7 +99,13 @@ def export(
     if fmt == "sqlite":
         if target is None:
             raise KzkbError("SQLite needs a file", "add -o kb.sqlite")
-        with naming(target), atomic_path(target, force) as temp:
+        from kzkb.export.datasette import metadata_beside
+
+        with (
+            metadata_beside(target, config, force),
+            naming(target),
+            atomic_path(target, force) as temp,
+        ):
             try:
                 return write_sqlite(records, temp, config, body)
             except Exception as exc:

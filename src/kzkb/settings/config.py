@@ -31,10 +31,12 @@ from kzkb.settings.sections import (
     CheckLinksSettings,
     IndexSettings,
     LintSettings,
+    PublishSettings,
     WatchSettings,
     check_links_settings,
     index_settings,
     lint_settings,
+    publish_settings,
     want,
 )
 from kzkb.settings.terms import TermDef, concepts, name_key, singular_of, vocabulary
@@ -77,6 +79,7 @@ class Config:
     watch: WatchSettings = field(default_factory=WatchSettings)
     lint: LintSettings = field(default_factory=LintSettings)
     check_links: CheckLinksSettings = field(default_factory=CheckLinksSettings)
+    publish: PublishSettings = field(default_factory=PublishSettings)  # licence, description
 
     def base_url_for(self, lang: str) -> str:
         """The address `lang`'s pages are served under: its own baseURL, else
@@ -421,4 +424,5 @@ def parse_config(
     cfg.concepts = concepts(data, file)
     cfg.lint = lint_settings(data, file)
     cfg.check_links = check_links_settings(data, file)
+    cfg.publish = publish_settings(data, file)
     return cfg

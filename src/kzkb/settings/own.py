@@ -17,6 +17,10 @@ PYPROJECT = "pyproject.toml"
 # Every key kzkb.toml (or [tool.kzkb]) may hold; README documents each.
 KEYS: dict[str, tuple[str, ...] | None] = {
     "title": None,
+    "description": None,  # what a published catalogue says it is
+    "source": None,  # where the KB comes from (its repository or site)
+    "license": ("name", "title", "path"),  # an SPDX id or a table (README: Publishing)
+    "licence": ("name", "title", "path"),
     "base_url": None,  # Hugo's baseURL: where the site is served
     "base_urls": None,  # language -> its own address (Hugo: languages.<code>.baseURL)
     "languages": None,

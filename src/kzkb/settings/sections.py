@@ -322,3 +322,122 @@ def _line_of(file: Path, pattern: str) -> int:
         elif seen_header and any(f'"{s}"' in line or f"'{s}'" in line for s in spellings):
             return number
     return 0
+
+
+# The licences a data portal knows by SPDX id (CKAN, Zenodo, data.gov
+# portals): title and the licence's own page, as a Data Package names them.
+LICENSES = {
+    "CC-BY-4.0": (
+        "Creative Commons Attribution 4.0",
+        "https://creativecommons.org/licenses/by/4.0/",
+    ),
+    "CC-BY-SA-4.0": (
+        "Creative Commons Attribution Share-Alike 4.0",
+        "https://creativecommons.org/licenses/by-sa/4.0/",
+    ),
+    "CC-BY-NC-4.0": (
+        "Creative Commons Attribution Non Commercial 4.0",
+        "https://creativecommons.org/licenses/by-nc/4.0/",
+    ),
+    "CC-BY-NC-SA-4.0": (
+        "Creative Commons Attribution Non Commercial Share Alike 4.0",
+        "https://creativecommons.org/licenses/by-nc-sa/4.0/",
+    ),
+    "CC-BY-ND-4.0": (
+        "Creative Commons Attribution No Derivatives 4.0",
+        "https://creativecommons.org/licenses/by-nd/4.0/",
+    ),
+    "CC0-1.0": (
+        "Creative Commons Zero v1.0 Universal",
+        "https://creativecommons.org/publicdomain/zero/1.0/",
+    ),
+    "ODbL-1.0": (
+        "Open Data Commons Open Database License v1.0",
+        "https://opendatacommons.org/licenses/odbl/1-0/",
+    ),
+    "ODC-By-1.0": (
+        "Open Data Commons Attribution License v1.0",
+        "https://opendatacommons.org/licenses/by/1-0/",
+    ),
+    "PDDL-1.0": (
+        "Open Data Commons Public Domain Dedication & License 1.0",
+        "https://opendatacommons.org/licenses/pddl/1-0/",
+    ),
+}
+_WEB_ADDRESS = re.compile(r"https?://[^\s\x00-\x1f\x7f-\x9f<>\"]+", re.IGNORECASE)
+_SPDX_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9.+-]{0,63}")
+
+
+@dataclass(frozen=True, slots=True)
+class License:
+    """The KB's licence as the Data Package spec names one."""
+
+    name: str  # its SPDX id, e.g. CC-BY-SA-4.0
+    title: str
+    path: str  # the licence's text on the web
+
+
+@dataclass(frozen=True, slots=True)
+class PublishSettings:
+    """What a published catalogue says of itself (`license` or `licence`,
+    `description`, `source` in kzkb.toml): the Data Package, Datasette's
+    metadata and the schema.org Dataset carry it."""
+
+    license: License | None = None
+    description: str = ""
+    source: str = ""  # where the KB comes from: its repository or site
+
+
+def publish_settings(data: Mapping[str, Any], file: Path) -> PublishSettings:
+    """license/licence, description and source, each checked: a value a
+    portal would publish wrong is an error naming its line."""
+    if "license" in data and "licence" in data:
+        where = locate([file], ("licence",))
+        raise KzkbError(f"{where}: both license and licence are set", "keep one of them")
+    key = "licence" if "licence" in data else "license"
+    value = data.get(key)
+    where = locate([file], (key,))
+    license_ = None
+    if isinstance(value, str):
+        known = {k.lower(): k for k in LICENSES}
+        name = known.get(value.strip().lower())
+        if name is None:
+            raise KzkbError(
+                f"{where}: unknown licence {value!r}",
+                f"use an SPDX id ({', '.join(LICENSES)}), or a table:"
+                f' {key} = {{ name = "…", title = "…", path = "https://…" }}',
+            )
+        license_ = License(name, *LICENSES[name])
+    elif isinstance(value, Mapping):
+        name, title, path = (value.get(k) for k in ("name", "title", "path"))
+        if not isinstance(name, str) or not _SPDX_ID.fullmatch(name):
+            raise KzkbError(
+                f"{where}: {key}.name must be a licence id (letters, digits, . + -)",
+                'write name = "CC-BY-SA-4.0"',
+            )
+        if not isinstance(path, str) or not _WEB_ADDRESS.fullmatch(path):
+            raise KzkbError(
+                f"{where}: {key}.path must be the licence's http(s) address",
+                'write path = "https://…"',
+            )
+        if title is not None and (not isinstance(title, str) or not title.isprintable()):
+            raise KzkbError(f"{where}: {key}.title must be one line of text", "")
+        license_ = License(name, title or name, path)
+    elif value is not None:
+        raise KzkbError(
+            f"{where}: {key} must be a licence id or a table, not {type(value).__name__}",
+            f'write {key} = "CC-BY-SA-4.0"',
+        )
+    description = data.get("description", "")
+    if not isinstance(description, str):
+        raise KzkbError(
+            f"{locate([file], ('description',))}: description must be text",
+            'write description = "…"',
+        )
+    source = data.get("source", "")
+    if not isinstance(source, str) or (source and not _WEB_ADDRESS.fullmatch(source)):
+        raise KzkbError(
+            f"{locate([file], ('source',))}: source must be an http(s) address",
+            'write source = "https://…" (where the KB comes from)',
+        )
+    return PublishSettings(license_, description, source)
