@@ -18,8 +18,6 @@ from typing import Any
 
 import pytest
 
-from kzkb.check import history
-
 GIT_ENV = {
     "GIT_AUTHOR_NAME": "Curator",
     "GIT_AUTHOR_EMAIL": "curator@example.org",
@@ -141,7 +139,8 @@ def test_a_renamed_section_and_a_deleted_page_are_explained(check: Runner, tmp_p
     subject = "Rename the aid section to legal aid and advice"
     assert got["/guides/aid/first-steps/"]["reason"] == "no such page"
     assert got["/guides/aid/first-steps/"]["suggestion"] == (
-        f'renamed to /guides/legal-aid-and-advice/first-steps/ in {renamed} (2023-06-01, "{subject}");'
+        "renamed to /guides/legal-aid-and-advice/first-steps/"
+        f' in {renamed} (2023-06-01, "{subject}");'
         " add aliases: [/guides/aid/first-steps/] there or update the link"
     )
     assert got["/guides/aid/"]["suggestion"] == (

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
+from typer.core import TyperCommand
 
 from kzkb.cli.app import IndexOption, KbOption, ProgressBar, app, fresh, open_kb
 
@@ -24,6 +25,11 @@ def default_deadline(env: Mapping[str, str]) -> float | None:
     return CI_DEADLINE if env.get("CI", "").strip().lower() in ("true", "1", "yes") else None
 
 
+class FixMode(StrEnum):
+    link = "link"
+    alias = "alias"
+
+
 class CheckFormat(StrEnum):
     table = "table"
     tsv = "tsv"
@@ -31,7 +37,17 @@ class CheckFormat(StrEnum):
     github = "github"
 
 
-@app.command("check-links")
+class _FixCommand(TyperCommand):
+    """--fix alone means --fix=link: Typer has no option whose value may be left out."""
+
+    def parse_args(self, ctx: Any, args: list[str]) -> list[str]:
+        args = list(args)
+        end = args.index("--") if "--" in args else len(args)
+        args[:end] = ["--fix=link" if a == "--fix" else a for a in args[:end]]
+        return super().parse_args(ctx, args)
+
+
+@app.command("check-links", cls=_FixCommand)
 def check_links_cmd(
     external: Annotated[
         bool, typer.Option("--external", help="Also fetch http(s) links (network).")
@@ -89,6 +105,20 @@ def check_links_cmd(
             show_default=False,
         ),
     ] = None,
+    fix: Annotated[
+        FixMode | None,
+        typer.Option(
+            "--fix",
+            metavar="[=alias]",
+            help="Repair links to pages git history says were renamed: rewrite the link, "
+            "or with --fix=alias add the old URL to the page's aliases.",
+            show_default=False,
+        ),
+    ] = None,
+    dry_run: Annotated[
+        bool,
+        typer.Option("--dry-run", help="With --fix: show the repairs as a diff, write nothing."),
+    ] = False,
     kb: KbOption = None,
     index: IndexOption = None,
 ) -> None:
@@ -106,6 +136,8 @@ def check_links_cmd(
       kzkb check-links --external --exclude 'facebook\\.com' --timeout 5
 
       kzkb check-links --external --deadline 300
+
+      kzkb check-links --fix --dry-run
     """
     from kzkb import views
     from kzkb.check.internal import check_links
@@ -143,6 +175,18 @@ def check_links_cmd(
         deadline=deadline,
     )
     report = fresh(base, lambda: check_links(base, options))
+    if fix is not None:
+        from kzkb.cli.check_fix import repair
+
+        if repair(base, report, fix.value, dry_run, narrowed):
+            # read again: what is left after the repairs
+            again = str(base.config.content_dir) if narrowed else kb
+            base = open_kb(again, None if narrowed else index, defer=True)
+            report = fresh(base, lambda: check_links(base, options))
+    elif dry_run:
+        from kzkb.model import KzkbError
+
+        raise KzkbError("--dry-run shows what --fix would do", "add --fix")
     if external:
         from kzkb.check.weblinks import check_external
         from kzkb.files import cache_folder
