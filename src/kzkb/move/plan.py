@@ -1,0 +1,459 @@
+"""What `kzkb mv OLD NEW` will do, worked out before anything is written.
+
+A plan names every file renamed (a record with its translations, a bundle
+with its files, a section folder in every language's content folder) and
+the whole new text of every file whose links change: each link that lands
+on a moved page or file (inline, reference definition, raw HTML, ref and
+relref, in any language), and each relative link of a moved file, so that
+it lands where it did. The old URL of each moved record joins its aliases.
+Nothing is written here: kzkb.move.apply does that, all or nothing.
+"""
+
+from __future__ import annotations
+
+import os
+import posixpath
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from kzkb.check.resolve import Site, resolve_ref
+from kzkb.files import CONTENT_SUFFIXES
+from kzkb.hugo.links import OwnSite, is_external, link_key, own_site
+from kzkb.hugo.paths import locate
+from kzkb.model import KzkbError, Link, Record
+from kzkb.move.alias import add_alias
+from kzkb.move.diff import unified
+from kzkb.move.rewrite import TargetEdit, respell, rewrite_targets, target_spots
+from kzkb.parse.record import build_record
+from kzkb.parse.source import as_loaded
+from kzkb.urls import normalize_url
+
+if TYPE_CHECKING:
+    from kzkb.kb import KnowledgeBase
+    from kzkb.settings.config import Config
+
+
+@dataclass(frozen=True)
+class Moved:
+    """One record moved: its paths and URLs before and after."""
+
+    old_path: str
+    new_path: str
+    old_url: str
+    new_url: str
+
+
+@dataclass(frozen=True)
+class MovePlan:
+    root: Path  # the KB root
+    content: Path  # its content folder, which the paths below are relative to
+    renames: list[tuple[str, str]]  # content-relative POSIX paths, old -> new
+    writes: dict[str, str]  # path after the move -> the file's whole new text
+    links: int  # links rewritten
+    files: int  # files whose links changed
+    records: list[Moved] = field(default_factory=list)
+    before: dict[str, str] = field(default_factory=dict)  # path after -> its text now
+
+    def rooted(self, path: str) -> str:
+        """A content path as a path from the KB root (what diff() names)."""
+        rel = self.content.resolve().relative_to(self.root.resolve()).as_posix()
+        return path if rel == "." else f"{rel}/{path}"
+
+    def diff(self) -> str:
+        """The move as a git-style unified diff: `rename from`/`rename to`
+        for each file renamed, hunks for each text changed; `git apply`, and
+        GNU patch -p1 from the KB root, apply it."""
+        new_of = dict(self.renames)
+        old_of = {new: old for old, new in self.renames}
+        out: list[str] = []
+        for path in sorted(set(new_of) | {p for p in self.writes if p not in old_of}):
+            after = new_of.get(path, path)
+            old = path if path in new_of else old_of.get(path, path)
+            before = self.before.get(after)
+            text = self.writes.get(after)
+            out.append(unified(self.rooted(old), self.rooted(after), before, text, old != after))
+        return "".join(out)
+
+
+def plan_move(kb: KnowledgeBase, old: str, new: str, cwd: Path | None = None) -> MovePlan:
+    """The plan of moving `old` to `new` (file paths: absolute, relative to
+    `cwd`, to the KB root, or to the content folder); a KzkbError naming
+    the fix for a move kzkb refuses."""
+    config = kb.config
+    content = config.content_dir
+    here = cwd if cwd is not None else Path.cwd()
+    src, base = _content_path(config, old, here, must_exist=True)
+    dst, _ = _content_path(config, new, here, must_exist=False, base=base)
+    if os.path.lexists(content / dst):
+        raise KzkbError(f"{dst} exists", "choose another name, or move or remove it first")
+    renames = _renames(kb, src, dst)
+    path_map = dict(renames)
+    for _, new_path in renames:
+        if os.path.lexists(content / new_path):
+            raise KzkbError(
+                f"{new_path} exists", "choose another name, or move or remove that file first"
+            )
+    texts: dict[str, str] = {}
+    records: dict[str, Record] = {}
+    for path in kb.index.records.record_ids():
+        text = _read_text(content / path)
+        if text is None:
+            continue
+        record = build_record(path, as_loaded(text), config)
+        if isinstance(record, Record):
+            texts[path] = text
+            records[path] = record
+    moved = [p for p, _ in renames if p in records]
+    if not moved:
+        raise KzkbError(
+            f"{src} is not a record (nor a folder of records)",
+            "give a record's file, a page bundle's folder or a section folder",
+        )
+    moves = _moved_records(config, records, texts, path_map, moved)
+    _refuse_shared_urls(records, moves)
+    world = _World(kb, records, path_map, moves)
+    writes: dict[str, str] = {}
+    before: dict[str, str] = {}
+    links = files = 0
+    for path, record in sorted(records.items()):
+        edits = world.edits(record, texts[path])
+        after = path_map.get(path, path)
+        text = rewrite_targets(texts[path], edits) if edits else texts[path]
+        if edits:
+            links += len({(e.line, e.column) for e in edits})
+            files += 1
+        move = moves.get(path)
+        if move is not None and move.new_url != move.old_url and move.old_url not in record.aliases:
+            text = add_alias(text, move.old_url, config=config, rel=after)
+        if text != texts[path]:
+            writes[after] = text
+            before[after] = texts[path]
+    return MovePlan(
+        root=config.root,
+        content=content,
+        renames=renames,
+        writes=writes,
+        links=links,
+        files=files,
+        records=sorted(moves.values(), key=lambda m: m.old_path),
+        before=before,
+    )
+
+
+def _read_text(path: Path) -> str | None:
+    """The text as written (CRLF and BOM kept): what edits apply to."""
+    try:
+        text = path.read_bytes().decode("utf-8")
+    except (OSError, UnicodeDecodeError):
+        return None
+    return None if "\x00" in text else text
+
+
+def _content_path(
+    config: Config, given: str, here: Path, must_exist: bool, base: Path | None = None
+) -> tuple[str, Path]:
+    """(content-relative POSIX path, the folder it was read from) of a path
+    given absolute, relative to `here`, the KB root or the content folder."""
+    content = config.content_dir.resolve()
+    raw = Path(given)
+    if raw.is_absolute():
+        bases = [Path("/")]
+    elif base is not None:
+        bases = [base]
+    else:
+        bases = [here, config.root, config.content_dir]
+    chosen = None
+    for folder in bases:
+        full = Path(os.path.normpath(folder.resolve() / raw))
+        if not must_exist or os.path.lexists(full):
+            chosen = (full, folder)
+            break
+    if chosen is None:
+        raise KzkbError(f"no such file or folder: {given}", "give a path to a record or a folder")
+    full, folder = chosen
+    parent = full.parent.resolve() if full.parent.exists() else full.parent
+    full = parent / full.name
+    try:
+        rel = full.relative_to(content).as_posix()
+    except ValueError:
+        raise KzkbError(
+            f"{given} is outside the KB's content folder ({config.content_dir})",
+            "give a path inside it",
+        ) from None
+    if rel in ("", "."):
+        raise KzkbError("cannot move the content folder itself", "give a record or a folder in it")
+    return rel, folder
+
+
+def _renames(kb: KnowledgeBase, src: str, dst: str) -> list[tuple[str, str]]:
+    """Every file to rename: the record and its translations, or each file of
+    the folder in every language's content folder."""
+    config = kb.config
+    content = config.content_dir
+    full = content / src
+    name = posixpath.basename(src)
+    stem = name.split(".", 1)[0]
+    if full.is_file() and stem in ("index", "_index"):
+        # a bundle's or a section's page: the folder moves with it
+        if posixpath.basename(dst).split(".", 1)[0] != stem:
+            raise KzkbError(
+                f"{src} is the page of its folder", "move the folder: kzkb mv FOLDER NEW-FOLDER"
+            )
+        src, dst = posixpath.dirname(src), posixpath.dirname(dst)
+        if not src or not dst:
+            raise KzkbError("cannot move the content folder's own page", "move a record instead")
+        full = content / src
+    if posixpath.commonpath([src, dst]) == src or posixpath.commonpath([src, dst]) == dst:
+        raise KzkbError(f"cannot move {src} into {dst}", "choose a path outside the folder moved")
+    folder_of = _language_folder(config, src)
+    if folder_of != _language_folder(config, dst):
+        raise KzkbError(
+            f"{dst} is in another language's content folder than {src}",
+            "move it within its language's folder; its translations move with it",
+        )
+    inner_src = src[len(folder_of) :].lstrip("/")
+    inner_dst = dst[len(folder_of) :].lstrip("/")
+    if not inner_src or not inner_dst:
+        raise KzkbError(f"cannot move a language's content folder ({src})", "move what is in it")
+    dirs = sorted(config.language_dirs(), key=len, reverse=True)
+    out: list[tuple[str, str]] = []
+    if full.is_dir() and not full.is_symlink():
+        for folder in sorted(config.language_dirs()):
+            here = _join(folder, inner_src)
+            if not (content / here).is_dir():
+                continue
+            for dirpath, _dirs, names in os.walk(content / here):
+                for n in sorted(names):
+                    rel = (Path(dirpath) / n).relative_to(content).as_posix()
+                    if _owner(dirs, rel) != folder:
+                        continue  # a language folder inside another's: its own
+                    out.append((rel, _join(folder, inner_dst) + rel[len(here) :]))
+        return sorted(out)
+    if not full.is_file() or not src.lower().endswith(CONTENT_SUFFIXES):
+        raise KzkbError(
+            f"{src} is not a record (nor a folder of records)",
+            "give a record's file, a page bundle's folder or a section folder",
+        )
+    old_stem, old_rest = _stem(config, inner_src)
+    new_stem, new_rest = _stem(config, inner_dst)
+    if old_rest != new_rest:
+        raise KzkbError(
+            f"{dst} changes the file's extension or language ({old_rest} to {new_rest})",
+            f"keep {old_rest} at the end of the new name",
+        )
+    parent = posixpath.dirname(old_stem)
+    base = posixpath.basename(old_stem)
+    for folder in sorted(config.language_dirs()):
+        where = content / _join(folder, parent)
+        if not where.is_dir():
+            continue
+        for n in sorted(os.listdir(where)):
+            rel = _join(_join(folder, parent), n)
+            if _owner(dirs, rel) != folder or not (content / rel).is_file():
+                continue
+            s, rest = _stem(config, _join(parent, n))
+            if posixpath.basename(s) == base and rest.lower().endswith(CONTENT_SUFFIXES):
+                out.append((rel, _join(folder, new_stem + rest)))
+    return sorted(out)
+
+
+def _stem(config: Config, inner: str) -> tuple[str, str]:
+    """("guides/a", ".kk.md") of "guides/a.kk.md"."""
+    folder, _, name = inner.rpartition("/")
+    stem, dot, ext = name.rpartition(".")
+    if not dot:
+        return inner, ""
+    rest = dot + ext
+    lang_stem, ldot, lang = stem.rpartition(".")
+    if ldot and lang in config.languages:
+        stem, rest = lang_stem, f".{lang}{rest}"
+    return _join(folder, stem), rest
+
+
+def _language_folder(config: Config, path: str) -> str:
+    return _owner(sorted(config.language_dirs(), key=len, reverse=True), path) or ""
+
+
+def _owner(dirs: list[str], path: str) -> str | None:
+    for folder in dirs:
+        if not folder or path == folder or path.startswith(folder + "/"):
+            return folder
+    return None
+
+
+def _join(folder: str, path: str) -> str:
+    return f"{folder}/{path}" if folder and path else folder or path
+
+
+def _moved_records(
+    config: Config,
+    records: dict[str, Record],
+    texts: dict[str, str],
+    path_map: dict[str, str],
+    moved: list[str],
+) -> dict[str, Moved]:
+    out: dict[str, Moved] = {}
+    for path in moved:
+        new_path = path_map[path]
+        again = build_record(new_path, as_loaded(texts[path]), config)
+        if not isinstance(again, Record):
+            raise KzkbError(
+                f"{new_path}: would not be a record there ({again.reason})",
+                "choose another path",
+            )
+        out[path] = Moved(path, new_path, records[path].url, again.url)
+    return out
+
+
+def _refuse_shared_urls(records: dict[str, Record], moves: dict[str, Moved]) -> None:
+    taken: dict[str, str] = {}
+    for path, record in records.items():
+        if path in moves:
+            continue
+        taken[record.url] = path
+        for alias in record.aliases:
+            taken.setdefault(alias, path)
+    for move in moves.values():
+        other = taken.get(move.new_url)
+        if other is not None:
+            raise KzkbError(
+                f"{move.new_path} would be served at {move.new_url}, which {other} has",
+                "choose another name (or change that record's url, slug or aliases)",
+            )
+        taken[move.new_url] = move.new_path
+    for move in moves.values():
+        for alias in [move.old_url, *records[move.old_path].aliases]:
+            other = taken.get(alias)
+            if other is not None and other != move.new_path and alias != move.new_url:
+                raise KzkbError(
+                    f"{move.old_path}'s old URL {alias} would be {other}'s page too",
+                    "choose another name",
+                )
+
+
+class _World:
+    """Where each link lands before the move, and how to write it after."""
+
+    def __init__(
+        self,
+        kb: KnowledgeBase,
+        records: dict[str, Record],
+        path_map: dict[str, str],
+        moves: dict[str, Moved],
+    ) -> None:
+        self.config = kb.config
+        self.path_map = path_map
+        self.moves = moves
+        self.by_url = {m.old_url: m for m in moves.values()}
+        self.own: OwnSite | None = own_site(kb.config.base_url)
+        self.ids = kb.index.records.record_ids()
+        self.site = Site(kb)
+        self.new_ids = {path_map.get(p, p): v for p, v in self.ids.items()}
+        self.new_site = Site(kb)
+        self.roots = self.site.file_roots
+
+    def new_url(self, record: Record) -> str:
+        move = self.moves.get(record.path)
+        return move.new_url if move is not None else record.url
+
+    def edits(self, record: Record, text: str) -> list[TargetEdit]:
+        out: list[TargetEdit] = []
+        for link in record.links:
+            new = self.retarget(record, link)
+            if new is None or new == link.target:
+                continue
+            spots = target_spots(text, link)
+            if not spots:
+                raise KzkbError(
+                    f"{record.path}:{link.line}: the link to {link.target} is written with an "
+                    "escape or entity kzkb cannot rewrite safely",
+                    f"write it plainly first, or change it to {new} by hand",
+                )
+            out += [TargetEdit(line, column, link.target, new) for line, column in spots]
+        return out
+
+    def retarget(self, record: Record, link: Link) -> str | None:
+        """The link's new target, or None when it needs none."""
+        moved_self = record.path in self.path_map
+        if link.kind == "ref":
+            return self._ref(record, link, moved_self)
+        target = link.target.strip()
+        if target != link.target or not target or target.startswith(("#", "?")):
+            return None
+        key = link_key(link, record, self.own)
+        if key is None:
+            return None
+        if key.startswith("path:"):
+            dest = key[len("path:") :]
+            new_dest = self.path_map.get(dest, dest)
+            if new_dest == dest and not moved_self:
+                return None
+            if not moved_self and dest not in self.path_map:
+                return None
+            base = self.path_map.get(record.path, record.path)
+            return respell(target, "", new_path=new_dest, base_path=base, kind=link.kind)
+        relative = not target.startswith("/") and not is_external(target)
+        dest_url = self._new_url_of(key)
+        if dest_url is None:
+            if not (moved_self and relative):
+                return None
+            dest_url = key  # the same place, written from the new one
+        return respell(target, dest_url, base_url=self.new_url(record), own=self.own)
+
+    def _new_url_of(self, key: str) -> str | None:
+        """The URL after the move of what `key` names, if it moves."""
+        move = self.by_url.get(key) or self.by_url.get(key + "/")
+        if move is not None:
+            return move.new_url if key.endswith("/") else move.new_url.rstrip("/")
+        if key.endswith("/"):
+            return None
+        for prefix, base in self.roots:  # a file: a bundle's image, a PDF
+            if prefix and not key.startswith(prefix + "/"):
+                continue
+            try:
+                rel = (base / key[len(prefix) :].lstrip("/")).relative_to(self.config.content_dir)
+            except ValueError:
+                continue
+            new = self.path_map.get(rel.as_posix())
+            if new is not None:
+                return self._file_url(new)
+        return None
+
+    def _file_url(self, path: str) -> str:
+        folder = _language_folder(self.config, path)
+        lang = self.config.language_dirs().get(folder, self.config.default_language)
+        rest = path[len(folder) :].lstrip("/")
+        return normalize_url(self.config.url_prefix(lang) + "/" + rest)
+
+    def _ref(self, record: Record, link: Link, moved_self: bool) -> str | None:
+        wanted, hash_, fragment = link.target.partition("#")
+        wanted = wanted.strip()
+        if not wanted:
+            return None
+        found = resolve_ref(self.site, self.ids, record.path, wanted)
+        if found is None:
+            return None
+        dest = self.path_map.get(found, found)
+        if dest == found and not moved_self:
+            return None
+        source = self.path_map.get(record.path, record.path)
+        if resolve_ref(self.new_site, self.new_ids, source, wanted) == dest:
+            return None  # it still lands there
+        full_named = posixpath.normpath(wanted.lstrip("/")).lower() == found.lower() or (
+            wanted.lower().rstrip("/") in (found.lower(), found.lower().rsplit(".", 1)[0])
+        )
+        bare = "/".join(locate(dest, self.config)[0]) + "." + dest.rsplit(".", 1)[-1]
+        named = dest if full_named else bare
+        for candidate in (
+            respell(wanted, "", new_path=named, base_path=source, kind="ref"),
+            respell(wanted, "", new_path=dest, base_path=source, kind="ref"),
+            "/" + dest,
+        ):
+            if resolve_ref(self.new_site, self.new_ids, source, candidate) == dest:
+                return candidate + hash_ + fragment
+        raise KzkbError(
+            f"{record.path}:{link.line}: cannot write the ref {link.target} so that Hugo "
+            f"finds {dest}",
+            "rewrite that ref by hand after the move",
+        )
