@@ -9,6 +9,7 @@ from kzkb.cli import (  # noqa: F401 - registers commands
     index,
     lint,
     list,
+    lsp,
     mv,
     new,
     search,
