@@ -69,6 +69,11 @@ class KnowledgeBase:
         trusting an answer; the scan and the query then run side by side.
         """
         config = open_config(path)
+        if os.path.lexists(config.root / ".kzkb-mv-journal.json"):
+            # a kzkb mv was stopped midway: finish or undo it before reading
+            from kzkb.move.apply import recover
+
+            recover(config.root)
         given = index_path or os.environ.get("KZKB_INDEX")
         where = given or default_index_path(config)
         try:

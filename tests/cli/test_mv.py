@@ -1,0 +1,252 @@
+"""kzkb mv: a record, its translations, a bundle or a section moved, every
+link to it rewritten in its own form, the old URL kept as an alias.
+
+Held against readers nobody here wrote: check-links and lint afterwards,
+GNU patch and git apply for --dry-run's diff, git's own status for the
+staged renames, and the real Hugo binary for the alias redirect."""
+
+from __future__ import annotations
+
+import difflib
+import json
+import shutil
+import subprocess
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from kzkb.model import Record
+from kzkb.parse.record import build_record
+from kzkb.parse.source import as_loaded
+from kzkb.settings.config import open_config
+from tests.helpers import record
+
+BUNDLED = Path(__file__).resolve().parents[2] / "kb"
+
+
+def _tree(root: Path) -> dict[str, bytes]:
+    return {
+        p.relative_to(root).as_posix(): p.read_bytes()
+        for p in sorted(root.rglob("*"))
+        if p.is_file() and ".git" not in p.relative_to(root).parts
+    }
+
+
+def _git(root: Path, *args: str) -> str:
+    done = subprocess.run(
+        ["git", "-C", str(root), *args], capture_output=True, text=True, check=True
+    )
+    return done.stdout
+
+
+def _git_repo(root: Path) -> None:
+    _git(root, "init", "-q")
+    _git(root, "add", "-A")
+    _git(root, "-c", "user.name=t", "-c", "user.email=t@example.org", "commit", "-qm", "start")
+
+
+def _only_targets_changed(old: str, new: str, path: str, root: Path) -> None:
+    """Every byte that differs lies inside a link target of the old text,
+    where the loader (not kzkb.move) says the target is written."""
+    config = open_config(root)
+    rec = build_record(path, as_loaded(old), config)
+    assert isinstance(rec, Record)
+    lines = old.split("\n")
+    starts = [0]
+    for line in lines:
+        starts.append(starts[-1] + len(line) + 1)
+    spans = [
+        (starts[x.line - 1] + x.column - 1, starts[x.line - 1] + x.column - 1 + len(x.target))
+        for x in rec.links
+    ]
+    matcher = difflib.SequenceMatcher(None, old, new, autojunk=False)
+    for op, i1, i2, _, _ in matcher.get_opcodes():
+        if op != "equal":
+            assert any(s <= i1 and i2 <= e for s, e in spans), (path, op, old[i1 - 20 : i2 + 20])
+
+
+def test_a_source_and_the_guide_section_move_and_the_kb_stays_clean(
+    tmp_path: Path, run: Callable[..., object]
+) -> None:
+    """The issue's acceptance test, on a copy of the bundled KB in git."""
+    kb = tmp_path / "kb"
+    shutil.copytree(BUNDLED, kb)
+    _git_repo(kb)
+    before = _tree(kb)
+    result = run("mv", "sources/sources/vlast_kz.md", "sources/sources/vlast.md", "--kb", str(kb))
+    assert result.exit_code == 0, result.output
+    assert "1 record" in result.output and "/sources/sources/vlast_kz/ -> " in result.output
+    result = run("mv", str(kb / "guides"), str(kb / "handbooks"), "--kb", str(kb))
+    assert result.exit_code == 0, result.output
+    after = _tree(kb)
+    assert not any(p.startswith("guides/") for p in after)
+    for lang in ("", ".kk", ".ru"):
+        assert f"handbooks/media{lang}.md" in after
+    assert run("check-links", "--strict", "--kb", str(kb)).exit_code == 0
+    assert run("lint", "--strict", "--kb", str(kb)).exit_code == 0
+    config = open_config(kb)
+    vlast = build_record(
+        "sources/sources/vlast.md", as_loaded(after["sources/sources/vlast.md"].decode()), config
+    )
+    assert isinstance(vlast, Record) and "/sources/sources/vlast_kz/" in vlast.aliases
+    for path, lang in (("handbooks/media.kk.md", "/kk"), ("handbooks/_index.md", "")):
+        moved = build_record(path, as_loaded(after[path].decode()), config)
+        assert isinstance(moved, Record)
+        old_url = f"{lang}/guides/media/" if "media" in path else "/guides/"
+        assert old_url in moved.aliases, moved.aliases
+    # the files that stayed: only link targets changed, byte for byte
+    changed = [p for p in before if p in after and before[p] != after[p]]
+    assert len(changed) > 20
+    for path in changed:
+        _only_targets_changed(before[path].decode(), after[path].decode(), path, kb)
+    # git records renames, as git mv would: the old blob at the new path
+    status = _git(kb, "status", "--porcelain")
+    assert "R  guides/media.kk.md -> handbooks/media.kk.md" in status.replace("RM", "R ")
+    staged = _git(kb, "diff", "--cached", "--name-status", "-M")
+    assert "R100\tsources/sources/vlast_kz.md\tsources/sources/vlast.md" in staged
+
+
+def test_dry_run_diff_applied_by_patch_is_the_move(
+    tmp_path: Path, cli: Callable[..., subprocess.CompletedProcess[str]]
+) -> None:
+    real, patched = tmp_path / "real", tmp_path / "patched"
+    shutil.copytree(BUNDLED, real)
+    shutil.copytree(BUNDLED, patched)
+    env = {"KZKB_INDEX": str(tmp_path / "index.db")}
+    dry = cli(
+        "mv", "guides/media.md", "guides/press.md", "--dry-run", "--kb", str(patched), env=env
+    )
+    assert dry.returncode == 0, dry.stderr
+    assert "would move 3 records" in dry.stderr
+    assert _tree(patched) == _tree(real)  # nothing written
+    assert "rename from guides/media.kk.md\nrename to guides/press.kk.md\n" in dry.stdout
+    env2 = {"KZKB_INDEX": str(tmp_path / "index2.db")}
+    done = cli("mv", "guides/media.md", "guides/press.md", "--kb", str(real), env=env2)
+    assert done.returncode == 0, done.stderr
+    applied = subprocess.run(
+        ["patch", "-p1", "--quiet"], input=dry.stdout, text=True, cwd=patched, check=False
+    )
+    assert applied.returncode == 0
+    assert _tree(patched) == _tree(real)
+
+
+def test_links_of_every_form_are_rewritten_and_code_is_not(
+    make_kb: Callable[..., Path], run: Callable[..., object]
+) -> None:
+    odd = "Odd (name) [x]"
+    kb = make_kb(
+        {
+            "sources/a.md": record("A", "About A. See [B](../b/) and [home](/)."),
+            "sources/a.kk.md": record("А", "Қазақша. [B](/sources/b/)"),
+            "sources/b.md": record(odd, "B."),
+            "guides/g.md": "\ufeff"
+            + record(
+                "G",
+                "[/sources/a/](/sources/a/) [rel](../../sources/a#top) "
+                "[abs](https://example.org/portal/sources/a/?x=1)\n"
+                '<a href="/sources/a/">html</a> {{< relref "sources/a.md" >}} '
+                '{{< ref "/sources/a.kk.md" >}} [md](../sources/a.md)\n'
+                "[ref][r]\n\n"
+                "    [code](/sources/a/)\n\n"
+                "`[span](/sources/a/)`\n\n"
+                "[r]: /sources/a\n",
+            ).replace("\n", "\r\n"),
+        },
+        'languages = ["en", "kk"]\nbase_url = "https://example.org/portal/"\n',
+    )
+    result = run("mv", "sources/a.md", "notes/deep/a2.md", "--kb", str(kb))
+    assert result.exit_code == 0, result.output
+    g = (kb / "guides/g.md").read_bytes().decode()
+    assert g.startswith("\ufeff---\r\n") and "\r\n" in g and "\n" not in g.replace("\r\n", "")
+    assert "[/sources/a/](/notes/deep/a2/)" in g  # the text stays, the target changes
+    assert "[rel](../../notes/deep/a2#top)" in g
+    assert "[abs](https://example.org/portal/notes/deep/a2/?x=1)" in g
+    assert '<a href="/notes/deep/a2/">' in g
+    assert '{{< relref "notes/deep/a2.md" >}}' in g
+    assert '{{< ref "/notes/deep/a2.kk.md" >}}' in g
+    assert "[md](../notes/deep/a2.md)" in g
+    assert "[r]: /notes/deep/a2\r\n" in g
+    assert "    [code](/sources/a/)" in g and "`[span](/sources/a/)`" in g
+    # the moved record's relative link lands where it did; its translation moved along
+    a2 = (kb / "notes/deep/a2.md").read_text()
+    assert "[B](../../../sources/b/)" in a2 and "[home](/)" in a2
+    assert "aliases: [/sources/a/]" in a2
+    assert "aliases: [/kk/sources/a/]" in (kb / "notes/deep/a2.kk.md").read_text()
+    assert not (kb / "sources/a.md").exists() and not (kb / "sources/a.kk.md").exists()
+    assert run("check-links", "--kb", str(kb)).exit_code == 0
+
+
+def test_a_bundle_moves_with_its_files(
+    make_kb: Callable[..., Path], run: Callable[..., object]
+) -> None:
+    kb = make_kb(
+        {
+            "sources/x/index.md": record("X", "![map](map.png) [up](../y/)"),
+            "sources/x/map.png": b"\x89PNG\r\n",
+            "sources/y.md": record("Y", "[x](/sources/x/) ![m](/sources/x/map.png)"),
+        }
+    )
+    result = run("mv", "sources/x", "sources/z", "--kb", str(kb))
+    assert result.exit_code == 0, result.output
+    assert (kb / "sources/z/map.png").read_bytes() == b"\x89PNG\r\n"
+    assert not (kb / "sources/x").exists()
+    y = (kb / "sources/y.md").read_text()
+    assert "[x](/sources/z/)" in y and "![m](/sources/z/map.png)" in y
+    z = (kb / "sources/z/index.md").read_text()
+    assert "![map](map.png) [up](../y/)" in z  # relative, and still right
+    assert run("check-links", "--strict", "--kb", str(kb)).exit_code == 0
+
+
+REFUSALS = [
+    (["sources/a.md", "sources/b.md"], "exists"),
+    (["sources/a.md", "../elsewhere/a.md"], "outside"),
+    (["sources/notes.txt", "sources/n.txt"], "not a record"),
+    (["sources/a.md", "sources/taken.md"], "/sources/taken/"),
+    (["sources/nothing.md", "sources/n2.md"], "no such file"),
+]
+
+
+@pytest.mark.parametrize(("args", "says"), REFUSALS)
+def test_a_move_kzkb_refuses_is_one_line_and_exit_2(
+    make_kb: Callable[..., Path], run: Callable[..., object], args: list[str], says: str
+) -> None:
+    kb = make_kb(
+        {
+            "sources/a.md": record("A"),
+            "sources/b.md": record("B"),
+            "sources/other.md": record("Other", url="/sources/taken/"),
+            "sources/notes.txt": "notes",
+        }
+    )
+    before = _tree(kb)
+    result = run("mv", *args, "--kb", str(kb))
+    assert result.exit_code == 2
+    lines = [x for x in result.output.splitlines() if x.strip()]
+    assert len(lines) == 1 and lines[0].startswith("kzkb: error:") and says in lines[0], lines
+    assert _tree(kb) == before
+
+
+def test_json_summary(make_kb: Callable[..., Path], run: Callable[..., object]) -> None:
+    kb = make_kb({"sources/a.md": record("A"), "sources/b.md": record("B", "[a](/sources/a/)")})
+    result = run("mv", "sources/a.md", "sources/c.md", "--format", "json", "--kb", str(kb))
+    assert result.exit_code == 0
+    data = json.loads(result.output)
+    assert data["records"] == [
+        {
+            "from": "sources/a.md",
+            "to": "sources/c.md",
+            "old_url": "/sources/a/",
+            "url": "/sources/c/",
+        }
+    ]
+    assert (data["links"], data["files"]) == (1, 1)
+
+
+def test_a_record_with_its_own_url_keeps_it_and_gets_no_alias(
+    make_kb: Callable[..., Path], run: Callable[..., object]
+) -> None:
+    kb = make_kb({"sources/a.md": record("A", url="/fixed/"), "b.md": record("B", "[a](/fixed/)")})
+    assert run("mv", "sources/a.md", "sources/c.md", "--kb", str(kb)).exit_code == 0
+    assert "aliases" not in (kb / "sources/c.md").read_text()
+    assert "[a](/fixed/)" in (kb / "b.md").read_text()
