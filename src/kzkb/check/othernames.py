@@ -129,21 +129,15 @@ class OtherNames:
                 if url and url != key:
                     why = f"the {lang} translation of {record.url}"
                     return OtherName(url, why, "translation")
-        # a page titled as the link's last segment reads, in any language
+        # the one page of another language titled as the link's last segment reads
         last = rest.strip("/").rpartition("/")[2]
-        for path in self.titles().get(last, []):
-            records = kb.index.records.by_path(path)
-            if not records:
-                continue
-            record = records[0]
-            mine = record.url if record.lang == lang else self._in_lang(record, lang)
+        titled = self.titles().get(last, [])
+        records = kb.index.records.by_path(titled[0]) if len(titled) == 1 else []
+        if records and records[0].lang != lang:
+            mine = self._in_lang(records[0], lang)
             if mine and mine != key:
-                how = (
-                    "titled so"
-                    if record.lang == lang
-                    else f"the {lang} translation of {record.url}"
-                )
-                return OtherName(mine, how, "title")
+                why = f"the {lang} translation of {records[0].title!r}"
+                return OtherName(mine, why, "title")
         return None
 
     def _in_lang(self, record: Any, lang: str) -> str:
