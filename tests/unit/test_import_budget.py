@@ -35,7 +35,7 @@ VERSION = {
     "kzkb", "kzkb.entry", "kzkb.model", "kzkb.files",
     "kzkb.listing", "kzkb.listing.client", "kzkb.listing.prescan", "kzkb.listing.protocol",
     "kzkb.listing.scan",
-    "kzkb.cli", "kzkb.cli.app", "kzkb.cli.check_links", "kzkb.cli.complete",
+    "kzkb.cli", "kzkb.cli.app", "kzkb.cli.check_links", "kzkb.cli.cite", "kzkb.cli.complete",
     "kzkb.cli.completion", "kzkb.cli.export", "kzkb.cli.options",
     "kzkb.cli.filters", "kzkb.cli.index", "kzkb.cli.lint", "kzkb.cli.list", "kzkb.cli.new",
     "kzkb.cli.search", "kzkb.cli.show", "kzkb.cli.stats", "kzkb.cli.taxonomies",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from kzkb.cli import (  # noqa: F401 - registers commands
     check_links,
+    cite,
     completion,
     export,
     index,

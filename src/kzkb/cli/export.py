@@ -21,6 +21,9 @@ class ExportFormat(StrEnum):
     toml = "toml"
     markdown = "markdown"
     sqlite = "sqlite"
+    csl_json = "csl-json"
+    ris = "ris"
+    bibtex = "bibtex"
 
 
 @app.command("export", cls=TaxonomyCommand)
@@ -57,7 +60,8 @@ def export_cmd(
     kb: KbOption = None,
     index: IndexOption = None,
 ) -> None:
-    """Write the records as JSON, JSONL, CSV, TOML, Markdown or SQLite.
+    """Write the records as JSON, JSONL, CSV, TOML, Markdown or SQLite, or
+    as references: CSL-JSON (Zotero, Pandoc), RIS or BibTeX (biblatex).
 
     All records, or those the filters and query choose, in path order; -o
     writes a file atomically (an existing one only with --force).
@@ -69,6 +73,10 @@ def export_cmd(
       kzkb export --category local-ngo --format csv --excel -o ngos.csv
 
       kzkb export feminist --fields path,title,url --format jsonl
+
+      kzkb export --category local-ngo -o ngos.ris
+
+      kzkb export gender -o gender.bib
     """
     from kzkb.export.engine import export, format_for
     from kzkb.model import KzkbError
@@ -95,6 +103,7 @@ def export_cmd(
         fields=wanted,
         body=not no_body,
         excel=excel,
+        index=base.index,
     )
     # what was written, on stderr: stdout may be the export itself
     where = "standard output" if output is None else str(output)
@@ -108,10 +117,10 @@ def _check_extension(output: Path | None, chosen: str) -> None:
     since a program opening x.json as JSON would fail on it."""
     if output is None:
         return
-    from kzkb.export.engine import EXTENSIONS
+    from kzkb.export.engine import EXTENSIONS, extension
     from kzkb.views.console import plain_note
 
-    named = EXTENSIONS.get(output.suffix.lower())
+    named = EXTENSIONS.get(extension(output))
     if named is not None and named != chosen:
         plain_note(
             f"kzkb: warning: writing {chosen} into {output}, whose name says {named}"
@@ -120,4 +129,4 @@ def _check_extension(output: Path | None, chosen: str) -> None:
 
 
 def _suffix(fmt: str) -> str:
-    return {"markdown": "md"}.get(fmt, fmt)
+    return {"markdown": "md", "csl-json": "csl.json", "bibtex": "bib"}.get(fmt, fmt)

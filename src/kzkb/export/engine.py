@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
 
+from kzkb.export.cite import citation_writers
 from kzkb.export.csv import csv_cells, csv_end, csv_head, csv_line, write_csv
 from kzkb.export.json import json_head, write_json, write_jsonl
 from kzkb.export.markdown import write_markdown
@@ -35,7 +36,7 @@ from kzkb.store.codec import record_from_json
 from kzkb.store.index import open_snapshot
 from kzkb.store.stored import Stored, changed_meanwhile
 
-FORMATS = ("json", "jsonl", "csv", "toml", "markdown", "sqlite")
+FORMATS = ("json", "jsonl", "csv", "toml", "markdown", "sqlite", "csl-json", "ris", "bibtex")
 EXTENSIONS = {
     ".json": "json",
     ".jsonl": "jsonl",
@@ -47,6 +48,9 @@ EXTENSIONS = {
     ".sqlite": "sqlite",
     ".sqlite3": "sqlite",
     ".db": "sqlite",
+    ".csl.json": "csl-json",
+    ".ris": "ris",
+    ".bib": "bibtex",
 }
 
 
@@ -65,7 +69,7 @@ DEFAULT_TUNING = ExportTuning()
 
 def format_for(path: str | os.PathLike[str]) -> str:
     """The format an output file's extension names."""
-    suffix = Path(path).suffix.lower()
+    suffix = extension(path)
     if suffix not in EXTENSIONS:
         raise KzkbError(
             f"cannot tell the format from {str(path)!r}",
@@ -73,6 +77,12 @@ def format_for(path: str | os.PathLike[str]) -> str:
             + ", ".join(sorted(EXTENSIONS)),
         )
     return EXTENSIONS[suffix]
+
+
+def extension(path: str | os.PathLike[str]) -> str:
+    """The extension naming a file's format: kb.csl.json's is .csl.json."""
+    name = Path(path).name.lower()
+    return ".csl.json" if name.endswith(".csl.json") else Path(name).suffix
 
 
 def export(
@@ -87,9 +97,11 @@ def export(
     body: bool = True,
     excel: bool = False,
     tuning: ExportTuning = DEFAULT_TUNING,
+    index: Any = None,
 ) -> int:
     """Write records in a format to `out` (a text stream) or to the file
-    `target` (atomically); the number of records written."""
+    `target` (atomically); the number of records written. `index`: the
+    KB's, which citation formats read keys unique in the whole KB from."""
     if fmt not in FORMATS:
         raise KzkbError(f"unknown format {fmt!r}", f"use one of: {', '.join(FORMATS)}")
     known = export_fields(config, body)
@@ -118,6 +130,7 @@ def export(
         "csv": lambda rows, out, header: write_csv(rows, out, header, excel, fields or known),
         "toml": write_toml,
         "markdown": lambda rows, out, header: write_markdown(rows, out, header, config),
+        **citation_writers(records, config, index or getattr(records, "index", None), fields),
     }
     write = writers[fmt]
     if can_fork(records, fmt, tuning):
