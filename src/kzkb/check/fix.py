@@ -68,12 +68,13 @@ class Repairs:
 def plan(kb: KnowledgeBase, findings: list[LinkFinding], mode: str = LINK) -> Repairs:
     """The repairs of the findings history is sure of; nothing is written."""
     from kzkb.hugo.links import own_site
-    from kzkb.move.rewrite import TargetEdit, respell
+    from kzkb.model import Link
+    from kzkb.move.rewrite import respell
 
     repairs = Repairs()
     pages = {p: ref.url for p, ref in kb.index.records.record_ids().items()}
     own = own_site(kb.config.base_url)
-    edits: dict[str, list[TargetEdit]] = defaultdict(list)
+    edits: dict[str, list[tuple[Link, str]]] = defaultdict(list)  # path -> [(link, new target)]
     aliases: dict[str, list[str]] = defaultdict(list)
     for f in findings:
         event = (f.explained or {}).get("history")
@@ -94,10 +95,11 @@ def plan(kb: KnowledgeBase, findings: list[LinkFinding], mode: str = LINK) -> Re
                 new_path=event["new_path"],
                 base_path=f.file,
                 kind="ref" if f.reason == NO_REF else "link",
-            )
+            )  # fmt: skip
         except ValueError:
             continue
-        edits[f.file].append(TargetEdit(f.line, f.column, f.target, new))
+        kind = "ref" if f.reason == NO_REF else "link"
+        edits[f.file].append((Link(f.target, f.text, f.line, f.column, kind), new))
     for rel, wanted in sorted(edits.items()):
         _plan_edits(kb, rel, wanted, repairs)
     for rel, olds in sorted(aliases.items()):
@@ -114,22 +116,33 @@ def _read(kb: KnowledgeBase, rel: str, repairs: Repairs) -> str | None:
 
 
 def _plan_edits(kb: KnowledgeBase, rel: str, wanted: list[Any], repairs: Repairs) -> None:
-    from kzkb.move.rewrite import rewrite_targets
+    """The file's links rewritten, each where it is written: in place, or a
+    reference link at its definition (move.rewrite.target_spots)."""
+    from kzkb.move.rewrite import TargetEdit, rewrite_targets, target_spots
 
     old = _read(kb, rel, repairs)
     if old is None:
         return
-    text = repairs.changes[rel][1] if rel in repairs.changes else old
+    edits = []
+    for link, new in wanted:
+        spots = target_spots(old, link)
+        if not spots:
+            repairs.refused[rel] = (
+                f"{link.line}:{link.column}: {link.target} is not written there as it reads "
+                "(changed since it was read, or written with an escape): edit it by hand"
+            )
+            return
+        edits += [TargetEdit(line, column, link.target, new) for line, column in spots]
     try:
-        new = rewrite_targets(text, wanted)
+        text = rewrite_targets(old, edits)
     except KzkbError as err:
         repairs.refused[rel] = str(err)
         return
-    if not reads_as_meant(kb, rel, text, new, wanted):
+    if not reads_as_meant(kb, rel, old, text, wanted):
         repairs.refused[rel] = "the repaired text would not read back as meant"
         return
-    repairs.changes[rel] = (old, new, [LINK])
-    repairs.counts[rel] = [len({(e.line, e.column) for e in wanted}), 0]
+    repairs.changes[rel] = (old, text, [LINK])
+    repairs.counts[rel] = [len(wanted), 0]
 
 
 def _plan_aliases(kb: KnowledgeBase, rel: str, olds: list[str], repairs: Repairs) -> None:
@@ -152,9 +165,10 @@ def _plan_aliases(kb: KnowledgeBase, rel: str, olds: list[str], repairs: Repairs
         repairs.counts.setdefault(rel, [0, 0])[1] = len(olds)
 
 
-def reads_as_meant(kb: KnowledgeBase, rel: str, old: str, new: str, edits: list[Any]) -> bool:
+def reads_as_meant(kb: KnowledgeBase, rel: str, old: str, new: str, wanted: list[Any]) -> bool:
     """Whether `new` is still the same record, its front matter as it was, and
-    its links those of `old` with only the edited targets changed."""
+    its links those of `old` with only the wanted ones ([(link, new target)])
+    changed."""
     from kzkb.lint.gate import same
     from kzkb.model import Record
     from kzkb.parse.record import build_record
@@ -166,7 +180,7 @@ def reads_as_meant(kb: KnowledgeBase, rel: str, old: str, new: str, edits: list[
         return False
     if not same(before.fields, after.fields) or before.url != after.url:
         return False
-    changed = {(e.line, e.column): e.new for e in edits}
+    changed = {(link.line, link.column): target for link, target in wanted}
     expected = sorted(
         (link.line, changed.get((link.line, link.column), link.target)) for link in before.links
     )
