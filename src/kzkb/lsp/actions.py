@@ -151,8 +151,9 @@ def rename_source(doc: Document, line: int, column: int) -> tuple[str, tuple[int
 
 
 def rename(doc: Document, line: int, column: int, new_name: str, texts: dict[Path, str]) -> Action:
-    """kzkb mv's plan for renaming the record (see rename_source) to `new_name`
-    (a content path, or a path relative to the record's folder)."""
+    """kzkb mv's plan for renaming the record (see rename_source) to
+    `new_name`, a content path. kzkb mv reads the files on disk: a file it
+    changes that is open with unsaved edits (`texts`) stops the rename."""
     from kzkb.move.plan import plan_move
 
     state = doc.state
@@ -163,21 +164,25 @@ def rename(doc: Document, line: int, column: int, new_name: str, texts: dict[Pat
     new = new_name.strip()
     if not new:
         raise KzkbError("no new name given", "give the record's new path")
-    plan = plan_move(state.kb, old, new)
-    content = state.content
+    # a new name is a content path, as the placeholder shows the old one
+    plan = plan_move(state.kb, old, new, cwd=state.content)
+    content = plan.content
     renames = [(content / a, content / b) for a, b in plan.renames]
     changes: list[Change] = []
     for after, text in sorted(plan.writes.items()):
-        before = _before_rename(after, plan.renames)
-        file = content / before
-        was = texts.get(file)
+        was = plan.before.get(after)
         if was is None:
-            was = file.read_text(encoding="utf-8")
+            continue
+        before = _before_rename(after, plan.renames)
+        unsaved = texts.get((content / before).resolve())
+        if unsaved is not None and unsaved != was:
+            raise KzkbError(f"{before} has unsaved changes", "save it, then rename")
         changes.append(Change(content / after, was, text))
     return Action(f"Rename {old} to {new}", "refactor", changes, renames)
 
 
 def _before_rename(path: str, renames: list[tuple[str, str]]) -> str:
+    """Where a file the move writes is now (`path` is where it will be)."""
     for old, new in renames:
         if path == new:
             return old

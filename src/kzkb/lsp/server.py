@@ -25,6 +25,7 @@ from pygls.uris import from_fs_path, to_fs_path
 
 from kzkb import __version__
 from kzkb.lsp import actions, completion, diagnostics, hover, navigation
+from kzkb.lsp.edits import workspace_edit
 from kzkb.lsp.workspace import Document, KbState, Workspace
 from kzkb.model import KzkbError
 
@@ -383,7 +384,9 @@ def workspace_symbols(ls: KzkbServer, params: t.WorkspaceSymbolParams) -> list[t
             uri = from_fs_path(str(state.content / path))
             where = t.Location(uri, t.Range(t.Position(0, 0), t.Position(0, 0)))
             out.append(
-                t.SymbolInformation(title or path, t.SymbolKind.File, where, container_name=url)
+                t.SymbolInformation(
+                    location=where, name=title or path, kind=t.SymbolKind.File, container_name=url
+                )
             )
     return out
 
@@ -411,7 +414,7 @@ def code_actions(ls: KzkbServer, params: t.CodeActionParams) -> list[t.CodeActio
             title=a.title,
             kind=a.kind,
             diagnostics=a.diagnostics or None,
-            edit=workspace_edit(ls, a),
+            edit=workspace_edit(a, ls.encoding()),
         )
         for a in found
     ]
@@ -443,56 +446,7 @@ def rename(ls: KzkbServer, params: t.RenameParams) -> t.WorkspaceEdit | None:
         action = actions.rename(doc, line, column, params.new_name, ls.open_texts())
     except KzkbError as err:
         raise ValueError(str(err)) from None
-    return workspace_edit(ls, action)
-
-
-# --- edits ---------------------------------------------------------------------------------------
-
-
-def text_edit(old: str, new: str, units: Callable[[str], int]) -> t.TextEdit:
-    """One edit replacing the lines that differ between old and new."""
-    a, b = old.split("\n"), new.split("\n")
-    top = 0
-    while top < min(len(a), len(b)) and a[top] == b[top]:
-        top += 1
-    bottom = 0
-    while bottom < min(len(a), len(b)) - top and a[-1 - bottom] == b[-1 - bottom]:
-        bottom += 1
-    old_end = len(a) - bottom
-    new_lines = b[top : len(b) - bottom]
-    if old_end < len(a):
-        start, end = t.Position(top, 0), t.Position(old_end, 0)
-        text = "".join(line + "\n" for line in new_lines)
-    else:  # the change runs to the end of the text
-        last = len(a) - 1
-        if top > last:
-            start = t.Position(last, units(a[last]))
-            text = "\n" + "\n".join(new_lines)
-        else:
-            start = t.Position(top, 0)
-            text = "\n".join(new_lines)
-        end = t.Position(last, units(a[last]))
-    return t.TextEdit(t.Range(start, end), text)
-
-
-def workspace_edit(ls: KzkbServer, action: actions.Action) -> t.WorkspaceEdit:
-    probe = Document("", Path(), "", None, None, encoding=ls.encoding())
-    edits = {
-        from_fs_path(str(c.path)): text_edit(c.old, c.new, probe.units)
-        for c in action.changes
-        if c.old != c.new
-    }
-    if not action.renames:
-        return t.WorkspaceEdit(changes={uri: [edit] for uri, edit in edits.items()})
-    changes: list[Any] = [
-        t.RenameFile(old_uri=from_fs_path(str(a)), new_uri=from_fs_path(str(b)))
-        for a, b in action.renames
-    ]
-    changes += [
-        t.TextDocumentEdit(t.OptionalVersionedTextDocumentIdentifier(uri, None), [edit])
-        for uri, edit in edits.items()
-    ]
-    return t.WorkspaceEdit(document_changes=changes)
+    return workspace_edit(action, ls.encoding())
 
 
 def main() -> None:
