@@ -29,6 +29,7 @@ LAYERS: list[set[str]] = [
     {"kb"},
     {"check", "lint", "export", "new"},
     {"views"},
+    {"lsp"},  # the language server: every core unit below, run by one command
     {"cli"},
     {"entry"},
     {"__main__"},
