@@ -69,7 +69,7 @@ class KnowledgeBase:
         trusting an answer; the scan and the query then run side by side.
         """
         config = open_config(path)
-        if os.path.lexists(config.root / ".kzkb-mv-journal.json"):
+        if any(os.path.lexists(config.root / f".kzkb-mv-journal.json{x}") for x in ("", ".part")):
             # a kzkb mv was stopped midway: finish or undo it before reading
             from kzkb.move.apply import recover
 
