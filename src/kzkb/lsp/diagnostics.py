@@ -15,7 +15,7 @@ from typing import Any, NamedTuple
 
 from kzkb.check.report import LinkFinding
 from kzkb.hugo.links import fragment_of, link_key, own_site
-from kzkb.lint.findings import LintFinding
+from kzkb.lint.findings import ERROR, LintFinding
 from kzkb.lint.options import LintOptions
 from kzkb.lsp.workspace import Document, KbState
 from kzkb.model import Record
@@ -44,7 +44,7 @@ def problems(doc: Document) -> list[Problem]:
     if state is None or doc.rel is None:
         return []
     out: list[Problem] = []
-    if record is not None:
+    if record is not None and "\x00" not in doc.text:
         for f in link_findings(state, record):
             out.append(_link_problem(f))
     lines = doc.lines
@@ -225,6 +225,15 @@ def lint_findings(state: KbState, rel: str, text: str) -> list[LintFinding]:
 
     config = state.config
     options = LintOptions.from_config(config)
+    if "\x00" in text:  # what every command skips as binary, as lint reads it
+        line = text.count("\n", 0, text.index("\x00")) + 1
+        return [
+            LintFinding(
+                rel, line, "front-matter-syntax", ERROR,
+                "the file holds a NUL byte: binary, not text",
+                "remove the NUL byte, or the file if it is not a record",
+            )
+        ]  # fmt: skip
     f, found = check_file(rel, text, config, options)
     found += [x for x in check_terms([f], config, options) if x.rule == "unknown-term"]
     fixed = repaired_text(state, rel, text)
