@@ -184,10 +184,10 @@ def test_a_file_edited_so_that_the_link_is_elsewhere_is_left(
     repo = renamed_section(tmp_path / "portal")
     real = fix._plan_edits
 
-    def edited_meanwhile(kb: Any, rel: str, wanted: Any, repairs: Any) -> None:
+    def edited_meanwhile(kb: Any, rel: str, wanted: Any, repairs: Any, editors: Any) -> None:
         path = kb.config.content_dir / rel
         path.write_bytes(b"\n" + path.read_bytes().removeprefix(b"\xef\xbb\xbf"))
-        real(kb, rel, wanted, repairs)
+        real(kb, rel, wanted, repairs, editors)
 
     monkeypatch.setattr(fix, "_plan_edits", edited_meanwhile)
     result = check(repo.kb, "--fix")

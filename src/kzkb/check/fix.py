@@ -14,9 +14,10 @@ repaired), and never over an edit made since it was read.
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from kzkb.check.explain import NO_REF, key_of
 from kzkb.model import KzkbError
@@ -26,6 +27,18 @@ if TYPE_CHECKING:
     from kzkb.kb import KnowledgeBase
 
 LINK, ALIAS = "link", "alias"
+
+
+class Editors(NamedTuple):
+    """kzkb.move's editors, handed in by the command: move sits above check
+    in the layers (it resolves links with check.resolve), so check may not
+    import it. The cli builds this from kzkb.move.rewrite and kzkb.move.alias."""
+
+    respell: Callable[..., str]
+    target_spots: Callable[..., list[tuple[int, int]]]
+    rewrite_targets: Callable[..., str]
+    target_edit: Callable[..., Any]  # TargetEdit(line, column, old, new)
+    add_alias: Callable[..., str]
 
 
 @dataclass
@@ -65,11 +78,12 @@ class Repairs:
         return "; ".join(parts)
 
 
-def plan(kb: KnowledgeBase, findings: list[LinkFinding], mode: str = LINK) -> Repairs:
+def plan(
+    kb: KnowledgeBase, findings: list[LinkFinding], editors: Editors, mode: str = LINK
+) -> Repairs:
     """The repairs of the findings history is sure of; nothing is written."""
     from kzkb.hugo.links import own_site
     from kzkb.model import Link
-    from kzkb.move.rewrite import respell
 
     repairs = Repairs()
     pages = {p: ref.url for p, ref in kb.index.records.record_ids().items()}
@@ -87,7 +101,7 @@ def plan(kb: KnowledgeBase, findings: list[LinkFinding], mode: str = LINK) -> Re
                 aliases[event["new_path"]].append(event["old_url"])
             continue
         try:
-            new = respell(
+            new = editors.respell(
                 f.target,
                 event["new_url"],
                 base_url=pages.get(f.file, "/"),
@@ -101,9 +115,9 @@ def plan(kb: KnowledgeBase, findings: list[LinkFinding], mode: str = LINK) -> Re
         kind = "ref" if f.reason == NO_REF else "link"
         edits[f.file].append((Link(f.target, f.text, f.line, f.column, kind), new))
     for rel, wanted in sorted(edits.items()):
-        _plan_edits(kb, rel, wanted, repairs)
+        _plan_edits(kb, rel, wanted, repairs, editors)
     for rel, olds in sorted(aliases.items()):
-        _plan_aliases(kb, rel, olds, repairs)
+        _plan_aliases(kb, rel, olds, repairs, editors)
     return repairs
 
 
@@ -115,26 +129,26 @@ def _read(kb: KnowledgeBase, rel: str, repairs: Repairs) -> str | None:
         return None
 
 
-def _plan_edits(kb: KnowledgeBase, rel: str, wanted: list[Any], repairs: Repairs) -> None:
+def _plan_edits(
+    kb: KnowledgeBase, rel: str, wanted: list[Any], repairs: Repairs, editors: Editors
+) -> None:
     """The file's links rewritten, each where it is written: in place, or a
     reference link at its definition (move.rewrite.target_spots)."""
-    from kzkb.move.rewrite import TargetEdit, rewrite_targets, target_spots
-
     old = _read(kb, rel, repairs)
     if old is None:
         return
     edits = []
     for link, new in wanted:
-        spots = target_spots(old, link)
+        spots = editors.target_spots(old, link)
         if not spots:
             repairs.refused[rel] = (
                 f"{link.line}:{link.column}: {link.target} is not written there as it reads "
                 "(changed since it was read, or written with an escape): edit it by hand"
             )
             return
-        edits += [TargetEdit(line, column, link.target, new) for line, column in spots]
+        edits += [editors.target_edit(line, col, link.target, new) for line, col in spots]
     try:
-        text = rewrite_targets(old, edits)
+        text = editors.rewrite_targets(old, edits)
     except KzkbError as err:
         repairs.refused[rel] = str(err)
         return
@@ -145,9 +159,9 @@ def _plan_edits(kb: KnowledgeBase, rel: str, wanted: list[Any], repairs: Repairs
     repairs.counts[rel] = [len(wanted), 0]
 
 
-def _plan_aliases(kb: KnowledgeBase, rel: str, olds: list[str], repairs: Repairs) -> None:
-    from kzkb.move.alias import add_alias
-
+def _plan_aliases(
+    kb: KnowledgeBase, rel: str, olds: list[str], repairs: Repairs, editors: Editors
+) -> None:
     previous = repairs.changes.get(rel)
     old = previous[0] if previous else _read(kb, rel, repairs)
     if old is None:
@@ -156,7 +170,7 @@ def _plan_aliases(kb: KnowledgeBase, rel: str, olds: list[str], repairs: Repairs
     new = text
     try:
         for alias in olds:
-            new = add_alias(new, alias, config=kb.config, rel=rel)
+            new = editors.add_alias(new, alias, config=kb.config, rel=rel)
     except KzkbError as err:
         repairs.refused[rel] = str(err)
         return
@@ -169,7 +183,6 @@ def reads_as_meant(kb: KnowledgeBase, rel: str, old: str, new: str, wanted: list
     """Whether `new` is still the same record, its front matter as it was, and
     its links those of `old` with only the wanted ones ([(link, new target)])
     changed."""
-    from kzkb.lint.gate import same
     from kzkb.model import Record
     from kzkb.parse.record import build_record
     from kzkb.parse.source import as_loaded
@@ -178,7 +191,8 @@ def reads_as_meant(kb: KnowledgeBase, rel: str, old: str, new: str, wanted: list
     after = build_record(rel, as_loaded(new), kb.config)
     if not isinstance(before, Record) or not isinstance(after, Record):
         return False
-    if not same(before.fields, after.fields) or before.url != after.url:
+    # repr tells True from 1 and "1" from 1, as lint's gate does
+    if repr(before.fields) != repr(after.fields) or before.url != after.url:
         return False
     changed = {(link.line, link.column): target for link, target in wanted}
     expected = sorted(

@@ -13,13 +13,16 @@ def repair(base: Any, report: Any, mode: str, dry_run: bool, narrowed: str) -> b
     given) and print them as a diff (dry run: then exit, 1 if any) or write
     them; True when files were written, so the caller checks again."""
     from kzkb import views
-    from kzkb.check.fix import plan, write
+    from kzkb.check.fix import Editors, plan, write
     from kzkb.cli.lint import patch_names
+    from kzkb.move.alias import add_alias
+    from kzkb.move.rewrite import TargetEdit, respell, rewrite_targets, target_spots
 
     findings = report.findings
     if narrowed:
         findings = [f for f in findings if f.file.startswith(narrowed + "/")]
-    repairs = plan(base, findings, mode)
+    editors = Editors(respell, target_spots, rewrite_targets, TargetEdit, add_alias)
+    repairs = plan(base, findings, editors, mode)
     if dry_run:
         named = patch_names(base.config.content_dir, bool(repairs.changes))
         views.lint_diff({named(p): c for p, c in repairs.changes.items()})
