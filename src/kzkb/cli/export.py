@@ -24,6 +24,9 @@ class ExportFormat(StrEnum):
     csl_json = "csl-json"
     ris = "ris"
     bibtex = "bibtex"
+    jsonld = "jsonld"
+    meta = "meta"
+    datapackage = "datapackage"
 
 
 @app.command("export", cls=TaxonomyCommand)
@@ -54,6 +57,14 @@ def export_cmd(
             "starting with = + - @, a tab or CR, so none runs as a formula.",
         ),
     ] = False,
+    per_record: Annotated[
+        Path | None,
+        typer.Option(
+            "--per-record",
+            metavar="DIR",
+            help="jsonld or meta: a file a record in DIR (for a Hugo partial), not one file.",
+        ),
+    ] = None,
     kind: KindOption = None,
     lang: LangOption = None,
     term: TermOption = None,
@@ -87,6 +98,8 @@ def export_cmd(
         chosen = format_for(output) if output is not None else "json"
     else:
         _check_extension(output, chosen)
+    if per_record is not None and output is not None:
+        raise KzkbError("--per-record writes a folder of its own", "leave out -o")
     if chosen == "sqlite" and output is None:
         raise KzkbError("SQLite output needs a file", "add -o kb.sqlite")
     wanted = [f.strip() for f in fields.split(",") if f.strip()] if fields else None
@@ -104,9 +117,11 @@ def export_cmd(
         body=not no_body,
         excel=excel,
         index=base.index,
+        per_record=per_record,
     )
     # what was written, on stderr: stdout may be the export itself
     where = "standard output" if output is None else str(output)
+    where = str(per_record) if per_record is not None else where
     noun = "record" if written == 1 else "records"
     plain_note(f"wrote {written} {noun} to {where} ({chosen})")
 

@@ -48,10 +48,15 @@ EXTENSIONS = {
     ".sqlite": "sqlite",
     ".sqlite3": "sqlite",
     ".db": "sqlite",
+    ".jsonld": "jsonld",
     ".csl.json": "csl-json",
     ".ris": "ris",
     ".bib": "bibtex",
 }
+
+# for the web and open-data portals (export/datapackage.py, jsonld.py, meta.py)
+FORMATS += ("jsonld", "meta", "datapackage")
+PER_RECORD = ("jsonld", "meta")  # the formats --per-record writes a file a record of
 
 
 @dataclass(frozen=True, slots=True)
@@ -97,6 +102,7 @@ def export(
     body: bool = True,
     excel: bool = False,
     tuning: ExportTuning = DEFAULT_TUNING,
+    per_record: Path | None = None,
     index: Any = None,
 ) -> int:
     """Write records in a format to `out` (a text stream) or to the file
@@ -108,6 +114,16 @@ def export(
     for name in fields or []:
         if name not in known:
             raise KzkbError(f"unknown field {name!r}", f"fields are: {', '.join(known)}")
+    kb_index = index if index is not None else getattr(records, "index", None)
+    if fmt == "datapackage" or per_record is not None:
+        from kzkb.export.datapackage import write_datapackage
+        from kzkb.export.meta import write_per_record
+
+        if per_record is not None:
+            return write_per_record(records, config, fmt, per_record, force=force, index=kb_index)
+        if target is None:
+            raise KzkbError("a data package is a folder of files", "add -o DIR")
+        return write_datapackage(records, config, target, force=force, body=body)
     if fmt == "sqlite":
         if target is None:
             raise KzkbError("SQLite needs a file", "add -o kb.sqlite")
@@ -132,6 +148,10 @@ def export(
         "markdown": lambda rows, out, header: write_markdown(rows, out, header, config),
         **citation_writers(records, config, index or getattr(records, "index", None), fields),
     }
+    if fmt in PER_RECORD:
+        from kzkb.export.meta import web_writers
+
+        writers.update(web_writers(records, config, kb_index))
     write = writers[fmt]
     if can_fork(records, fmt, tuning):
         assert isinstance(records, Stored)

@@ -1,0 +1,253 @@
+"""schema.org JSON-LD (`kzkb export --format jsonld`): each record as the
+thing it describes, the whole KB as a Dataset naming the graph of them.
+
+- type: a source is an organisation by its category (`GovernmentOrganization`
+  for government, `NewsMediaOrganization` for a media category, `NGO` for an
+  NGO category, else `Organization`), or a `Dataset` when it is a data source
+  (a category or data types naming data, the rule the citation formats use);
+  a document is a `Report`, or an `Article` when its data types say news and
+  not reports; a guide, section or page a `WebPage`.
+- `name` in every language the KB has the record in (its translations'
+  titles, each tagged with its language), `description` in its own.
+- `url`: the organisation's or document's own site (http or https only);
+  a page's own address for a WebPage. The record's page on the KB's site is
+  `mainEntityOfPage`, and `@id` is that page's address with a fragment.
+- countries: `areaServed` of an organisation, `spatialCoverage` of a
+  creative work, each a schema.org Country with its name. Tags:
+  `knowsAbout` of an organisation, `keywords` of a work. The `language`
+  taxonomy (the languages it publishes in): `knowsLanguage` of an
+  organisation, `inLanguage` of a work (else the record's own language) —
+  schema.org gives each property to those types only.
+- `sameAs`: the Wikidata item of a `wikidata:` field, when it is a Q-id.
+
+The output streams: the Dataset's head, then the items one by one, then
+its end. Every "<", ">" and "&" is written as a JSON escape, so a record's
+text cannot close the <script> a page embeds it in.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import re
+from collections.abc import Iterable
+from typing import IO, Any
+
+from kzkb.export.shapes import jsonable
+from kzkb.hugo.paths import translation_paths
+from kzkb.model import Record
+from kzkb.settings.config import Config
+from kzkb.urls import normalize_url
+
+CONTEXT = "https://schema.org/"
+MEDIA = "media"
+DATA_WORDS = frozenset(
+    {"statistics", "quantitative", "data", "dataset", "datasets", "data source", "survey",
+     "surveys", "census", "open data", "statistics portal"}
+)  # fmt: skip
+ORGANISATIONS = ("NGO", "GovernmentOrganization", "NewsMediaOrganization", "Organization")
+_LANG = re.compile(r"[A-Za-z]{2,3}(?:-[A-Za-z0-9]{1,8})*")
+_WEB = re.compile(r"https?://[^\s\x00-\x1f\x7f-\x9f<>\"{}|\\^`]+", re.IGNORECASE)
+_QID = re.compile(r"Q[1-9][0-9]{0,11}")
+# what would end a <script> or start a comment in it, and JavaScript's own
+# line ends, written as JSON escapes
+_SCRIPT_SAFE = str.maketrans(
+    {"<": "\\u003c", ">": "\\u003e", "&": "\\u0026", "\u2028": "\\u2028", "\u2029": "\\u2029"}
+)
+
+
+def script_json(value: Any) -> str:
+    """`value` as JSON safe inside an HTML <script>: no "</script>", no "<!--"."""
+    text = json.dumps(jsonable(value), ensure_ascii=False, allow_nan=False)
+    return text.translate(_SCRIPT_SAFE)
+
+
+def _words(labels: Iterable[str]) -> set[str]:
+    return {" ".join(x.casefold().replace("-", " ").replace("_", " ").split()) for x in labels}
+
+
+def schema_type(record: Record) -> str:
+    """The schema.org type of a record (see the module doc)."""
+    categories = _words(
+        [*record.terms.get("category", []), *record.term_labels.get("category", [])]
+    )
+    types = _words(record.term_labels.get("data_type", []))
+    if record.kind == "source":
+        if categories & DATA_WORDS or (types and types <= DATA_WORDS):
+            return "Dataset"
+        if categories & {"government", "state", "state body", "state bodies"}:
+            return "GovernmentOrganization"
+        if any(MEDIA in c.split() for c in categories):
+            return "NewsMediaOrganization"
+        if any("ngo" in c.split() or "ngos" in c.split() for c in categories):
+            return "NGO"
+        return "Organization"
+    if record.kind == "document":
+        return "Article" if "news" in types and "reports" not in types else "Report"
+    return "WebPage"
+
+
+def language_tag(lang: str) -> str:
+    """`lang` as a BCP 47 tag, "" when it cannot be one (the KB names its languages)."""
+    tag = lang.strip().replace("_", "-")
+    return tag if _LANG.fullmatch(tag) else ""
+
+
+def _text(value: str, lang: str) -> Any:
+    tag = language_tag(lang)
+    return {"@value": value, "@language": tag} if tag else value
+
+
+def web_address(value: Any) -> str:
+    return value if isinstance(value, str) and _WEB.fullmatch(value) else ""
+
+
+class Mapper:
+    """Records to schema.org items for one KB: its addresses, its Dataset,
+    and (with the KB's index) each record's translations and publishers."""
+
+    def __init__(self, config: Config, index: Any = None) -> None:
+        self.config = config
+        self.index = index
+        base = config.base_url
+        self.base = base.rstrip("/") if web_address(base) else ""
+        self.kb_id = (self.base or "") + "/#dataset"
+        self.publishers: dict[str, str] = {}
+        # each taxonomy the mapping reads, by whichever name the KB gives it
+        self.taxonomy = {n: config.taxonomy_for(n) or n for n in ("country", "language", "tag")}
+
+    def terms(self, record: Record, name: str) -> list[str]:
+        return record.term_labels.get(self.taxonomy[name], [])
+
+    def page(self, record: Record) -> str:
+        """The record's page: absolute under the site's baseURL, else the
+        site path (which a page embedding it resolves against itself)."""
+        base = web_address(self.config.base_url_for(record.lang)).rstrip("/") or self.base
+        return base + record.url
+
+    def dataset(self) -> dict[str, Any]:
+        """The KB as a schema.org Dataset, less its items."""
+        config = self.config
+        out: dict[str, Any] = {"@id": self.kb_id, "@type": "Dataset"}
+        out["name"] = config.title or config.root.name
+        if config.publish.description:
+            out["description"] = config.publish.description
+        if config.publish.license is not None:
+            out["license"] = config.publish.license.path
+        url = self.base + "/" if self.base else web_address(config.publish.source)
+        if url:
+            out["url"] = url
+        languages = [t for t in map(language_tag, config.languages) if t]
+        if languages:
+            out["inLanguage"] = languages
+        return out
+
+    def translations(self, record: Record) -> list[Record]:
+        """The same page in the KB's other languages (as `kzkb show` finds them)."""
+        if self.index is None or len(self.config.languages) < 2:
+            return []
+        config = self.config
+        out: list[Record] = []
+        for lang in config.languages:
+            if lang == record.lang:
+                continue
+            found = [
+                r
+                for path in translation_paths(record.path, config, lang)
+                for r in self.index.records.by_path(path)
+                if r.lang == lang
+            ]
+            if not found:  # paired by URL instead: /guides/a/ and /kk/guides/a/
+                prefix = config.url_prefix(record.lang)
+                own = record.url
+                if prefix and own.startswith(prefix + "/"):
+                    own = own[len(prefix) :]
+                found = self.index.records.by_url(normalize_url(config.url_prefix(lang) + own))
+            out += [r for r in found[:1] if r.path not in {x.path for x in out}]
+        return out
+
+    def publisher(self, record: Record) -> str:
+        """The organisation a document's `source:` field names (a source's slug)."""
+        slug = record.fields.get("source")
+        if self.index is None or not isinstance(slug, str) or not slug or "/" in slug:
+            return ""
+        if slug not in self.publishers:
+            found = [r for r in self.index.records.by_slug(slug) if r.kind == "source"]
+            found.sort(key=lambda r: (r.lang != self.config.default_language, r.path))
+            self.publishers[slug] = found[0].title if found else ""
+        return self.publishers[slug]
+
+    def item(self, record: Record) -> dict[str, Any]:
+        kind = schema_type(record)
+        organisation = kind in ORGANISATIONS
+        page = self.page(record)
+        out: dict[str, Any] = {"@id": page if kind == "WebPage" else f"{page}#{kind.lower()}"}
+        out["@type"] = kind
+        names = [_text(record.title, record.lang)] if record.title else []
+        names += [_text(t.title, t.lang) for t in self.translations(record) if t.title]
+        if names:
+            out["name"] = names[0] if len(names) == 1 else names
+        if record.description:
+            out["description"] = _text(record.description, record.lang)
+        website = web_address(record.website)
+        if kind == "WebPage":
+            out["url"] = page
+        elif website:
+            out["url"] = website
+        if kind != "WebPage":
+            out["mainEntityOfPage"] = page
+        countries = [
+            {"@type": "Country", "name": name} for name in self.terms(record, "country")
+        ]
+        if countries:
+            out["areaServed" if organisation else "spatialCoverage"] = countries
+        languages = self.terms(record, "language")
+        if organisation:
+            if languages:
+                out["knowsLanguage"] = languages
+        else:
+            out["inLanguage"] = languages or (language_tag(record.lang) or record.lang)
+        tags = self.terms(record, "tag")
+        if tags:
+            out["knowsAbout" if organisation else "keywords"] = tags
+        if kind in ("Report", "Article"):
+            publisher = self.publisher(record)
+            if publisher:
+                out["publisher"] = {"@type": "Organization", "name": publisher}
+        if isinstance(record.date, dt.date):
+            day = record.date
+            out["datePublished" if kind in ("Report", "Article") else "dateModified"] = (
+                day.date() if isinstance(day, dt.datetime) else day
+            ).isoformat()
+        wikidata = record.fields.get("wikidata")
+        if isinstance(wikidata, str) and _QID.fullmatch(wikidata.strip()):
+            out["sameAs"] = f"https://www.wikidata.org/wiki/{wikidata.strip()}"
+        out["isPartOf" if kind == "WebPage" else "subjectOf"] = {"@id": self.kb_id}
+        return out
+
+
+def write_jsonld(records: Iterable[Record], out: IO[str], config: Config, index: Any = None) -> int:
+    """The KB's Dataset, its items in "@graph", one a line."""
+    mapper = Mapper(config, index)
+    head = {"@context": CONTEXT, **mapper.dataset()}
+    out.write(script_json(head)[:-1] + ', "@graph": [')
+    count = 0
+    lines: list[str] = []
+    for record in records:
+        lines.append(("\n  " if not count else ",\n  ") + script_json(mapper.item(record)))
+        count += 1
+        if len(lines) >= 256:  # one write a batch: the text layer's cost is per call
+            out.write("".join(lines))
+            lines.clear()
+    out.write("".join(lines) + ("\n]}\n" if count else "]}\n"))
+    return count
+
+
+def record_jsonld(mapper: Mapper, record: Record) -> str:
+    """One record's item as a page embeds it: with its context, and the
+    KB's Dataset named where the item refers to it."""
+    item = {"@context": CONTEXT, **mapper.item(record)}
+    dataset = mapper.dataset()
+    part = "isPartOf" if "isPartOf" in item else "subjectOf"
+    item[part] = {k: dataset[k] for k in ("@id", "@type", "name", "license") if k in dataset}
+    return script_json(item) + "\n"
