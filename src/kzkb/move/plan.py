@@ -111,7 +111,7 @@ def plan_move(kb: KnowledgeBase, old: str, new: str, cwd: Path | None = None) ->
             "give a record's file, a page bundle's folder or a section folder",
         )
     moves = _moved_records(config, records, texts, path_map, moved)
-    _refuse_shared_urls(records, moves)
+    _refuse_shared_urls(config, records, moves)
     world = _World(kb, records, path_map, moves)
     writes: dict[str, str] = {}
     before: dict[str, str] = {}
@@ -124,8 +124,9 @@ def plan_move(kb: KnowledgeBase, old: str, new: str, cwd: Path | None = None) ->
             links += len({(e.line, e.column) for e in edits})
             files += 1
         move = moves.get(path)
-        if move is not None and move.new_url != move.old_url and move.old_url not in record.aliases:
-            text = add_alias(text, move.old_url, config=config, rel=after)
+        alias = _alias(config, record, move.old_url) if move is not None else ""
+        if move is not None and move.new_url != move.old_url and alias not in record.aliases:
+            text = add_alias(text, alias, config=config, rel=after)
         if text != texts[path]:
             writes[after] = text
             before[after] = texts[path]
@@ -139,6 +140,15 @@ def plan_move(kb: KnowledgeBase, old: str, new: str, cwd: Path | None = None) ->
         records=sorted(moves.values(), key=lambda m: m.old_path),
         before=before,
     )
+
+
+def _alias(config: Config, record: Record, old_url: str) -> str:
+    """The old URL as an alias of the record: Hugo publishes a page's
+    aliases below its language's prefix (an alias /guides/a/ of a kk page
+    redirects at /kk/guides/a/; /kk/guides/a/ would at /kk/kk/guides/a/),
+    so the prefix is left out."""
+    prefix = config.url_prefix(record.lang)
+    return old_url[len(prefix) :] if prefix and old_url.startswith(prefix + "/") else old_url
 
 
 def _read_text(path: Path) -> str | None:
@@ -306,14 +316,19 @@ def _moved_records(
     return out
 
 
-def _refuse_shared_urls(records: dict[str, Record], moves: dict[str, Moved]) -> None:
+def _refuse_shared_urls(
+    config: Config, records: dict[str, Record], moves: dict[str, Moved]
+) -> None:
     taken: dict[str, str] = {}
     for path, record in records.items():
         if path in moves:
             continue
         taken[record.url] = path
-        for alias in record.aliases:
-            taken.setdefault(alias, path)
+    for path, record in records.items():
+        if path not in moves:
+            prefix = config.url_prefix(record.lang)  # where Hugo serves them (see _alias)
+            for alias in record.aliases:
+                taken.setdefault(normalize_url(prefix + alias), path)
     for move in moves.values():
         other = taken.get(move.new_url)
         if other is not None:
@@ -322,14 +337,13 @@ def _refuse_shared_urls(records: dict[str, Record], moves: dict[str, Moved]) -> 
                 "choose another name (or change that record's url, slug or aliases)",
             )
         taken[move.new_url] = move.new_path
-    for move in moves.values():
-        for alias in [move.old_url, *records[move.old_path].aliases]:
-            other = taken.get(alias)
-            if other is not None and other != move.new_path and alias != move.new_url:
-                raise KzkbError(
-                    f"{move.old_path}'s old URL {alias} would be {other}'s page too",
-                    "choose another name",
-                )
+    for move in moves.values():  # the old URL becomes an alias: a redirect there
+        other = taken.get(move.old_url)
+        if other is not None and other != move.new_path and move.old_url != move.new_url:
+            raise KzkbError(
+                f"{move.old_path}'s old URL {move.old_url} is {other}'s alias already",
+                "remove that alias first, or move this record with it",
+            )
 
 
 class _World:
