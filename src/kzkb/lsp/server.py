@@ -108,9 +108,6 @@ class KzkbServer(LanguageServer):
             doc = self.doc(uri)
             if doc is None or doc.state is None:
                 return
-            if self.refresh(doc.state):
-                doc = self.doc(uri)
-                assert doc is not None
             found = diagnostics.problems(doc)
         except KzkbError as err:
             self.tell(str(err))
@@ -121,6 +118,10 @@ class KzkbServer(LanguageServer):
         version = self.workspace.get_text_document(uri).version
         items = [self.diagnostic(doc, p) for p in found]
         self.text_document_publish_diagnostics(t.PublishDiagnosticsParams(uri, items, version))
+        # only then, off the keystroke's path: has the KB changed on disk
+        # meanwhile (an editor that does not watch files tells nothing)?
+        if self.refresh(doc.state):
+            self.republish()
 
     def diagnostic(self, doc: Document, p: diagnostics.Problem) -> t.Diagnostic:
         return t.Diagnostic(
