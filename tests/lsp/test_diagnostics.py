@@ -152,3 +152,22 @@ async def test_a_text_that_is_no_record_gets_a_diagnostic_and_the_server_goes_on
     v = change(client, where, file.read_text())
     await diagnostics_for(client, where, v, lambda d: not d)
     close(client, where)
+
+
+async def test_ranges_count_the_editors_units_past_non_ascii_text(
+    client: LanguageClient, kb: Path
+) -> None:
+    """UTF-16 by default: an emoji is two units, a Cyrillic letter one."""
+    file = kb / "guides" / "start.md"
+    where, _ = open_doc(client, file)
+    line = "Эмодзи 😀 және [x](/sources/feminitaa/)"
+    text = file.read_text() + "\n" + line + "\n"
+    v = change(client, where, text)
+    found = links(await diagnostics_for(client, where, v, lambda d: bool(links(d))))
+    start = len(line[: line.index("/sources")].encode("utf-16-le")) // 2
+    assert (found[0].range.start.character, found[0].range.end.character) == (
+        start,
+        start + len("/sources/feminitaa/"),
+    )
+    assert found[0].range.start.line == text.split("\n").index(line)
+    close(client, where)

@@ -108,14 +108,12 @@ def outline(headings: list[Heading], last_line: int) -> list[Section]:
     """Headings nested by level: each holds those below it until one of its level or higher."""
     roots: list[Section] = []
     stack: list[Section] = []
-    ends: dict[int, int] = {}
     for i, h in enumerate(headings):
         end = last_line
         for later in headings[i + 1 :]:
             if later.level <= h.level:
                 end = later.line - 2
                 break
-        ends[i] = end
         section = Section(h, end, [])
         while stack and stack[-1].heading.level >= h.level:
             stack.pop()

@@ -247,10 +247,9 @@ def did_close(ls: KzkbServer, params: t.DidCloseTextDocumentParams) -> None:
 @server.feature(t.WORKSPACE_DID_CHANGE_WATCHED_FILES)
 @guarded()
 def did_change_watched_files(ls: KzkbServer, params: t.DidChangeWatchedFilesParams) -> None:
-    changed = False
     for state in list(ls.kbs.states.values()):
-        changed = ls.refresh(state, force=True) or changed
-    ls.told.clear()
+        ls.refresh(state, force=True)
+    ls.told.clear()  # a problem that comes back is said again
     ls.republish()
 
 
@@ -454,4 +453,8 @@ def main() -> None:
     logging.basicConfig(
         stream=sys.stderr, level=logging.WARNING, format="kzkb lsp: %(levelname)s: %(message)s"
     )
-    server.start_io()
+    # the protocol keeps the real stdout; anything else printing (a note of
+    # kzkb's, a library's warning) goes to stderr and cannot corrupt it
+    stdin, stdout = sys.stdin.buffer, sys.stdout.buffer
+    sys.stdout = sys.stderr
+    server.start_io(stdin, stdout)
