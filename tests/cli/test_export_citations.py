@@ -11,6 +11,7 @@ agree with: all three are written from one mapping.
 from __future__ import annotations
 
 import functools
+import html.parser
 import io
 import json
 import re
@@ -339,7 +340,8 @@ def test_writers_write_as_the_records_come(fmt):
 @pytest.fixture(scope="module", params=[500, pytest.param(5000, marks=pytest.mark.slow)])
 def hostile(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Any:
     n = request.param
-    return n, exports(hostile_kb(tmp_path_factory.mktemp(f"hostile{n}") / "kb", n))
+    kb = hostile_kb(tmp_path_factory.mktemp(f"hostile{n}") / "kb", n)
+    return n, {**exports(kb), "kb": kb}
 
 
 def test_hostile_csl_json_is_read_by_citeproc(hostile):
@@ -395,3 +397,35 @@ def test_citeproc_renders_the_hostile_kb(hostile):
         assert_rendered(items[start : start + 250], "harvard-cite-them-right")
     for style in ("apa", "chicago-author-date"):
         assert_rendered(items[::10], style)
+
+
+class Tags(html.parser.HTMLParser):
+    def __init__(self) -> None:
+        super().__init__()
+        self.tags: list[str] = []
+        self.text: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list) -> None:
+        self.tags.append(tag)
+
+    def handle_data(self, data: str) -> None:
+        self.text.append(data)
+
+
+def test_hostile_html_bibliography_holds_only_the_style_s_tags(hostile):
+    """citeproc-py writes an item's text into HTML as it is: kzkb cite
+    --format html escapes it (kzkb.export.cite.render)."""
+    from kzkb.export.citation import citations
+    from kzkb.export.cite import render
+    from kzkb.kb import KnowledgeBase
+
+    base = KnowledgeBase.open(hostile[1]["kb"])
+    cites = list(citations(base.stored(), base.config, base.index))[:150]
+    base.close()
+    rendered = render(cites, "apa", "html")
+    assert len(rendered.entries) == len(cites)
+    parser = Tags()
+    parser.feed("\n".join(rendered.entries))
+    assert set(parser.tags) <= {"i"}, set(parser.tags)
+    text = alnum("".join(parser.text))
+    assert all(alnum(c.title) in text for c in cites)

@@ -189,6 +189,7 @@ def test_text_is_cleaned_of_what_no_citation_shows():
     assert clean("  ") == "" and clean(None) == "" and clean(3) == ""
     assert clean("Қазақстан «x» 🏳️‍🌈") == "Қазақстан «x» 🏳️‍🌈"  # letters and joiners stay
     assert clean("\ud800x") == "\ufffdx"  # a lone surrogate cannot be written as UTF-8
+    assert clean("a\ufdd0b\uffff") == "ab"  # noncharacters are no text
     assert clean_url('https://a.example/"<x>"') == "https://a.example/%22%3Cx%3E%22"
 
 

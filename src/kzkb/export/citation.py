@@ -39,12 +39,14 @@ from typing import Any
 from kzkb.model import Record
 from kzkb.settings.config import Config
 
-# Cc (C0, DEL, C1) as a space, bidi embeddings, overrides and isolates and
-# the BOM dropped, lone surrogates (YAML's "\ud800") as U+FFFD: none is text
+# Cc (C0, DEL, C1) as a space, bidi embeddings, overrides and isolates, the
+# BOM and noncharacters dropped, lone surrogates (YAML's "\ud800") as U+FFFD: none is text
 # a citation can show, and a surrogate cannot even be written as UTF-8
 _CLEAN: dict[int, Any] = {
     **dict.fromkeys([*range(0x20), *range(0x7F, 0xA0)], " "),
     **dict.fromkeys([*range(0x202A, 0x202F), *range(0x2066, 0x206A), 0xFEFF]),
+    # Unicode's noncharacters: never text (the renderer uses three internally)
+    **dict.fromkeys([*range(0xFDD0, 0xFDF0), 0xFFFE, 0xFFFF]),
     **dict.fromkeys(range(0xD800, 0xE000), "\ufffd"),
 }
 

@@ -137,10 +137,32 @@ def render(cites: list[Citation], style: str = "apa", fmt: str = "text") -> Rend
             csl_style = CitationStylesStyle(path, validate=False)
         except Exception as exc:  # lxml's parse errors, a style that is not CSL
             raise KzkbError(f"cannot read the style {path}: {exc}", "give another --style") from exc
-        source = CiteProcJSON([csl_item(c) for c in unique])
+        items = [csl_item(c) for c in unique]
+        source = CiteProcJSON([_shielded(i) for i in items] if fmt == "html" else items)
         chosen = formatter.html if fmt == "html" else formatter.plain
         bibliography = CitationStylesBibliography(csl_style, source, chosen)
         for c in unique:
             bibliography.register(CslCitation([CitationItem(c.key)]))
+        bibliography.sort()  # the style's order (by author for most)
         entries = [str(entry) for entry in bibliography.bibliography()]
+    if fmt == "html":
+        entries = [entry.translate(_UNSHIELD) for entry in entries]
     return Rendered(Path(path).stem, entries)
+
+
+# citeproc-py's HTML formatter writes the items' text into HTML as it is
+# (<script> in a title would be a tag): & < > go through the rendering as
+# noncharacters (which clean() drops from every record's text, so none is
+# the record's own) and come out as their entities, after any case change
+_SHIELD = str.maketrans({"&": "\ufdd0", "<": "\ufdd1", ">": "\ufdd2"})
+_UNSHIELD = str.maketrans({"\ufdd0": "&amp;", "\ufdd1": "&lt;", "\ufdd2": "&gt;"})
+
+
+def _shielded(value: Any) -> Any:
+    if isinstance(value, str):
+        return value.translate(_SHIELD)
+    if isinstance(value, dict):
+        return {k: v if k in ("id", "type") else _shielded(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_shielded(v) for v in value]
+    return value
