@@ -449,7 +449,10 @@ def rename(ls: KzkbServer, params: t.RenameParams) -> t.WorkspaceEdit | None:
     return workspace_edit(action, ls.encoding())
 
 
-def main() -> None:
+def main(kb: Path | None = None) -> None:
+    """Serve on stdio; `kb`: the KB of files that are in none."""
+    if kb is not None:
+        server.kbs.add_root(kb)
     logging.basicConfig(
         stream=sys.stderr, level=logging.WARNING, format="kzkb lsp: %(levelname)s: %(message)s"
     )
