@@ -2,8 +2,9 @@
 thing it describes, the whole KB as a Dataset naming the graph of them.
 
 - type: a source is an organisation by its category (`GovernmentOrganization`
-  for government, `NewsMediaOrganization` for a media category, `NGO` for an
-  NGO category, else `Organization`), or a `Dataset` when it is a data source
+  for government, `NewsMediaOrganization` for a media category, `NGO` for a
+  (local) NGO category, else `Organization`: international organisations
+  (ingo) hold intergovernmental ones too, which are no NGO), or a `Dataset` when it is a data source
   (a category or data types naming data, the rule the citation formats use);
   a document is a `Report`, or an `Article` when its data types say news and
   not reports; a guide, section or page a `WebPage`.
@@ -79,7 +80,11 @@ def schema_type(record: Record) -> str:
             return "GovernmentOrganization"
         if any(MEDIA in c.split() for c in categories):
             return "NewsMediaOrganization"
-        if any("ngo" in c.split() or "ngos" in c.split() for c in categories):
+        # a local NGO; "ingo" is not: it holds intergovernmental bodies too
+        # (UN agencies, the OSCE), which schema.org's NGO is not
+        if any(
+            c.split()[-1:] in (["ngo"], ["ngos"]) and "international" not in c for c in categories
+        ):
             return "NGO"
         return "Organization"
     if record.kind == "document":
@@ -196,9 +201,7 @@ class Mapper:
             out["url"] = website
         if kind != "WebPage":
             out["mainEntityOfPage"] = page
-        countries = [
-            {"@type": "Country", "name": name} for name in self.terms(record, "country")
-        ]
+        countries = [{"@type": "Country", "name": name} for name in self.terms(record, "country")]
         if countries:
             out["areaServed" if organisation else "spatialCoverage"] = countries
         languages = self.terms(record, "language")
