@@ -32,6 +32,15 @@ def suggest(word: str, choices: list[str]) -> list[str]:
     return closest(word, choices, limit=3, scorer="weighted", unique=str.casefold)
 
 
+def _finish_interrupted(root: Path) -> None:
+    """Finish or undo a kzkb mv stopped midway (its journal is in the KB
+    root; see kzkb.journal), before anything reads the KB."""
+    if any(os.path.lexists(root / f".kzkb-mv-journal.json{x}") for x in ("", ".part")):
+        from kzkb.journal import recover
+
+        recover(root)
+
+
 class KnowledgeBase:
     def __init__(
         self,
@@ -69,11 +78,7 @@ class KnowledgeBase:
         trusting an answer; the scan and the query then run side by side.
         """
         config = open_config(path)
-        if any(os.path.lexists(config.root / f".kzkb-mv-journal.json{x}") for x in ("", ".part")):
-            # a kzkb mv was stopped midway: finish or undo it before reading
-            from kzkb.move.apply import recover
-
-            recover(config.root)
+        _finish_interrupted(config.root)
         given = index_path or os.environ.get("KZKB_INDEX")
         where = given or default_index_path(config)
         try:

@@ -39,10 +39,11 @@ def counted_open(file, mode="r", *args, **kwargs):
     if any(c in mode for c in "wax+") and ".kzkb-mv" in str(file):
         tick()
     return real_open(file, mode, *args, **kwargs)
+import kzkb.journal as journal
 import kzkb.move.apply as apply
 for name in ("fsync", "rename", "replace", "unlink", "rmdir", "makedirs"):
-    wrap(apply.os, name)
-apply.open = counted_open
+    wrap(os, name)
+apply.open = journal.open = counted_open
 wrap(subprocess, "run")
 from kzkb.cli import main
 sys.argv = ["kzkb", *sys.argv[1:]]

@@ -19,7 +19,7 @@ SRC = Path(__file__).resolve().parents[2] / "src" / "kzkb"
 # lowest first; a unit may import its own modules and any unit of a lower layer
 LAYERS: list[set[str]] = [
     {"model"},
-    {"files", "urls", "safe_yaml", "text"},
+    {"files", "urls", "safe_yaml", "text", "journal"},
     {"settings"},
     {"hugo", "listing"},
     {"parse"},
@@ -28,6 +28,7 @@ LAYERS: list[set[str]] = [
     {"searcher"},
     {"kb"},
     {"check", "lint", "export", "new"},
+    {"move"},  # kzkb mv: check's link resolution and lint's gate
     {"views"},
     {"lsp"},  # the language server: every core unit below, run by one command
     {"cli"},

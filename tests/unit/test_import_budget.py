@@ -38,7 +38,7 @@ VERSION = {
     "kzkb.cli", "kzkb.cli.app", "kzkb.cli.check_links", "kzkb.cli.cite", "kzkb.cli.complete",
     "kzkb.cli.completion", "kzkb.cli.export", "kzkb.cli.options",
     "kzkb.cli.filters", "kzkb.cli.index", "kzkb.cli.lint", "kzkb.cli.list", "kzkb.cli.lsp",
-    "kzkb.cli.new",
+    "kzkb.cli.mv", "kzkb.cli.new",
     "kzkb.cli.search", "kzkb.cli.show", "kzkb.cli.stats", "kzkb.cli.taxonomies",
     "kzkb.cli.terms", "kzkb.cli.watcher",
 }  # fmt: skip
