@@ -299,3 +299,12 @@ def test_hostile_meta_tags_read_back_exactly(hostile):
     assert titles == [r["title"] for r in records if r["title"]]
     described = [t["content"] for t in tags if t["name"] == "DC.description"]
     assert described == [r["description"] for r in records if r["description"]]
+
+
+@pytest.mark.parametrize("fmt", ["jsonld", "meta"])
+def test_fields_are_refused_not_ignored(tmp_path, fmt):
+    result = run_kzkb(
+        clean_env(tmp_path), "--kb", str(KB), "export", "-f", fmt, "--fields", "title"
+    )
+    assert result.returncode == 2 and result.stdout == ""
+    assert result.stderr.startswith("kzkb: error: ") and "--fields" in result.stderr

@@ -115,6 +115,8 @@ def export(
         if name not in known:
             raise KzkbError(f"unknown field {name!r}", f"fields are: {', '.join(known)}")
     kb_index = index if index is not None else getattr(records, "index", None)
+    if fields and fmt in ("datapackage", *PER_RECORD):
+        raise KzkbError(f"{fmt} has fields of its own", "leave out --fields")
     if fmt == "datapackage" or per_record is not None:
         from kzkb.export.datapackage import write_datapackage
         from kzkb.export.meta import write_per_record
