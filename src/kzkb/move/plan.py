@@ -22,6 +22,7 @@ from kzkb.files import CONTENT_SUFFIXES
 from kzkb.hugo.links import OwnSite, is_external, link_key, own_site
 from kzkb.hugo.paths import locate
 from kzkb.model import KzkbError, Link, Record
+from kzkb.move import scope
 from kzkb.move.alias import add_alias
 from kzkb.move.diff import unified
 from kzkb.move.rewrite import TargetEdit, respell, rewrite_targets, target_spots
@@ -94,24 +95,25 @@ def plan_move(kb: KnowledgeBase, old: str, new: str, cwd: Path | None = None) ->
             raise KzkbError(
                 f"{new_path} exists", "choose another name, or move or remove that file first"
             )
-    texts: dict[str, str] = {}
-    records: dict[str, Record] = {}
-    for path in kb.index.records.record_ids():
-        text = _read_text(content / path)
-        if text is None:
-            continue
-        record = build_record(path, as_loaded(text), config)
-        if isinstance(record, Record):
-            texts[path] = text
-            records[path] = record
-    moved = [p for p, _ in renames if p in records]
+    ids = kb.index.records.record_ids()
+    moved = [p for p, _ in renames if p in ids]
     if not moved:
         raise KzkbError(
             f"{src} is not a record (nor a folder of records)",
             "give a record's file, a page bundle's folder or a section folder",
         )
+    texts: dict[str, str] = {}
+    records: dict[str, Record] = {}
+    _load(config, moved, texts, records)
     moves = _moved_records(config, records, texts, path_map, moved)
-    _refuse_shared_urls(config, records, moves)
+    _refuse_shared_urls(kb, moves)
+    keys = {"path:" + p for p in path_map}
+    for move in moves.values():
+        keys |= {move.old_url, move.old_url.rstrip("/")}
+    keys |= {_file_url(config, p) for p in path_map if p not in ids}
+    concerned = scope.linking(kb, keys)
+    concerned |= scope.ref_holders(content, set(ids) - concerned - set(moved), path_map)
+    _load(config, sorted(concerned - set(records)), texts, records)
     world = _World(kb, records, path_map, moves)
     writes: dict[str, str] = {}
     before: dict[str, str] = {}
@@ -149,6 +151,20 @@ def _alias(config: Config, record: Record, old_url: str) -> str:
     so the prefix is left out."""
     prefix = config.url_prefix(record.lang)
     return old_url[len(prefix) :] if prefix and old_url.startswith(prefix + "/") else old_url
+
+
+def _load(
+    config: Config, paths: list[str], texts: dict[str, str], records: dict[str, Record]
+) -> None:
+    """Read and parse `paths` as they are written now."""
+    for path in paths:
+        text = _read_text(config.content_dir / path)
+        if text is None:
+            continue
+        record = build_record(path, as_loaded(text), config)
+        if isinstance(record, Record):
+            texts[path] = text
+            records[path] = record
 
 
 def _read_text(path: Path) -> str | None:
@@ -316,21 +332,11 @@ def _moved_records(
     return out
 
 
-def _refuse_shared_urls(
-    config: Config, records: dict[str, Record], moves: dict[str, Moved]
-) -> None:
+def _refuse_shared_urls(kb: KnowledgeBase, moves: dict[str, Moved]) -> None:
+    moving = set(moves)
     taken: dict[str, str] = {}
-    for path, record in records.items():
-        if path in moves:
-            continue
-        taken[record.url] = path
-    for path, record in records.items():
-        if path not in moves:
-            prefix = config.url_prefix(record.lang)  # where Hugo serves them (see _alias)
-            for alias in record.aliases:
-                taken.setdefault(normalize_url(prefix + alias), path)
     for move in moves.values():
-        other = taken.get(move.new_url)
+        other = taken.get(move.new_url) or next(iter(scope.holders(kb, move.new_url, moving)), None)
         if other is not None:
             raise KzkbError(
                 f"{move.new_path} would be served at {move.new_url}, which {other} has",
@@ -338,12 +344,20 @@ def _refuse_shared_urls(
             )
         taken[move.new_url] = move.new_path
     for move in moves.values():  # the old URL becomes an alias: a redirect there
-        other = taken.get(move.old_url)
-        if other is not None and other != move.new_path and move.old_url != move.new_url:
+        others = [p for p in scope.holders(kb, move.old_url, moving) if p != move.old_path]
+        if others and move.old_url != move.new_url:
             raise KzkbError(
-                f"{move.old_path}'s old URL {move.old_url} is {other}'s alias already",
+                f"{move.old_path}'s old URL {move.old_url} is {others[0]}'s alias already",
                 "remove that alias first, or move this record with it",
             )
+
+
+def _file_url(config: Config, path: str) -> str:
+    """The URL a file of the content folder (a bundle's image) is served at."""
+    folder = _language_folder(config, path)
+    lang = config.language_dirs().get(folder, config.default_language)
+    rest = path[len(folder) :].lstrip("/")
+    return normalize_url(config.url_prefix(lang) + "/" + rest)
 
 
 class _World:
@@ -431,14 +445,8 @@ class _World:
                 continue
             new = self.path_map.get(rel.as_posix())
             if new is not None:
-                return self._file_url(new)
+                return _file_url(self.config, new)
         return None
-
-    def _file_url(self, path: str) -> str:
-        folder = _language_folder(self.config, path)
-        lang = self.config.language_dirs().get(folder, self.config.default_language)
-        rest = path[len(folder) :].lstrip("/")
-        return normalize_url(self.config.url_prefix(lang) + "/" + rest)
 
     def _ref(self, record: Record, link: Link, moved_self: bool) -> str | None:
         wanted, hash_, fragment = link.target.partition("#")
