@@ -136,16 +136,16 @@ def web_writers(
     }
 
 
-def per_record_name(record: Record, suffix: str, taken: set[str]) -> str:
+def per_record_name(record: Record, suffix: str, folder: Path) -> str:
     """The file of a record in a --per-record folder: its content path with
     `suffix` for its extension (sources/feminita.json), the whole path kept
-    when another record has that name (a.md beside a.html)."""
+    when an earlier record took that name (a.html before a.md). Looked up
+    in the folder, not remembered: the memory stays flat in N."""
     stem = record.path.rsplit(".", 1)[0] if "." in record.path.rsplit("/", 1)[-1] else record.path
-    name = stem + suffix
-    if name in taken:
-        name = record.path + suffix
-    taken.add(name)
-    return name
+    for name in (stem + suffix, record.path + suffix):
+        if not os.path.lexists(folder / name):
+            return name
+    raise KzkbError(f"{record.path}: its file in the folder is another record's", "")
 
 
 def write_per_record(
@@ -176,11 +176,10 @@ def write_per_record(
         """A folder --per-record wrote: its files all end in `suffix`."""
         return all(name.endswith(suffix) for _, _, names in os.walk(folder) for name in names)
 
-    taken: set[str] = set()
     count = 0
     with naming(target), atomic_folder(target, force, ours, "no --per-record folder") as folder:
         for record in records:
-            path = folder / per_record_name(record, suffix, taken)
+            path = folder / per_record_name(record, suffix, folder)
             if not path.resolve().is_relative_to(folder.resolve()):
                 raise KzkbError(f"{record.path}: no file name inside {target}", "")
             path.parent.mkdir(parents=True, exist_ok=True)
