@@ -20,7 +20,7 @@ from kzkb.model import Record
 from kzkb.parse.record import build_record
 from kzkb.parse.source import as_loaded
 from kzkb.settings.config import open_config
-from tests.helpers import record
+from tests.helpers import record, write_kb
 
 BUNDLED = Path(__file__).resolve().parents[2] / "kb"
 
@@ -250,6 +250,14 @@ def test_json_summary(make_kb: Callable[..., Path], run: Callable[..., object]) 
         }
     ]
     assert (data["links"], data["files"]) == (1, 1)
+    assert "diff" not in data
+    result = run("mv", "sources/c.md", "sources/a.md", "-f", "json", "--dry-run", "--kb", str(kb))
+    data = json.loads(result.output)
+    assert data["dry_run"] and "-[a](/sources/c/)\n+[a](/sources/a/)\n" in data["diff"]
+    assert (kb / "sources/c.md").exists()
+    # moved back: the URL it had is its page again, no alias of itself
+    assert run("mv", "sources/c.md", "sources/a.md", "--kb", str(kb)).exit_code == 0
+    assert "aliases: [/sources/c/]\n" in (kb / "sources/a.md").read_text()
 
 
 def test_a_record_with_its_own_url_keeps_it_and_gets_no_alias(
@@ -293,3 +301,42 @@ def test_hugo_serves_the_old_url_as_a_redirect_and_the_new_as_the_page(
     assert "<h1>Бет А</h1>" in (public / "kk/notes/a2/index.html").read_text()
     b = (public / "guides/b/index.html").read_text()
     assert 'href="/notes/a2/"' in b and 'href="https://example.org/notes/a2/"' in b
+
+
+def test_unusual_names_in_the_diff_are_quoted_as_git_does_and_patch_applies_them(
+    tmp_path: Path, cli: Callable[..., subprocess.CompletedProcess[str]]
+) -> None:
+    files = {
+        "sources/My file (1).md": record("Odd", "[k](../қазақ/)"),
+        "sources/қазақ.md": record("K", "[o](/sources/my-file-1/) [t](../my-file-1)"),
+        'sources/a"b\\c.md': record('Q"uote', "[o](/sources/my-file-1/)"),
+    }
+    real = write_kb(tmp_path / "real", files)
+    patched = write_kb(tmp_path / "patched", files)
+    # a path relative to where the user stands (inside the KB's folder)
+    new = 'Мой "файл".md'
+    env = {"KZKB_INDEX": str(tmp_path / "a.db")}
+    dry = cli(
+        "mv", "My file (1).md", new, "--dry-run", "--kb", str(patched),
+        cwd=patched / "sources", env=env,
+    )  # fmt: skip
+    assert dry.returncode == 0, dry.stderr
+    assert '"b/sources/\\320\\234\\320\\276\\320\\271 \\"' in dry.stdout
+    env = {"KZKB_INDEX": str(tmp_path / "b.db")}
+    done = cli("mv", "My file (1).md", new, "--kb", str(real), cwd=real / "sources", env=env)
+    assert done.returncode == 0, done.stderr
+    k = (real / "sources/қазақ.md").read_text()
+    assert "[o](/sources/мой-файл/) [t](../мой-файл)" in k
+    applied = subprocess.run(
+        ["patch", "-p1", "--quiet"], input=dry.stdout, text=True, cwd=patched, check=False
+    )
+    assert applied.returncode == 0
+    assert _tree(patched) == _tree(real)
+    gitted = write_kb(tmp_path / "git", files)
+    assert (
+        subprocess.run(
+            ["git", "apply", "-"], input=dry.stdout, text=True, cwd=gitted, check=False
+        ).returncode
+        == 0
+    )
+    assert _tree(gitted) == _tree(real)

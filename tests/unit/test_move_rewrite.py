@@ -7,7 +7,7 @@ import pytest
 
 from kzkb.hugo.links import own_site
 from kzkb.model import KzkbError, Record
-from kzkb.move.alias import add_alias
+from kzkb.move.alias import add_alias, drop_alias
 from kzkb.move.rewrite import TargetEdit, respell, rewrite_targets, target_spots
 from kzkb.parse.record import build_record
 from kzkb.parse.source import as_loaded
@@ -199,3 +199,17 @@ def test_an_alias_that_cannot_be_added_line_by_line_is_refused() -> None:
     # a key YAML reads twice would lose the old aliases: the gate refuses it
     with pytest.raises(KzkbError, match="by hand"):
         add_alias('---\n"aliases": [/x/]\n---\n', "/old/")
+
+
+DROPPED = [
+    ("---\naliases: [/a/, /b]\n---\n", "---\naliases: [/a/]\n---\n"),
+    ("---\naliases:\n  - /b/\n  - /a/\ntitle: T\n---\n", "---\naliases:\n  - /a/\ntitle: T\n---\n"),
+    ('+++\naliases = ["/b/"]\n+++\n', "+++\naliases = []\n+++\n"),
+    ('{"aliases": ["/b/", "/a/"]}\n', '{"aliases": ["/a/"]}\n'),
+    ("---\ntitle: T\n---\n", "---\ntitle: T\n---\n"),  # none: as it was
+]
+
+
+@pytest.mark.parametrize(("before", "after"), DROPPED)
+def test_an_alias_is_dropped_and_nothing_else_changes(before: str, after: str) -> None:
+    assert drop_alias(before, "/b/") == after

@@ -35,7 +35,9 @@ def mv(
     ] = False,
     fmt: Annotated[
         MvFormat,
-        typer.Option("--format", "-f", help="The summary as text or JSON."),
+        typer.Option(
+            "--format", "-f", help="The summary as text or JSON (with --dry-run, the diff in it)."
+        ),
     ] = MvFormat.text,
     kb: KbOption = None,
     index: IndexOption = None,
@@ -61,7 +63,9 @@ def mv(
 
     base = open_kb(kb, index)
     plan = plan_move(base, old, new)
-    if dry_run:
+    if dry_run and fmt == MvFormat.json:
+        pass  # the diff is a field of the JSON
+    elif dry_run:
         diff = plan.diff()
         if sys.stdout.isatty():
             from kzkb.views.console import lines
@@ -90,8 +94,9 @@ def _summary(plan: Any, dry_run: bool, fmt: MvFormat, tty: bool) -> None:
             "links": plan.links,
             "files": plan.files,
         }
-        out = json.dumps(data, ensure_ascii=False, indent=2) + "\n"
-        (sys.stdout if not dry_run else sys.stderr).write(out)
+        if dry_run:
+            data["diff"] = plan.diff()
+        sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=2) + "\n")
         return
 
     def n(count: int, word: str) -> str:

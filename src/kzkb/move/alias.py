@@ -21,6 +21,7 @@ from kzkb.parse.frontmatter import FrontMatterError, split
 from kzkb.parse.record import Front, read_front
 from kzkb.parse.source import as_loaded
 from kzkb.settings.config import Config
+from kzkb.urls import normalize_url
 
 _LEADING = " \t\r\n\ufeff"
 _YAML_KEY = re.compile(r"aliases[ \t]*:(?P<rest>[^\r\n]*)")
@@ -45,7 +46,7 @@ def add_alias(
         return text
     new = _edited(text, alias, old.split.fmt)
     front = _read(new, rel, config) if new is not None else None
-    if new is None or front is None or not _only_alias_added(old, front, [*had, alias]):
+    if new is None or front is None or not _only_aliases_changed(old, front, [*had, alias]):
         raise KzkbError(
             f"{rel}: cannot add the alias {alias!r} to its front matter line by line",
             f"add `{alias}` to its aliases by hand",
@@ -53,13 +54,90 @@ def add_alias(
     return new
 
 
+def drop_alias(
+    text: str, alias: str, *, config: Config | None = None, rel: str = "record.md"
+) -> str:
+    """`text` without `alias` (compared as a site URL) in its `aliases`: a
+    record moved back to a URL it once had must not redirect from its own
+    page. Only a list on one line or a YAML block list is edited; a
+    KzkbError otherwise, or when the result does not read back exactly so."""
+    config = config or Config(root=Path("."), content_dir=Path("."))
+    old = _read(text, rel, config)
+    if old is None:
+        return text
+    had = old.fields.get("aliases", [])
+    had = list(had) if isinstance(had, list) else [had]
+    want = [a for a in had if normalize_url(str(a)) != normalize_url(alias)]
+    if len(want) == len(had):
+        return text
+    new = _without(text, alias, want, old.split.fmt)
+    front = _read(new, rel, config) if new is not None else None
+    if new is None or front is None or not _only_aliases_changed(old, front, want, set()):
+        raise KzkbError(
+            f"{rel}: cannot remove the alias {alias!r} (the page's new URL) line by line",
+            f"remove `{alias}` from its aliases by hand, then run kzkb mv again",
+        )
+    return new
+
+
+def _without(text: str, alias: str, want: list[Any], fmt: str) -> str | None:
+    import yaml
+
+    if fmt == "json":
+        match = _JSON_KEY.search(text)
+        if match is None:
+            return None
+        spelled = json.dumps(want, ensure_ascii=False)
+        return text[: match.start()] + f'"aliases": {spelled}' + text[match.end() :]
+    begin, end = _region(text)
+    lines = text[begin:end].splitlines(keepends=True)
+    key = _YAML_KEY if fmt == "yaml" else _TOML_KEY
+    for i, line in enumerate(lines):
+        match = key.match(line)
+        if match is None:
+            continue
+        _, ending = _ending(line, "\n")
+        rest = match["rest"].strip()
+        if rest and not rest.startswith("#"):
+            spelled = flow_list(want) if fmt == "yaml" else _toml_array([str(a) for a in want])
+            if spelled is None:
+                return None
+            sep = ": " if fmt == "yaml" else " = "
+            lines[i] = f"aliases{sep}{spelled}{ending}"
+        elif fmt == "yaml":
+            j = i + 1
+            while j < len(lines) and lines[j].lstrip(" ").startswith("-"):
+                try:
+                    item = yaml.safe_load(lines[j].lstrip(" ")[1:])
+                except yaml.YAMLError:
+                    item = None
+                if isinstance(item, str) and normalize_url(item) == normalize_url(alias):
+                    del lines[j]
+                    continue
+                j += 1
+        return text[:begin] + "".join(lines) + text[end:]
+    return None
+
+
+def _region(text: str) -> tuple[int, int]:
+    """Start and end of the front matter between its delimiter lines."""
+    start = len(text) - len(text.lstrip(_LEADING))
+    begin = start + 3
+    begin += text.startswith("\r", begin)
+    begin += text.startswith("\n", begin)
+    return begin, begin + len(split(text).front)
+
+
 def _read(text: str, rel: str, config: Config) -> Front | None:
     front = read_front(rel, as_loaded(text), config)
     return None if isinstance(front, Skipped) else front
 
 
-def _only_alias_added(old: Front, new: Front, aliases: list[Any]) -> bool:
-    if new.split.body != old.split.body or set(new.raw) != set(old.raw) | {"aliases"}:
+def _only_aliases_changed(
+    old: Front, new: Front, aliases: list[Any], added: set[str] | None = None
+) -> bool:
+    keys = set(old.raw) | ({"aliases"} if added is None else added)
+    if new.split.body != old.split.body or set(new.raw) != keys:
         return False
     if any(not same(v, new.raw[k]) for k, v in old.raw.items() if k != "aliases"):
         return False
@@ -78,15 +156,12 @@ def _edited(text: str, alias: str, fmt: str) -> str | None:
             return None
         return f"{bom}---{newline}aliases: {line}{newline}---{newline}{text[len(bom) :]}"
     try:
-        found = split(text)
+        split(text)
     except FrontMatterError:
         return None
     if fmt == "json":
         return _json(text, alias, start)
-    begin = start + 3
-    begin += text.startswith("\r", begin)
-    begin += text.startswith("\n", begin)
-    end = begin + len(found.front)
+    begin, end = _region(text)
     lines = text[begin:end].splitlines(keepends=True)
     edit = _yaml if fmt == "yaml" else _toml
     out = edit(lines, alias, newline)

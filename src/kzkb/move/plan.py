@@ -23,7 +23,7 @@ from kzkb.hugo.links import OwnSite, is_external, link_key, own_site
 from kzkb.hugo.paths import locate
 from kzkb.model import KzkbError, Link, Record
 from kzkb.move import scope
-from kzkb.move.alias import add_alias
+from kzkb.move.alias import add_alias, drop_alias
 from kzkb.move.diff import unified
 from kzkb.move.rewrite import TargetEdit, respell, rewrite_targets, target_spots
 from kzkb.parse.record import build_record
@@ -129,6 +129,9 @@ def plan_move(kb: KnowledgeBase, old: str, new: str, cwd: Path | None = None) ->
         alias = _alias(config, record, move.old_url) if move is not None else ""
         if move is not None and move.new_url != move.old_url and alias not in record.aliases:
             text = add_alias(text, alias, config=config, rel=after)
+            # moved back to a URL it had: that alias would redirect from its own page
+            back = _alias(config, record, move.new_url)
+            text = drop_alias(text, back, config=config, rel=after)
         if text != texts[path]:
             writes[after] = text
             before[after] = texts[path]
@@ -193,8 +196,11 @@ def _content_path(
     for folder in bases:
         full = Path(os.path.normpath(folder.resolve() / raw))
         if not must_exist or os.path.lexists(full):
-            chosen = (full, folder)
-            break
+            inside = full == content or content in full.parents
+            if chosen is None or inside:
+                chosen = (full, folder)  # the first that exists, one in the KB first
+            if inside:
+                break
     if chosen is None:
         raise KzkbError(f"no such file or folder: {given}", "give a path to a record or a folder")
     full, folder = chosen
