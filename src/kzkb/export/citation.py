@@ -161,8 +161,10 @@ _NOT_KEY = re.compile(r"[^a-z0-9_.:-]+")
 def ascii_key(slug: str) -> str:
     """A slug as a citation key every tool takes: ASCII letters, digits and
     - _ . : only (BibTeX's keys, Pandoc's @key), lower case."""
-    text = unicodedata.normalize("NFKD", slug.casefold().translate(_TRANSLIT))
-    text = "".join(c for c in text if not unicodedata.combining(c))
+    text = slug.casefold()
+    if not text.isascii():  # most slugs are: no letter to take apart
+        text = unicodedata.normalize("NFKD", text.translate(_TRANSLIT))
+        text = "".join(c for c in text if not unicodedata.combining(c))
     return _NOT_KEY.sub("-", text).strip("-.:") or "record"
 
 
@@ -218,21 +220,33 @@ class CitationKeys:
 
 class Organisations:
     """The name of the organisation a document's `source:` field names (a
-    source record's slug), looked up in the index once per name."""
+    source record's slug). The first lookup reads where each source record
+    is (one query, a path per source kept); each name is then read once,
+    by its path: a query per document, by slug, took 10 ms each at 20,000
+    records, as the URL's last segment has no index."""
 
     def __init__(self, index: Any, default_lang: str) -> None:
         self.index = index
         self.default_lang = default_lang
+        self.paths: dict[str, str] | None = None
         self.names: dict[str, str] = {}
 
     def name(self, slug: str) -> str:
         if self.index is None or not slug or "/" in slug:
             return ""
-        if slug not in self.names:
-            found = [r for r in self.index.records.by_slug(slug) if r.kind == "source"]
-            found.sort(key=lambda r: (r.lang != self.default_lang, r.path))
-            self.names[slug] = clean(found[0].title) if found else ""
-        return self.names[slug]
+        if self.paths is None:
+            located = self.index.records.of_kind("source")
+            # the default language's record first, then the shorter path
+            located.sort(key=lambda r: (r.lang != self.default_lang, r.path.count("/"), r.path))
+            self.paths = {}
+            for r in located:
+                self.paths.setdefault(r.url.rstrip("/").rsplit("/", 1)[-1].casefold(), r.path)
+        key = slug.casefold()
+        if key not in self.names:
+            path = self.paths.get(key)
+            found = self.index.records.by_path(path) if path is not None else []
+            self.names[key] = clean(found[0].title) if found else ""
+        return self.names[key]
 
 
 def keys_of_index(index: Any, default_lang: str) -> CitationKeys:
