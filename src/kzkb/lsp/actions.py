@@ -114,7 +114,7 @@ def _alias_action(
     if path is None:
         return None
     file = state.content / path
-    text = texts.get(file)
+    text = texts.get(file.resolve())
     if text is None:
         try:
             text = file.read_text(encoding="utf-8")
