@@ -53,6 +53,16 @@ async def completions(client: LanguageClient, where: str, pos: t.Position) -> t.
     return found
 
 
+async def test_workspace_symbols_find_records_by_title_fuzzily(
+    client: LanguageClient, kb: Path
+) -> None:
+    """Before any file is open: the workspace folder's KB is read at start."""
+    found = await client.workspace_symbol_async(t.WorkspaceSymbolParams(query="feminta"))
+    assert found is not None
+    assert found[0].name == "Feminita"
+    assert found[0].location.uri == uri(kb / "sources/feminita.md")  # type: ignore[union-attr]
+
+
 # --- completion ------------------------------------------------------------------------------
 
 
@@ -249,15 +259,4 @@ async def test_document_symbols_are_the_headings_nested(client: LanguageClient, 
     assert found is not None
     tree = [(s.name, [c.name for c in s.children or []]) for s in found]  # type: ignore[union-attr]
     assert tree == [("Methods", ["Data sets"]), ("Contacts", [])]
-    close(client, where)
-
-
-async def test_workspace_symbols_find_records_by_title_fuzzily(
-    client: LanguageClient, kb: Path
-) -> None:
-    where, _ = open_doc(client, kb / "guides/start.md")  # the server knows the KB by a file
-    found = await client.workspace_symbol_async(t.WorkspaceSymbolParams(query="feminta"))
-    assert found is not None
-    assert found[0].name == "Feminita"
-    assert found[0].location.uri == uri(kb / "sources/feminita.md")  # type: ignore[union-attr]
     close(client, where)

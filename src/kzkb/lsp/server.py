@@ -200,6 +200,8 @@ def initialize(ls: KzkbServer, params: t.InitializeParams) -> None:
 @server.feature(t.INITIALIZED)
 @guarded()
 def initialized(ls: KzkbServer, params: t.InitializedParams) -> None:
+    ls.kbs.open_roots()
+    ls.report_failures()
     caps = ls.client_capabilities.workspace
     watch = caps.did_change_watched_files if caps is not None else None
     if watch is not None and watch.dynamic_registration:

@@ -210,6 +210,15 @@ class Workspace:
                 return root / "kb"
         return None
 
+    def open_roots(self) -> None:
+        """Open the KBs of the workspace folders now, so that workspace
+        symbols answer before any file is opened."""
+        for root in self.roots:
+            for folder in (root, root / "kb"):
+                if folder.is_dir() and is_kb(folder):
+                    self.state_for(folder / CONFIG_NAME)
+                    break
+
     def state_for(self, path: Path) -> KbState | None:
         """The KB of this file, opened on first need; None (and why, in
         `failed`) when there is none or its settings do not load."""
