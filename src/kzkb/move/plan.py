@@ -335,8 +335,10 @@ class _World:
         named = dest if full_named else bare
         for candidate in (
             respell(wanted, "", new_path=named, base_path=source, kind="ref"),
-            respell(wanted, "", new_path=dest, base_path=source, kind="ref"),
-            "/" + dest,
+            respell(wanted, "", new_path=bare, base_path=source, kind="ref"),
+            # from the language's content folder, as Hugo reads it (never
+            # from content/ with the language's folder: Hugo finds nothing)
+            "/" + bare,
         ):
             if resolve_ref(self.new_site, self.new_ids, source, candidate) == dest:
                 return candidate + hash_ + fragment
