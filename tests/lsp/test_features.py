@@ -119,6 +119,11 @@ async def test_ref_paths_inside_the_shortcode(client: LanguageClient, kb: Path) 
     where = await typed(client, kb, "guides/start.md", base + "\n" + line)
     found = await completions(client, where, t.Position(len(base.split("\n")), len(line)))
     assert [i.label for i in found.items] == ["/sources/kazfem.md"]
+    # then the headings of the page the path finds, as Hugo's ref finds it
+    line = '{{< ref "sources/feminita.md#m'
+    where = await typed(client, kb, "guides/start.md", base + "\n" + line)
+    found = await completions(client, where, t.Position(len(base.split("\n")), len(line)))
+    assert [i.label for i in found.items] == ["methods"]
     close(client, where)
 
 
