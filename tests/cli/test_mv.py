@@ -380,3 +380,36 @@ def test_refs_rewritten_in_a_site_with_a_content_folder_per_language_are_hugos(
         href = re.search(r'href="([^"]*)"', html)
         assert href is not None and urljoin("/" + page, href.group(1)) == b, html
     assert run("check-links", "--strict", "--kb", str(site)).exit_code == 0
+
+
+def test_a_records_controls_reach_a_terminal_as_pictures_and_a_pipe_as_written(
+    tmp_path: Path, run: Callable[..., object]
+) -> None:
+    import os
+
+    from tests.helpers import on_pty
+
+    evil = "\x1b]0;owned\x07\x9b2J\u202e"
+    kb = write_kb(
+        tmp_path / "kb",
+        {
+            "sources/a.md": record("A", f"body {evil}"),
+            "sources/b.md": record("B", f"[a](/sources/a/) {evil}"),
+        },
+    )
+    env = {k: v for k, v in os.environ.items() if not k.startswith("KZKB_")}
+    env["KZKB_INDEX"] = str(tmp_path / "index.db")
+    code, shown = on_pty(["mv", "sources/a.md", "sources/c.md", "--dry-run", "--kb", str(kb)],
+                         env, 100)  # fmt: skip
+    assert code == 0, shown
+    assert "rename to sources/c.md" in shown and " body ␛]0;owned␇�2J�" in shown
+    left = re.sub(r"\x1b\[[0-9;]*m", "", shown)
+    assert not [c for c in ("\x1b", "\x9b", "\u202e", "\x07") if c in left], repr(shown)
+    piped = run("mv", "sources/a.md", "sources/c.md", "--dry-run", "--kb", str(kb))
+    assert f" body {evil}\n" in piped.stdout  # for patch: as it is
+    code, shown = on_pty(["mv", "sources/a.md", "sources/c.md", "--kb", str(kb)], env, 100)
+    assert code == 0, shown
+    assert (
+        "/sources/a/ -> /sources/c/" in shown
+        and "[a](/sources/c/)" in (kb / "sources/b.md").read_text()
+    )
