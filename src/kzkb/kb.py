@@ -10,6 +10,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+from kzkb.choosing import suggest, validated_filters
 from kzkb.hugo.paths import translation_paths
 from kzkb.listing import prescan
 from kzkb.model import KzkbError, Record, Skipped, Term
@@ -20,16 +21,9 @@ from kzkb.store.db import default_index_path
 from kzkb.store.index import Index
 from kzkb.store.refresh import Progress, RefreshStats
 from kzkb.store.stored import Stored
-from kzkb.text.suggest import closest
-from kzkb.urls import normalize_url, term_slug
+from kzkb.urls import normalize_url
 
 SORTS = ("path", "title", "date")
-
-
-def suggest(word: str, choices: list[str]) -> list[str]:
-    """The known values closest to a mistyped one, best first; "feminita"
-    and "Feminita" are one suggestion."""
-    return closest(word, choices, limit=3, scorer="weighted", unique=str.casefold)
 
 
 def _finish_interrupted(root: Path) -> None:
@@ -141,48 +135,8 @@ class KnowledgeBase:
         langs: list[str] | None = None,
     ) -> Filters:
         """Validated filters: terms by any spelling; unknown values are errors
-        that name the nearest known ones."""
-        out = Filters()
-        for name, values in (terms or {}).items():
-            taxonomy = self.config.taxonomy_for(name)
-            if taxonomy is None:
-                raise KzkbError(
-                    f"unknown taxonomy {name!r}",
-                    f"use one of: {', '.join(self.config.taxonomies)}",
-                )
-            known = self.known_terms(taxonomy)
-            for value in values:
-                slug = term_slug(value)
-                if slug not in known:  # a label: category:"International NGO"
-                    wanted = " ".join(value.split()).casefold()
-                    labelled = [
-                        t.slug for t in self.terms(taxonomy) if t.label.casefold() == wanted
-                    ]
-                    slug = labelled[0] if labelled else slug
-                if slug not in known:
-                    near = suggest(slug, sorted(known))
-                    hint = (
-                        f"did you mean {' or '.join(near)}?"
-                        if near
-                        else (f"run `kzkb terms {taxonomy}` to see the terms")
-                    )
-                    raise KzkbError(f"unknown {taxonomy} {value!r}", hint)
-                out.terms.setdefault(taxonomy, []).append(slug)
-        for column, values, target in (("kind", kinds, out.kinds), ("lang", langs, out.langs)):
-            if not values:
-                continue  # counting every record's kind costs a table scan
-            known_values = set(self.index.records.counts(column))
-            for value in values or []:
-                if value not in known_values:
-                    near = suggest(value, sorted(known_values))
-                    hint = (
-                        f"did you mean {' or '.join(near)}?"
-                        if near
-                        else (f"known: {', '.join(sorted(known_values))}")
-                    )
-                    raise KzkbError(f"unknown {column} {value!r}", hint)
-                target.append(value)
-        return out
+        that name the nearest known ones (kzkb.choosing)."""
+        return validated_filters(self, terms, kinds, langs)
 
     def known_terms(self, taxonomy: str) -> set[str]:
         used = set(self.index.records.term_counts(taxonomy))

@@ -26,6 +26,7 @@ LAYERS: list[set[str]] = [
     {"search"},
     {"store"},
     {"searcher"},
+    {"choosing"},  # the filters a command is given, checked: the facade's helper
     {"kb"},
     {"check", "lint", "export", "new"},
     {"move"},  # kzkb mv: check's link resolution and lint's gate

@@ -42,7 +42,19 @@ def test_no_scan_for_help_version_or_unknown_commands():
 
 
 # every command that refreshes the index before it answers: stats and new were once left out
-REFRESHING = ["check-links", "export", "index", "list", "new", "search", "show", "stats", "terms"]
+REFRESHING = [
+    "check-links",
+    "cite",
+    "export",
+    "index",
+    "list",
+    "mv",
+    "new",
+    "search",
+    "show",
+    "stats",
+    "terms",
+]
 
 
 @pytest.mark.parametrize("command", REFRESHING)

@@ -38,7 +38,19 @@ from kzkb.listing.scan import fingerprint, scan
 # the command line registers. This runs before the command line is imported,
 # so it cannot ask it; tests/test_prescan.py checks the two agree.
 INDEX_COMMANDS = frozenset(
-    {"check-links", "export", "index", "list", "new", "search", "show", "stats", "terms"}
+    {
+        "check-links",
+        "cite",
+        "export",
+        "index",
+        "list",
+        "mv",
+        "new",
+        "search",
+        "show",
+        "stats",
+        "terms",
+    }
 )
 
 
