@@ -413,3 +413,24 @@ def test_a_records_controls_reach_a_terminal_as_pictures_and_a_pipe_as_written(
         "/sources/a/ -> /sources/c/" in shown
         and "[a](/sources/c/)" in (kb / "sources/b.md").read_text()
     )
+
+
+def test_a_plan_the_kb_no_longer_matches_is_refused(
+    make_kb: Callable[..., Path], run: Callable[..., object]
+) -> None:
+    """What an editor (the language server's rename) does between planning
+    and applying: the file saved meanwhile keeps its edit."""
+    from kzkb.kb import KnowledgeBase
+    from kzkb.model import KzkbError
+    from kzkb.move.apply import apply_move
+    from kzkb.move.plan import plan_move
+
+    kb = make_kb({"sources/a.md": record("A"), "sources/b.md": record("B", "[a](/sources/a/)")})
+    with KnowledgeBase.open(kb, index_path=":memory:") as base:
+        plan = plan_move(base, "sources/a.md", "sources/c.md")
+    assert plan.writes["sources/b.md"].endswith("[a](/sources/c/)\n")
+    (kb / "sources/b.md").write_text(record("B", "[a](/sources/a/) edited"))
+    before = _tree(kb)
+    with pytest.raises(KzkbError, match="changed since"):
+        apply_move(plan)
+    assert _tree(kb) == before

@@ -35,6 +35,7 @@ def apply_move(plan: MovePlan) -> None:
     if (root / JOURNAL).exists():
         recover(root)
     old_of = {new: old for old, new in plan.renames}
+    _unchanged(plan, content, old_of)
     steps: list[list[str]] = []
     temps: list[str] = []
     for after in sorted(plan.writes):
@@ -65,6 +66,23 @@ def apply_move(plan: MovePlan) -> None:
         raise
     write_journal(root, {"state": "commit", "steps": steps})
     roll_forward(root, steps)
+
+
+def _unchanged(plan: MovePlan, content: Path, old_of: dict[str, str]) -> None:
+    """Refuse a plan the KB no longer matches (an editor saved a file since
+    it was made): its texts would undo that edit."""
+    for old, new in plan.renames:
+        if not os.path.lexists(content / old) or os.path.lexists(content / new):
+            raise KzkbError(f"{old} moved or {new} appeared since the move was planned",
+                            "run kzkb mv again")  # fmt: skip
+    for after, was in plan.before.items():
+        source = old_of.get(after, after)
+        try:
+            now = (content / source).read_bytes().decode("utf-8")
+        except (OSError, UnicodeDecodeError):
+            now = None
+        if now != was:
+            raise KzkbError(f"{source} changed since the move was planned", "run kzkb mv again")
 
 
 def _temp_name(beside: Path) -> Path:
