@@ -44,7 +44,7 @@ VERSION = {
 }  # fmt: skip
 
 SEARCH = VERSION | {
-    "kzkb.kb", "kzkb.urls", "kzkb.safe_yaml",
+    "kzkb.kb", "kzkb.choosing", "kzkb.urls", "kzkb.safe_yaml",
     "kzkb.search", "kzkb.search.columns", "kzkb.search.facets", "kzkb.search.highlight",
     "kzkb.search.lexicon", "kzkb.search.morph", "kzkb.search.plan", "kzkb.search.query",
     "kzkb.search.rank", "kzkb.search.resources", "kzkb.search.entries", "kzkb.text.turkic",
