@@ -29,12 +29,12 @@ text cannot close the <script> a page embeds it in.
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import json
 import re
 from collections.abc import Iterable
 from typing import IO, Any
 
-from kzkb.export.shapes import jsonable
 from kzkb.hugo.paths import translation_paths
 from kzkb.model import Record
 from kzkb.settings.config import Config
@@ -52,15 +52,20 @@ _WEB = re.compile(r"https?://[^\s\x00-\x1f\x7f-\x9f<>\"{}|\\^`]+", re.IGNORECASE
 _QID = re.compile(r"Q[1-9][0-9]{0,11}")
 # what would end a <script> or start a comment in it, and JavaScript's own
 # line ends, written as JSON escapes
-_SCRIPT_SAFE = str.maketrans(
-    {"<": "\\u003c", ">": "\\u003e", "&": "\\u0026", "\u2028": "\\u2028", "\u2029": "\\u2029"}
-)
+_SCRIPT_SAFE = (
+    ("<", "\\u003c"), (">", "\\u003e"), ("&", "\\u0026"),
+    ("\u2028", "\\u2028"), ("\u2029", "\\u2029"),
+)  # fmt: skip
 
 
 def script_json(value: Any) -> str:
-    """`value` as JSON safe inside an HTML <script>: no "</script>", no "<!--"."""
-    text = json.dumps(jsonable(value), ensure_ascii=False, allow_nan=False)
-    return text.translate(_SCRIPT_SAFE)
+    """`value` (text, lists and tables of it) as JSON safe inside an HTML
+    <script>: no "</script>", no "<!--"."""
+    text = json.dumps(value, ensure_ascii=False, allow_nan=False)
+    for char, escape in _SCRIPT_SAFE:
+        if char in text:  # most items hold none: str.replace scans at memory speed
+            text = text.replace(char, escape)
+    return text
 
 
 def _words(labels: Iterable[str]) -> set[str]:
@@ -118,6 +123,7 @@ class Mapper:
         self.base = base.rstrip("/") if web_address(base) else ""
         self.kb_id = (self.base or "") + "/#dataset"
         self.publishers: dict[str, str] = {}
+        self.names: dict[str, list[tuple[str, str]]] = {}  # prefetch's, a batch's only
         # each taxonomy the mapping reads, by whichever name the KB gives it
         self.taxonomy = {n: config.taxonomy_for(n) or n for n in ("country", "language", "tag")}
 
@@ -147,29 +153,44 @@ class Mapper:
             out["inLanguage"] = languages
         return out
 
-    def translations(self, record: Record) -> list[Record]:
-        """The same page in the KB's other languages (as `kzkb show` finds them)."""
+    def prefetch(self, records: list[Record]) -> None:
+        """Look up the translations of `records` at once (two queries, not
+        two a record and language); translations() reads what this found."""
+        self.names = {record.path: [] for record in records}
         if self.index is None or len(self.config.languages) < 2:
-            return []
+            return
         config = self.config
-        out: list[Record] = []
-        for lang in config.languages:
-            if lang == record.lang:
-                continue
-            found = [
-                r
-                for path in translation_paths(record.path, config, lang)
-                for r in self.index.records.by_path(path)
-                if r.lang == lang
-            ]
-            if not found:  # paired by URL instead: /guides/a/ and /kk/guides/a/
-                prefix = config.url_prefix(record.lang)
-                own = record.url
-                if prefix and own.startswith(prefix + "/"):
-                    own = own[len(prefix) :]
-                found = self.index.records.by_url(normalize_url(config.url_prefix(lang) + own))
-            out += [r for r in found[:1] if r.path not in {x.path for x in out}]
-        return out
+        asked: list[tuple[Record, str, list[str], str]] = []
+        for record in records:
+            prefix = config.url_prefix(record.lang)
+            own = record.url
+            if prefix and own.startswith(prefix + "/"):
+                own = own[len(prefix) :]
+            for lang in config.languages:
+                if lang != record.lang:
+                    url = normalize_url(config.url_prefix(lang) + own)
+                    asked.append((record, lang, translation_paths(record.path, config, lang), url))
+        rows = self.index.records.titles_at(
+            sorted({p for _, _, paths, _ in asked for p in paths}),
+            sorted({url for _, _, _, url in asked}),
+        )
+        by_path = {path: (lang, title) for path, _, lang, title in rows}
+        by_url: dict[str, list[tuple[str, str, str]]] = {}
+        for path, url, lang, title in rows:
+            by_url.setdefault(url, []).append((path, lang, title))
+        for record, lang, paths, url in asked:
+            # as `kzkb show` pairs them: by path less the language, else by URL
+            found = [by_path[p][1] for p in paths if p in by_path and by_path[p][0] == lang]
+            if not found:
+                found = [t for p, la, t in by_url.get(url, []) if la == lang and p != record.path]
+            if found:
+                self.names[record.path].append((lang, found[0]))
+
+    def translations(self, record: Record) -> list[tuple[str, str]]:
+        """(lang, title) of the same page in the KB's other languages."""
+        if record.path not in self.names:
+            self.prefetch([record])
+        return self.names[record.path]
 
     def publisher(self, record: Record) -> str:
         """The organisation a document's `source:` field names (a source's slug)."""
@@ -189,7 +210,7 @@ class Mapper:
         out: dict[str, Any] = {"@id": page if kind == "WebPage" else f"{page}#{kind.lower()}"}
         out["@type"] = kind
         names = [_text(record.title, record.lang)] if record.title else []
-        names += [_text(t.title, t.lang) for t in self.translations(record) if t.title]
+        names += [_text(title, lang) for lang, title in self.translations(record) if title]
         if names:
             out["name"] = names[0] if len(names) == 1 else names
         if record.description:
@@ -235,14 +256,22 @@ def write_jsonld(records: Iterable[Record], out: IO[str], config: Config, index:
     head = {"@context": CONTEXT, **mapper.dataset()}
     out.write(script_json(head)[:-1] + ', "@graph": [')
     count = 0
-    lines: list[str] = []
-    for record in records:
-        lines.append(("\n  " if not count else ",\n  ") + script_json(mapper.item(record)))
-        count += 1
-        if len(lines) >= 256:  # one write a batch: the text layer's cost is per call
-            out.write("".join(lines))
-            lines.clear()
-    out.write("".join(lines) + ("\n]}\n" if count else "]}\n"))
+    batch: list[Record] = []
+    # None: the end, after which the last batch is written
+    for record in itertools.chain(records, [None]):
+        if record is not None:
+            batch.append(record)
+            if len(batch) < 256:
+                continue
+        mapper.prefetch(batch)
+        lines = [
+            ("\n  " if not count and not i else ",\n  ") + script_json(mapper.item(r))
+            for i, r in enumerate(batch)
+        ]
+        out.write("".join(lines))
+        count += len(batch)
+        batch.clear()
+    out.write("\n]}\n" if count else "]}\n")
     return count
 
 
