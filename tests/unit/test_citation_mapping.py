@@ -260,5 +260,6 @@ def test_keys_do_not_change_when_records_are_added_or_in_another_order():
 
 def test_without_an_index_keys_are_unique_among_the_records_given():
     mapper = Mapper(config())
-    keys = [mapper.citation_of(record(p, "source")).key for p in ("a/x.md", "b/x.md", "c/x.md")]
-    assert keys[0] == "x" and len(set(keys)) == 3
+    paths = ("a/x.md", "b/x.md", "c/x.md", "a/x.md")
+    keys = [mapper.citation_of(record(p, "source")).key for p in paths]
+    assert keys[0] == keys[3] == "x" and len(set(keys)) == 3

@@ -64,7 +64,7 @@ def cite(
 
     style_path(style)  # an unknown style is an error before the KB is read
     base = open_kb(kb, index)
-    mapper = Mapper(base.config, base.index)
+    mapper = Mapper(base.config, base.index, kb_keys=False)  # keys are not shown
     cites = [mapper.citation_of(base.find(ref)) for ref in refs]
     rendered = render(cites, style, fmt.value)
     if fmt is CiteFormat.html:

@@ -264,10 +264,15 @@ def _tag_taxonomy(config: Config) -> str:
 class Mapper:
     """citation_of(record) for one KB: its settings, its keys, its organisations."""
 
-    def __init__(self, config: Config, index: Any = None) -> None:
+    def __init__(self, config: Config, index: Any = None, kb_keys: bool = True) -> None:
+        """kb_keys: keys unique in the whole KB (a pass over its records), as
+        an export needs; without, unique among the records mapped (cite)."""
         self.config = config
-        self.keys = keys_of_index(index, config.default_language) if index is not None else None
+        self.keys = None
+        if index is not None and kb_keys:
+            self.keys = keys_of_index(index, config.default_language)
         self.seen: set[str] = set()  # keys given so far, without an index
+        self.given: dict[str, str] = {}  # and to which record
         self.organisations = Organisations(index, config.default_language)
         self.tags = _tag_taxonomy(config)
         self.site = clean(config.title)
@@ -275,11 +280,15 @@ class Mapper:
     def key(self, record: Record) -> str:
         if self.keys is not None:
             return self.keys.key(record)
-        # no index to see the whole KB: unique among the records given
+        # no index to see the whole KB: unique among the records given (the
+        # same record given twice, the same key)
+        if record.path in self.given:
+            return self.given[record.path]
         key = base_key(record.url, record.lang, self.config.default_language)
         if key in self.seen:
             key += "-" + hashlib.sha1(record.path.encode("utf-8", "replace")).hexdigest()[:6]
         self.seen.add(key)
+        self.given[record.path] = key
         return key
 
     def citation_of(self, record: Record) -> Citation:

@@ -148,7 +148,7 @@ def export(
         "csv": lambda rows, out, header: write_csv(rows, out, header, excel, fields or known),
         "toml": write_toml,
         "markdown": lambda rows, out, header: write_markdown(rows, out, header, config),
-        **citation_writers(records, config, index or getattr(records, "index", None), fields),
+        **citation_writers(records, config, kb_index, fields),
     }
     if fmt in PER_RECORD:
         from kzkb.export.meta import web_writers
