@@ -87,7 +87,7 @@ def _snapshot(root: Path) -> tuple[dict[str, bytes | None], str]:
     return files, index
 
 
-def _mv(env: dict[str, str], root: Path, kill_at: int, *args: str) -> int:
+def _mv(env: dict[str, str], root: Path, kill_at: int, *args: str) -> tuple[int, str]:
     done = subprocess.run(
         [sys.executable, "-c", WRAPPER, "mv", *args, "--kb", str(root)],
         env={**env, "KILL_AT": str(kill_at)},
@@ -96,7 +96,7 @@ def _mv(env: dict[str, str], root: Path, kill_at: int, *args: str) -> int:
         timeout=120,
         check=False,
     )
-    return done.returncode
+    return done.returncode, done.stderr
 
 
 def test_a_move_killed_at_any_step_is_undone_or_finished(tmp_path: Path) -> None:
@@ -107,7 +107,7 @@ def test_a_move_killed_at_any_step_is_undone_or_finished(tmp_path: Path) -> None
         expected = tmp_path / "expected"
         shutil.rmtree(expected, ignore_errors=True)
         shutil.copytree(pristine, expected)
-        assert _mv(env, expected, 0, old, new) == 0
+        assert _mv(env, expected, 0, old, new)[0] == 0
         after = _snapshot(expected)
         before = _snapshot(pristine)
         assert after != before
@@ -116,11 +116,11 @@ def test_a_move_killed_at_any_step_is_undone_or_finished(tmp_path: Path) -> None
         while True:
             work = tmp_path / f"work-{moves.index((old, new))}-{n}"
             shutil.copytree(pristine, work)
-            status = _mv(env, work, n, old, new)
+            status, stderr = _mv(env, work, n, old, new)
             if status == 0:
                 assert _snapshot(work) == after
                 break
-            assert status == -signal.SIGKILL, status
+            assert status == -signal.SIGKILL, (n, status, stderr)
             listed = run_kzkb(env, "list", "--kb", str(work))
             assert listed.returncode == 0, listed.stderr
             state = _snapshot(work)
