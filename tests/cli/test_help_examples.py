@@ -28,9 +28,10 @@ from kzkb.cli import app
 from tests.conftest import KB
 from tests.helpers import clean_env, kzkb_exe
 
+# lsp's examples start a server that waits for an editor: tests/lsp runs it
 COMMANDS = [
     "", "search", "list", "show", "terms", "stats", "index", "check-links",
-    "export", "lint", "new", "watcher", "completion",
+    "export", "lint", "new", "watcher", "completion", "cite", "mv",
 ]  # fmt: skip
 _EXAMPLE = re.compile(r"^\s*(?:│\s*)?(kzkb .*?)\s*(?:│)?\s*$")
 

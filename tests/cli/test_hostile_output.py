@@ -81,6 +81,8 @@ COMMANDS = {
     "stats": ["stats"],
     "lint": ["lint"],
     "check-links": ["check-links"],
+    "cite": ["cite", "sources/markup.md", "sources/controls.md"],
+    "mv-dry-run": ["mv", "sources/markup.md", "sources/moved.md", "--dry-run"],
     "explain": ["search", "rights", "--explain"],
     "index": ["index"],
     "lint-github": ["lint", "-f", "github"],
