@@ -122,7 +122,7 @@ class Mapper:
         base = config.base_url
         self.base = base.rstrip("/") if web_address(base) else ""
         self.kb_id = (self.base or "") + "/#dataset"
-        self.publishers: dict[str, str] = {}
+        self.sources: dict[str, str] | None = None  # _source_titles', when first needed
         self.names: dict[str, list[tuple[str, str]]] = {}  # prefetch's, a batch's only
         # each taxonomy the mapping reads, by whichever name the KB gives it
         self.taxonomy = {n: config.taxonomy_for(n) or n for n in ("country", "language", "tag")}
@@ -197,11 +197,30 @@ class Mapper:
         slug = record.fields.get("source")
         if self.index is None or not isinstance(slug, str) or not slug or "/" in slug:
             return ""
-        if slug not in self.publishers:
-            found = [r for r in self.index.records.by_slug(slug) if r.kind == "source"]
-            found.sort(key=lambda r: (r.lang != self.config.default_language, r.path))
-            self.publishers[slug] = found[0].title if found else ""
-        return self.publishers[slug]
+        if self.sources is None:
+            self.sources = self._source_titles()
+        return self.sources.get(slug.casefold(), "")
+
+    def _source_titles(self) -> dict[str, str]:
+        """slug -> title of the source records, the default language's first:
+        read once, when a document first names its source. A lookup a
+        document would scan every URL for (a slug is a URL's end), and at
+        100,000 records the distinct slugs are thousands."""
+        default = self.config.default_language
+        located = sorted(
+            self.index.records.of_kind("source"), key=lambda r: (r.lang != default, r.path)
+        )
+        chosen: dict[str, str] = {}  # slug -> path
+        for found in located:
+            chosen.setdefault(found.url.rstrip("/").rsplit("/", 1)[-1].casefold(), found.path)
+        paths = list(chosen.values())
+        titles: dict[str, str] = {}
+        for i in range(0, len(paths), 5000):  # within SQLite's bound on parameters
+            titles.update(
+                (path, title)
+                for path, _, _, title in self.index.records.titles_at(paths[i : i + 5000])
+            )
+        return {slug: titles.get(path, "") for slug, path in chosen.items()}
 
     def item(self, record: Record) -> dict[str, Any]:
         kind = schema_type(record)
