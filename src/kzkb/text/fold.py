@@ -75,6 +75,33 @@ def _marked(match: re.Match[str]) -> str:
     return _MARKED[match.group(1)]
 
 
+# Letters outside ASCII are folded a run at a time, each distinct run once (a
+# word, mostly: runs end at ASCII spaces and punctuation). The same as folding
+# the whole text: the table maps one character at a time, and NFKD decomposes
+# one character at a time and reorders only the combining marks that follow
+# one another, which a run holds whole (every ASCII character is a starter).
+# An English body with one dash no longer goes through NFKD a character at a
+# time, nor a Russian one through the table twice for every repeated word.
+_NON_ASCII = re.compile(r"[^\x00-\x7f]+")
+_RUNS: dict[str, str] = {}
+_RUNS_MAX = 200_000  # distinct runs kept; then the cache starts again
+
+
+def _fold_run(match: re.Match[str]) -> str:
+    run = match.group()
+    folded = _RUNS.get(run)
+    if folded is None:
+        folded = run.translate(_TABLE)
+        if not folded.isascii():
+            folded = "".join(
+                ch for ch in unicodedata.normalize("NFKD", folded) if not unicodedata.combining(ch)
+            )
+        if len(_RUNS) >= _RUNS_MAX:
+            _RUNS.clear()
+        _RUNS[run] = folded
+    return folded
+
+
 def fold(text: str) -> str:
     """Text folded: 'Алматы' -> 'almati', 'Qazaqstan' -> 'kazakstan'.
 
@@ -85,11 +112,7 @@ def fold(text: str) -> str:
         text = _INSIDE.sub(_marked, text)
     text = text.lower()
     if not text.isascii():
-        text = text.translate(_TABLE)
-        if not text.isascii():
-            text = "".join(
-                ch for ch in unicodedata.normalize("NFKD", text) if not unicodedata.combining(ch)
-            )
+        text = _NON_ASCII.sub(_fold_run, text)
     # spellings transliterations disagree on: Qazaqstan/Kazakhstan/Казахстан,
     # Zhanaozen/Janaozen/Джанаозен, Nursultan/Nur-Sultan, ayol/аёл ...
     # (yu, ya -> iu, ia via y -> i)
