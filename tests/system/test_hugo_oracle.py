@@ -83,14 +83,17 @@ sources = "/sources/:slug/"
         ),
         "content/en/sources/other.md": "---\ntitle: Басқа ұйым\n---\nbody\n",
         "content/kk/sources/_index.md": "---\ntitle: Дереккөздер\n---\n",
-        "content/kk/sources/feminita.md": "---\ntitle: Феминита\n---\nbody\n",
+        "content/kk/sources/feminita.md": (
+            "---\ntitle: Феминита\naliases: [/old/feminita-kk/]\n---\nbody\n"
+        ),
         "content/en/guides/links.md": "---\ntitle: Links\n---\n"
         + BODY_LINKS
         + """
 [slug](/sources/feminita-kz/), [file name, not slug](/sources/feminita/),
 [alias](/old/feminita/), [cyrillic](/sources/басқа-ұйым/),
 [kk page](/kk/sources/феминита/), [kk section](/kk/sources/),
-[kk no page](/kk/sources/other/), [ref]({{< ref "sources/other.md" >}}).
+[kk no page](/kk/sources/other/), [ref]({{< ref "sources/other.md" >}}),
+[kk alias](/kk/old/feminita-kk/), [kk alias at the root](/old/feminita-kk/).
 """,
     },
     # one content folder, translations by file name, every language in its
@@ -116,7 +119,9 @@ documents = "/docs/:year/:month/:slug/"
             "---\ntitle: KazFem\ncategory: [Local NGO]\ncountries: [Kazakhstan]\n"
             "tags: [Feminism, Almaty]\n---\nbody\n"
         ),
-        "content/sources/kazfem.ru.md": "---\ntitle: КазФем\ncategory: [Local NGO]\n---\nbody\n",
+        "content/sources/kazfem.ru.md": (
+            "---\ntitle: КазФем\ncategory: [Local NGO]\naliases: [/old/kazfem/]\n---\nbody\n"
+        ),
         "content/sources/bundle/index.md": "---\ntitle: A bundle\n---\nbody\n",
         "content/sources/bundle/report.pdf": "%PDF-1.4\n",
         "content/about.md": "---\ntitle: About\nurl: /about-us/\n---\nbody\n",
@@ -133,7 +138,8 @@ documents = "/docs/:year/:month/:slug/"
 [resource](/en/sources/bundle/report.pdf), [no resource](/en/sources/bundle/x.pdf),
 [url field](/about-us/), [ru url field](/ru/o-nas/), [not the url](/en/about/),
 [dated](/en/docs/2021/03/annual/), [undated](/en/documents/report/),
-[ref]({{< ref "sources/kazfem.md" >}}), [ru ref]({{< relref path="about.md" lang="ru" >}}).
+[ref]({{< ref "sources/kazfem.md" >}}), [ru ref]({{< relref path="about.md" lang="ru" >}}),
+[ru alias](/ru/old/kazfem/), [ru alias at the root](/old/kazfem/).
 """,
     },
     # nested sections, permalink tokens, term slugs Hugo makes from odd

@@ -92,10 +92,13 @@ def build_record(relpath: str, text: str, config: Config) -> Record | Skipped:
         terms[singular] = slugs
         labels[singular] = shown
     aliases = []
+    # Hugo serves a root-relative alias under the page's language (a Kazakh
+    # page's /old/ at /kk/old/, its /kk/old/ at /kk/kk/old/), as the oracle shows
+    prefix = config.url_prefix(lang)
     for alias in fields.get("aliases", []):
         alias = str(alias)
         aliases.append(
-            normalize_url(alias) if alias.startswith("/") else resolve_relative(alias, url)
+            normalize_url(prefix + alias) if alias.startswith("/") else resolve_relative(alias, url)
         )
     return Record(
         path=relpath,

@@ -27,7 +27,7 @@ from kzkb.settings.config import Config
 from kzkb.store import damage
 from kzkb.store.damage import IndexDamaged
 
-SCHEMA_VERSION = 16
+SCHEMA_VERSION = 17  # 17: an alias is served under its page's language
 
 # Stamped in the SQLite header (PRAGMA application_id, bytes 68-71): the
 # mark that a file is a kzkb index, which kzkb may replace when it is stale
