@@ -297,6 +297,8 @@ def test_a_broken_ref_is_what_hugo_refuses(
     files["content/en/guides/bad.md"] = (
         '---\ntitle: Bad\n---\n[x]({{< ref "sources/nowhere.md" >}})\n'
         '[y]({{< relref "sources/other.md" >}})\n'
+        # the language's content folder is no part of a path ref looks up
+        '[z]({{< ref "/en/sources/other.md" >}}) [w]({{< ref "kk/sources/feminita.md" >}})\n'
     )
     root = build_site(tmp_path / "site", files)
     assert HUGO is not None
@@ -308,11 +310,12 @@ def test_a_broken_ref_is_what_hugo_refuses(
         check=False,
     )
     assert done.returncode != 0
-    assert "nowhere.md" in done.stderr + done.stdout
+    for wanted in ("sources/nowhere.md", "/en/sources/other.md", "kk/sources/feminita.md"):
+        assert f'"{wanted}' in done.stderr + done.stdout
     checked = cli("check-links", "--kb", str(root), "--format", "json")
     errors = [f for f in json.loads(checked.stdout)["findings"] if f["severity"] == "error"]
     refs = {f["target"] for f in errors if f["file"].endswith("bad.md")}
-    assert refs == {"sources/nowhere.md"}
+    assert refs == {"sources/nowhere.md", "/en/sources/other.md", "kk/sources/feminita.md"}
 
 
 # terms whose spelling tests how Hugo makes a path: runs of spaces, spaces

@@ -69,9 +69,13 @@ class Site:
         if self._ref_paths is None:
             raw: dict[str, str] = {}
             bare: dict[str, dict[str, str]] = {}
+            config = self.kb.config
             for p in sorted(records):
-                raw[logical(p)] = p
-                segments, lang = locate(p, self.kb.config)
+                if config.split_path(p)[1] == p:
+                    # a language's content folder is no part of what ref looks up:
+                    # Hugo refuses ref "/en/x.md" (REF_NOT_FOUND)
+                    raw[logical(p)] = p
+                segments, lang = locate(p, config)
                 if lang is not None:
                     bare.setdefault(logical("/".join(segments) + ".md"), {}).setdefault(lang, p)
             self._ref_paths = (raw, bare)
@@ -223,7 +227,9 @@ def resolve_ref(site: Site, records: Records, source: str, wanted: str) -> str |
     logical_paths, by_lang = site.ref_paths(records)
     lang = records[source][2] if source in records else site.default
     found: str | None = None
-    for attempt in ref_attempts(source, wanted):
+    # relative to the page as Hugo sees it: within its language's content folder
+    within = site.kb.config.split_path(source)[1]
+    for attempt in ref_attempts(within, wanted):
         name = logical(posixpath.normpath(attempt))
         found = logical_paths.get(name)
         if found is None and name in by_lang:
