@@ -55,6 +55,10 @@ class Tuning:
     # the cost of starting workers exceeds what they save.
     parallel_from: int = 400
     parallel_slice: int = 4096
+    # Worker processes: 0 is one per core this process may run on (its CPU
+    # affinity, which taskset and containers narrow; not os.cpu_count()), at
+    # most 8; 1 parses in the main process.
+    workers: int = 0
     # From this many changed files on, link_keys is counted again as a whole.
     recount_from: int = 2000
     # Rows of this many prepared files are written together, and at most

@@ -1,0 +1,163 @@
+"""The cold index's shortcuts hold what it stores: an index filled in bulk
+(indexes dropped and made again after the load, FTS5 gathering more in
+memory) equals one filled a row at a time; folding text a run of non-ASCII
+letters at a time equals folding it a character at a time; the worker pool
+follows the cores this process may run on."""
+
+from __future__ import annotations
+
+import sqlite3
+import unicodedata
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from kzkb.settings.config import open_config
+from kzkb.store import refresh
+from kzkb.store.db import Tuning
+from kzkb.store.index import Index
+from kzkb.text import fold as fold_module
+from kzkb.text.fold import fold
+from tests.helpers import record, write_kb
+
+ROWS = {
+    "files": "SELECT path, size, hash, skipped_line, skipped_reason FROM files ORDER BY path",
+    "records": "SELECT * FROM records ORDER BY id",
+    "record_data": "SELECT * FROM record_data ORDER BY id",
+    "record_terms": "SELECT * FROM record_terms ORDER BY 1, 2, 3, 4, 5",
+    "urls": "SELECT * FROM urls ORDER BY 1, 2, 3",
+    "links": "SELECT * FROM links ORDER BY 1, 2, 3, 4, 5, 6, 7",
+    "link_keys": "SELECT * FROM link_keys ORDER BY key",
+    "anchors": "SELECT * FROM anchors ORDER BY 1, 2",
+    "fts": "SELECT rowid, * FROM fts ORDER BY rowid",
+    "vocabulary": "SELECT term, doc, cnt FROM fts_vocab ORDER BY term",
+    "indexes": "SELECT type, name, tbl_name, sql FROM sqlite_master"
+    " WHERE type = 'index' ORDER BY name",
+}
+
+
+def _kb(root: Path) -> Path:
+    files: dict[str, str | bytes] = {}
+    for i in range(40):
+        body = (
+            f"# Heading {i}\n\nАлматы Qazaqstan naïve café — “{i}” oʻquv.\n\n"
+            f"[next](/notes/n{(i + 1) % 40}/) [broken](/nowhere/{i}/) [#x](#heading-{i})\n"
+        )
+        files[f"content/notes/n{i}.md"] = record(
+            f"Note {i} Қазақстан", body, tags=f"[t{i % 3}, Женщины]", aliases=f"[/old/{i}/]"
+        )
+    files["content/notes/bad.md"] = "---\ntitle: [unclosed\n---\n"
+    return write_kb(root, files)
+
+
+def _dump(db_path: Path) -> dict[str, list[tuple[object, ...]]]:
+    db = sqlite3.connect(db_path)
+    try:
+        return {name: db.execute(sql).fetchall() for name, sql in ROWS.items()}
+    finally:
+        db.close()
+
+
+def _filled(kb: Path, db_path: Path, tuning: Tuning, rebuild: bool) -> dict[str, list]:
+    index = Index.open(db_path, tuning=tuning)
+    try:
+        stats = index.refresh(open_config(kb), rebuild=rebuild)
+        assert (stats.added, stats.skipped) == (41, 1)  # a file skipped is added too
+    finally:
+        index.close()
+    return _dump(db_path)
+
+
+@pytest.mark.parametrize("rebuild", [False, True])
+def test_a_bulk_fill_stores_what_a_fill_row_by_row_stores(tmp_path: Path, rebuild: bool) -> None:
+    kb = _kb(tmp_path / "kb")
+    by_row = tmp_path / "row.sqlite"
+    bulk = tmp_path / "bulk.sqlite"
+    if rebuild:  # a --rebuild over a full index takes the bulk path too
+        _filled(kb, bulk, Tuning(recount_from=10**9), rebuild=False)
+    expected = _filled(kb, by_row, Tuning(recount_from=10**9), rebuild=False)
+    got = _filled(kb, bulk, Tuning(recount_from=1), rebuild=rebuild)
+    assert got == expected
+    assert {row[1] for row in got["indexes"]} >= {"links_by_key", "urls_by_url", "records_by_kind"}
+
+
+def test_the_pool_fed_slice_after_slice_stores_what_one_process_stores(tmp_path: Path) -> None:
+    kb = _kb(tmp_path / "kb")
+    alone = _filled(kb, tmp_path / "one.sqlite", Tuning(workers=1), rebuild=True)
+    # slices of 7 files: the next slice is queued while the writer takes one
+    tuning = Tuning(workers=2, parallel_from=1, parallel_slice=7)
+    assert _filled(kb, tmp_path / "pool.sqlite", tuning, rebuild=True) == alone
+
+
+def test_a_bulk_fill_then_one_edit_answers_searches(tmp_path: Path) -> None:
+    kb = _kb(tmp_path / "kb")
+    db_path = tmp_path / "i.sqlite"
+    _filled(kb, db_path, Tuning(recount_from=1), rebuild=True)
+    note = kb / "content/notes/n3.md"
+    note.write_text(note.read_text(encoding="utf-8") + "\nZorbexword\n", encoding="utf-8")
+    index = Index.open(db_path)
+    try:
+        stats = index.refresh(open_config(kb))
+        assert stats.changed == 1
+        hits = index.db.execute(
+            "SELECT rowid FROM fts WHERE fts MATCH ?", (fold("Zorbexword"),)
+        ).fetchall()
+        path = index.db.execute("SELECT path FROM records WHERE id = ?", hits[0]).fetchone()[0]
+    finally:
+        index.close()
+    assert len(hits) == 1 and path == "content/notes/n3.md"
+
+
+def _fold_by_character(text: str) -> str:
+    """fold() as it was written before it worked a run at a time: the
+    reference the faster one must equal."""
+    if any(mark in text for mark in fold_module._APOSTROPHES):
+        text = fold_module._INSIDE.sub(fold_module._marked, text)
+    text = text.lower()
+    if not text.isascii():
+        text = text.translate(fold_module._TABLE)
+        if not text.isascii():
+            text = "".join(
+                ch for ch in unicodedata.normalize("NFKD", text) if not unicodedata.combining(ch)
+            )
+    for old, new in (("kh", "k"), ("x", "k"), ("q", "k"), ("dzh", "zh"), ("j", "zh")):
+        text = text.replace(old, new)
+    for old, new in (("yo", "e"), ("y", "i"), ("w", "v")):
+        text = text.replace(old, new)
+    return fold_module._DOUBLED.sub(fold_module._FIRST, text)
+
+
+LETTERS = st.sampled_from(
+    list("aeiouyqxjkhszw 'ʻ’-.\n")
+    + [chr(c) for c in range(0x300, 0x316)]  # combining marks, after ASCII letters too
+    + list("АлматыҚазақстанЖенщиныӘғқңөұүһіўҳ")
+    + list("éüçşšžıəýñ“”«»—ﬁ①ẞİΣ")
+)
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(LETTERS, max_size=40).map("".join))
+def test_folding_a_run_at_a_time_equals_folding_every_character(text: str) -> None:
+    assert fold(text) == _fold_by_character(text)
+    assert fold(text) == fold(text)  # a second time, from the cache of runs
+
+
+def test_the_cache_of_runs_starts_again_when_full(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(fold_module, "_RUNS_MAX", 3)
+    words = ["Алматы", "Қазақстан", "Женщины", "café", "Медиазона"]
+    assert [fold(w) for w in words] == [_fold_by_character(w) for w in words]
+    assert len(fold_module._RUNS) <= 3
+
+
+def test_the_pool_takes_the_cores_this_process_may_run_on(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    if not hasattr(refresh.os, "sched_getaffinity"):
+        pytest.skip("no CPU affinity on this platform")
+    monkeypatch.setattr(refresh.os, "cpu_count", lambda: 64)
+    monkeypatch.setattr(refresh.os, "sched_getaffinity", lambda pid: {0})
+    assert refresh.usable_cores() == 1  # taskset -c 0: parse in the main process
+    monkeypatch.setattr(refresh.os, "sched_getaffinity", lambda pid: set(range(64)))
+    assert refresh.usable_cores() == 8
