@@ -51,7 +51,7 @@ DEFAULT_QUERIES = (
     # the gazetteer all at work (rg looks for the words as one phrase)
     "кризисные центры для женщин Алматы",
 )
-PARTS = ("index", "refresh", "search", "links", "export", "version")
+PARTS = ("index", "long", "refresh", "search", "links", "export", "version", "lsp")
 
 
 def parse_sizes(text: str) -> list[int]:
@@ -77,6 +77,7 @@ def parse_parts(text: str) -> list[str]:
         "startup": "version",
         "check-links": "links",
         "external": "links",
+        "bodies": "long",
     }
     parts = [aliases.get(p, p) for p in parts]
     unknown = [p for p in parts if p not in PARTS]
@@ -171,6 +172,12 @@ def main(argv: list[str] | None = None) -> int:
         help="seconds before one process is killed (default: %(default)s)",
     )
     add(
+        "--profile",
+        action="store_true",
+        help="also profile the cold index at 10,000 records (CPU per record by stage, "
+        "1 and 2 workers), on bench's records and on bodies four times longer",
+    )
+    add(
         "--kzkb",
         default=None,
         help="the kzkb executable (default: beside this Python, else on PATH)",
@@ -201,6 +208,7 @@ def main(argv: list[str] | None = None) -> int:
         kzkb=kzkb,
         python=args.python or python_of(kzkb),
         rg=shutil.which("rg"),
+        profile=args.profile,
     )
     if settings.rg is None:
         log("run.py: rg (ripgrep) not found: the reference column stays empty")

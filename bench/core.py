@@ -90,6 +90,7 @@ class SizeResult:
     kb_note: str = ""
     measures: list[Measure] = field(default_factory=list)
     searches: list[tuple[str, str, str]] = field(default_factory=list)  # query, kzkb, rg
+    profiles: list[dict[str, Any]] = field(default_factory=list)  # bench/stages.py's, per KB
     title: str = ""  # the report's heading; default: "N records"
 
     @property
@@ -112,6 +113,7 @@ class Settings:
     kzkb: str
     python: str
     rg: str | None
+    profile: bool = False  # --profile: CPU by stage and the pool's scaling (bench/stages.py)
 
 
 def index_json(run: Run) -> dict[str, Any]:
@@ -201,9 +203,11 @@ class Harness:
 
     # --- the size's KB, index and watcher ---------------------------------------------
 
-    def ensure_kb(self, n: int) -> tuple[Path, str]:
-        kb = self.s.out_dir / f"kb-{n}"
-        if generate.is_current(kb, n, self.s.seed):
+    def ensure_kb(self, n: int, body_scale: int = 1) -> tuple[Path, str]:
+        """The KB of n records (bodies body_scale times longer), generated once."""
+        name = f"kb-{n}" if body_scale == 1 else f"kb-{n}-x{body_scale}"
+        kb = self.s.out_dir / name
+        if generate.is_current(kb, n, self.s.seed, body_scale):
             marker = generate.read_marker(kb) or {}
             return kb, f"reused (generated earlier: {marker.get('bytes', 0) / 1e6:.1f} MB)"
         if kb.exists():
@@ -214,18 +218,18 @@ class Harness:
                 )
             log(f"[{n}] {kb} is from another seed or generator version: regenerating")
             shutil.rmtree(kb)
-        tmp = self.s.out_dir / f".kb-{n}.partial"
+        tmp = self.s.out_dir / f".{name}.partial"
         if tmp.exists():
             shutil.rmtree(tmp)  # an interrupted generation of ours
         log(f"[{n}] generating {n} records into {kb} ...")
-        stats = generate.generate(tmp, n, self.s.seed)
+        stats = generate.generate(tmp, n, self.s.seed, body_scale=body_scale)
         tmp.rename(kb)
         note = f"generated in {stats.seconds:.1f} s ({stats.bytes / 1e6:.1f} MB)"
         log(f"[{n}] {note}")
         return kb, note
 
-    def index_dir(self, n: int) -> Path:
-        path = self.s.out_dir / f"idx-{n}"
+    def index_dir(self, n: int, tag: str = "") -> Path:
+        path = self.s.out_dir / f"idx-{n}{tag}"
         path.mkdir(parents=True, exist_ok=True)
         return path
 

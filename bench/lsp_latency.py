@@ -2,7 +2,7 @@
 """How long `kzkb lsp` takes to answer a keystroke with diagnostics, on a
 10,000-record KB (the issue's target: 0.2 s).
 
-    python bench/lsp_latency.py [--records N] [--edits E] [--kb DIR]
+    python bench/lsp_latency.py [--records N] [--edits E] [--kb DIR] [--use-kb KB] [--json]
 
 Generates the KB with bench/generate.py (kept in DIR between runs; its
 marker says it is complete), starts `python -m kzkb lsp` over stdio with its
@@ -19,6 +19,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import json
 import os
 import statistics
 import subprocess
@@ -127,12 +128,20 @@ def main() -> None:
     parser.add_argument("--records", type=int, default=10_000)
     parser.add_argument("--edits", type=int, default=30)
     parser.add_argument("--kb", type=Path, default=Path(tempfile.gettempdir()) / "kzkb-lsp-bench")
+    parser.add_argument(
+        "--use-kb", type=Path, default=None, help="a KB bench/generate.py made, as it is"
+    )
+    parser.add_argument("--json", action="store_true", help="print the figures as JSON")
     args = parser.parse_args()
-    kb = make_kb(args.kb / f"kb{args.records}", args.records)
+    kb = args.use_kb or make_kb(args.kb / f"kb{args.records}", args.records)
     with tempfile.TemporaryDirectory() as cache:
         first, indexed, latencies = asyncio.run(run(kb, args.edits, Path(cache)))
     ordered = sorted(latencies)
     p95 = ordered[min(len(ordered) - 1, round(0.95 * (len(ordered) - 1)))]
+    if args.json:  # for bench/run.py's row
+        figures = {"indexed": indexed, "first": first, "latencies": latencies, "p95": p95}
+        print(json.dumps(figures))
+        return
     print(f"kzkb lsp on {args.records:,} records, {len(latencies)} unsaved edits")
     print(f"  index built beforehand (kzkb index): {indexed:.2f} s")
     print(f"  open -> first diagnostics:           {first:.3f} s (the KB's catalog read once)")

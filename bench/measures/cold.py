@@ -23,20 +23,31 @@ COLD_TARGET = Target("≤ 30 s", 30.0)
 MEMORY_TARGET = Target("≤ 500 MB", 500.0)
 
 
-def cold_index(h: Harness, n: int, kb: Path, result: SizeResult) -> Path | None:
-    """Time a fresh `index --rebuild` per run; the last run's DB is the size's index."""
+def kb_size(kb: Path) -> int:
+    return sum(p.stat().st_size for p in kb.rglob("*.md"))
+
+
+def cold_index(
+    h: Harness, n: int, kb: Path, result: SizeResult, body_scale: int = 1
+) -> Path | None:
+    """Time a fresh `index --rebuild` per run; the last run's DB is the size's
+    index. With body_scale, of the KB whose bodies are that many times longer
+    (its own index folder), at most COLD_REPEAT_LARGE runs."""
     count = h.s.cold_repeat or (min(h.s.repeat, COLD_REPEAT_LARGE) if n >= LARGE else h.s.repeat)
+    what = "" if body_scale == 1 else f", bodies ×{body_scale}"
+    if body_scale != 1:
+        count = min(count, COLD_REPEAT_LARGE)
     cold = Measure(
-        f"cold index: `index --rebuild`, end to end ({plural(count, 'run')})", COLD_TARGET
+        f"cold index{what}: `index --rebuild`, end to end ({plural(count, 'run')})", COLD_TARGET
     )
     memory = Measure(
-        f"peak memory of the cold index (max of {plural(count, 'run')})",
+        f"peak memory of the cold index{what} (max of {plural(count, 'run')})",
         MEMORY_TARGET,
         unit="MB",
         summary="max",
     )
     result.measures += [cold, memory]
-    folder = h.index_dir(n)
+    folder = h.index_dir(n, "" if body_scale == 1 else f"-x{body_scale}")
     main = folder / "main.sqlite"
     runs: list[Run] = []
 
@@ -53,9 +64,11 @@ def cold_index(h: Harness, n: int, kb: Path, result: SizeResult) -> Path | None:
             remove_db(db)
         if i > 0:
             runs.append(r)
+            cpu.append(r.cpu_seconds)
         return r.seconds
 
-    log(f"[{n}] cold index")
+    cpu: list[float] = []
+    log(f"[{n}] cold index{what}")
     h.repeated(cold, count, once, "cold index")
     if runs:
         pss = max(r.tree_pss_kib for r in runs) / 1024
@@ -70,6 +83,11 @@ def cold_index(h: Harness, n: int, kb: Path, result: SizeResult) -> Path | None:
             f"(wait4 ru_maxrss) {largest:.0f} MB"
         )
         log(f"    peak memory: {memory.value():.0f} MB")
+        median = sorted(cpu)[len(cpu) // 2]
+        cold.notes.append(
+            f"CPU time (user + system of kzkb and its workers, wait4): median {median:.1f} s, "
+            f"{median / n * 1e6:.0f} µs a record; {kb_size(kb) / 2**20:.0f} MB of records"
+        )
     else:
         memory.error = "no successful cold index run to measure"
     return main if cold.error is None else None

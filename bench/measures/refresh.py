@@ -23,6 +23,9 @@ from bench.core import (
 )
 
 REFRESH_TARGET = Target("≤ 0.5 s", 0.5)
+# issue 20: nothing changed, with the watcher (from WATCH_FROM files on) ≤ 0.15 s;
+# without it ≤ 0.5 s
+REFRESH_WATCHED_TARGET = Target("≤ 0.15 s", 0.15)
 REFRESH_ONE_TARGET = Target("≤ 0.6 s", 0.6)
 
 SNIPPET = """\
@@ -53,14 +56,17 @@ def in_process(h: Harness, kb: Path, db: Path) -> dict[str, Any]:
 
 
 def refresh(h: Harness, n: int, kb: Path, db: Path | None, why: str | None) -> list[Measure]:
-    cli = Measure("refresh, nothing changed: `index`, end to end", REFRESH_TARGET)
-    lib = Measure("refresh, nothing changed: in-process `last_refresh.seconds`", REFRESH_TARGET)
+    watched = n >= WATCH_FROM
+    target = REFRESH_WATCHED_TARGET if watched else REFRESH_TARGET
+    cli = Measure("refresh, nothing changed: `index`, end to end", target)
+    lib = Measure("refresh, nothing changed: in-process `last_refresh.seconds`", target)
     cli1 = Measure("refresh, 1 file changed: `index`, end to end", REFRESH_ONE_TARGET)
     lib1 = Measure("refresh, 1 file changed: in-process `last_refresh.seconds`", REFRESH_ONE_TARGET)
     measures = [cli, lib, cli1, lib1]
-    watched = n >= WATCH_FROM
     if watched:  # the same without a watcher: what a first command after a boot costs
-        cli_off = Measure(f"refresh, nothing changed: `index`, end to end, {UNWATCHED}")
+        cli_off = Measure(
+            f"refresh, nothing changed: `index`, end to end, {UNWATCHED}", REFRESH_TARGET
+        )
         cli1_off = Measure(f"refresh, 1 file changed: `index`, end to end, {UNWATCHED}")
         measures += [cli_off, cli1_off]
     if db is None:

@@ -18,10 +18,11 @@ from bench.core import (
 
 
 def search_target(n: int) -> Target | None:
+    # issue 20: the watcher answers at 100,000 (the rows without it have no target)
     if n >= LARGE:
-        return Target("kzkb/rg ≤ 1.0", 1.0, "ratio")
+        return Target("kzkb/rg ≤ 0.5", 0.5, "ratio")
     if n <= 1000:
-        return Target("≤ 0.25 s", 0.25)
+        return Target("≤ 0.12 s", 0.12)
     return None  # no target was set between 1k and 100k
 
 
