@@ -97,6 +97,12 @@ def schema_type(record: Record) -> str:
     return "WebPage"
 
 
+def _source_slug(record: Record) -> str:
+    """The source record a document's `source:` field names, by its slug."""
+    slug = record.fields.get("source") if record.kind == "document" else None
+    return slug if isinstance(slug, str) and slug and "/" not in slug else ""
+
+
 def language_tag(lang: str) -> str:
     """`lang` as a BCP 47 tag, "" when it cannot be one (the KB names its languages)."""
     tag = lang.strip().replace("_", "-")
@@ -122,7 +128,8 @@ class Mapper:
         base = config.base_url
         self.base = base.rstrip("/") if web_address(base) else ""
         self.kb_id = (self.base or "") + "/#dataset"
-        self.sources: dict[str, str] | None = None  # _source_titles', when first needed
+        self.publishers: dict[str, str] = {}  # _publishers', a batch's only
+        self.folders: list[str] | None = None  # where source records are, by URL
         self.names: dict[str, list[tuple[str, str]]] = {}  # prefetch's, a batch's only
         # each taxonomy the mapping reads, by whichever name the KB gives it
         self.taxonomy = {n: config.taxonomy_for(n) or n for n in ("country", "language", "tag")}
@@ -157,6 +164,7 @@ class Mapper:
         """Look up the translations of `records` at once (two queries, not
         two a record and language); translations() reads what this found."""
         self.names = {record.path: [] for record in records}
+        self._publishers(records)
         if self.index is None or len(self.config.languages) < 2:
             return
         config = self.config
@@ -174,9 +182,9 @@ class Mapper:
             sorted({p for _, _, paths, _ in asked for p in paths}),
             sorted({url for _, _, _, url in asked}),
         )
-        by_path = {path: (lang, title) for path, _, lang, title in rows}
+        by_path = {path: (lang, title) for path, _, lang, title, _ in rows}
         by_url: dict[str, list[tuple[str, str, str]]] = {}
-        for path, url, lang, title in rows:
+        for path, url, lang, title, _ in rows:
             by_url.setdefault(url, []).append((path, lang, title))
         for record, lang, paths, url in asked:
             # as `kzkb show` pairs them: by path less the language, else by URL
@@ -194,33 +202,32 @@ class Mapper:
 
     def publisher(self, record: Record) -> str:
         """The organisation a document's `source:` field names (a source's slug)."""
-        slug = record.fields.get("source")
-        if self.index is None or not isinstance(slug, str) or not slug or "/" in slug:
-            return ""
-        if self.sources is None:
-            self.sources = self._source_titles()
-        return self.sources.get(slug.casefold(), "")
+        if record.path not in self.names:
+            self.prefetch([record])
+        return self.publishers.get(_source_slug(record), "")
 
-    def _source_titles(self) -> dict[str, str]:
-        """slug -> title of the source records, the default language's first:
-        read once, when a document first names its source. A lookup a
-        document would scan every URL for (a slug is a URL's end), and at
-        100,000 records the distinct slugs are thousands."""
+    def _publishers(self, records: list[Record]) -> None:
+        """The titles of the sources the documents of `records` name: each
+        slug looked up at the folders sources are in (a slug is a URL's last
+        segment), the default language's first. A batch's only: memory flat."""
+        self.publishers = {}
+        slugs = {slug for slug in map(_source_slug, records) if slug}
+        if self.index is None or not slugs:
+            return
+        if self.folders is None:
+            self.folders = self.index.records.url_folders("source")
+        urls = {f"{folder}{slug.casefold()}/": slug for slug in slugs for folder in self.folders}
+        names = list(urls)
         default = self.config.default_language
-        located = sorted(
-            self.index.records.of_kind("source"), key=lambda r: (r.lang != default, r.path)
-        )
-        chosen: dict[str, str] = {}  # slug -> path
-        for found in located:
-            chosen.setdefault(found.url.rstrip("/").rsplit("/", 1)[-1].casefold(), found.path)
-        paths = list(chosen.values())
-        titles: dict[str, str] = {}
-        for i in range(0, len(paths), 5000):  # within SQLite's bound on parameters
-            titles.update(
-                (path, title)
-                for path, _, _, title in self.index.records.titles_at(paths[i : i + 5000])
-            )
-        return {slug: titles.get(path, "") for slug, path in chosen.items()}
+        found: list[tuple[bool, str, str, str]] = []
+        for i in range(0, len(names), 5000):  # within SQLite's bound on parameters
+            for path, url, lang, title, kind in self.index.records.titles_at(
+                urls=names[i : i + 5000]
+            ):
+                if kind == "source":
+                    found.append((lang != default, path, urls[url], title))
+        for _, _, slug, title in sorted(found):
+            self.publishers.setdefault(slug, title)
 
     def item(self, record: Record) -> dict[str, Any]:
         kind = schema_type(record)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import html
+import itertools
 import os
 from collections.abc import Callable, Iterable
 from pathlib import Path
@@ -117,9 +118,22 @@ def write_meta(records: Iterable[Record], out: IO[str], config: Config, index: A
     """Each record's tags after a comment naming its page, a blank line apart."""
     tags = MetaTags(config, index)
     count = 0
-    for record in records:
-        out.write(("\n" if count else "") + tags.comment(record) + tags.fragment(record))
-        count += 1
+    batch: list[Record] = []
+    # None: the end, after which the last batch is written
+    for record in itertools.chain(records, [None]):
+        if record is not None:
+            batch.append(record)
+            if len(batch) < 256:
+                continue
+        tags.mapper.prefetch(batch)  # the batch's publishers, in two queries
+        out.write(
+            "".join(
+                ("\n" if count or i else "") + tags.comment(r) + tags.fragment(r)
+                for i, r in enumerate(batch)
+            )
+        )
+        count += len(batch)
+        batch.clear()
     return count
 
 

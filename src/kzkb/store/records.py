@@ -162,25 +162,34 @@ class Records:
 
     def titles_at(
         self, paths: Sequence[str] = (), urls: Sequence[str] = ()
-    ) -> list[tuple[str, str, str, str]]:
-        """(path, url, lang, title) of the records at `paths` (url: their
-        own) and of those `urls` name (url: the one named, an alias too), in
-        path order: a lookup of many records that decodes none (export's
-        jsonld names each record in every language)."""
-        rows: list[tuple[str, str, str, str]] = []
+    ) -> list[tuple[str, str, str, str, str]]:
+        """(path, url, lang, title, kind) of the records at `paths` (url:
+        their own) and of those `urls` name (url: the one named, an alias
+        too), in path order: a lookup of many records that decodes none
+        (export's jsonld names each record in every language)."""
+        rows: list[tuple[str, str, str, str, str]] = []
         if paths:
             marks = ", ".join("?" * len(paths))
             rows += self.db.execute(
-                f"SELECT path, url, lang, title FROM records WHERE path IN ({marks})", list(paths)
+                f"SELECT path, url, lang, title, kind FROM records WHERE path IN ({marks})",
+                list(paths),
             ).fetchall()
         if urls:
             marks = ", ".join("?" * len(urls))
             rows += self.db.execute(
-                "SELECT r.path, u.url, r.lang, r.title FROM urls u JOIN records r"
+                "SELECT r.path, u.url, r.lang, r.title, r.kind FROM urls u JOIN records r"
                 f" ON r.id = u.record_id WHERE u.url IN ({marks})",
                 list(urls),
             ).fetchall()
         return sorted(rows)
+
+    def url_folders(self, kind: str) -> list[str]:
+        """The folders `kind`'s records are in, by URL (/sources/sources/ of
+        /sources/sources/feminita/), read row by row: the memory is theirs."""
+        folders: dict[str, None] = {}
+        for (url,) in self.db.execute("SELECT url FROM records WHERE kind = ?", (kind,)):
+            folders.setdefault(url.rstrip("/").rsplit("/", 1)[0] + "/")
+        return list(folders)
 
     def record_ids(self) -> dict[str, RecordRef]:
         """path -> (id, url, lang, kind) of every record."""
