@@ -6,11 +6,13 @@ from __future__ import annotations
 import contextlib
 import marshal
 import sqlite3
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from kzkb.listing.scan import Entry
 from kzkb.store.db import DEFAULT_TUNING, Tuning, read_meta
-from kzkb.store.prepare import Prepared
+
+if TYPE_CHECKING:
+    from kzkb.store.prepare import Prepared
 
 Listing = dict[str, Entry]  # path -> scan.stat_key
 

@@ -26,7 +26,7 @@ import time
 from collections import deque
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from kzkb.listing import client, prescan
 from kzkb.listing.protocol import ListingSource
@@ -43,7 +43,9 @@ from kzkb.store.db import (
     read_meta,
     write_meta,
 )
-from kzkb.store.prepare import Prepared, _prepare, _worker_init, use_config
+
+if TYPE_CHECKING:
+    from kzkb.store.prepare import Prepared
 
 Progress = Callable[[int, int], None]
 Listing = filestate.Listing  # path -> scan.stat_key
@@ -278,6 +280,9 @@ class Refresher:
         db = self.db
         candidates = sorted(listed)
         hashes = filestate.hashes(self.db, [p for p in candidates if p in known])
+        # start-up: a refresh that finds nothing changed loads no parsing
+        from kzkb.store.prepare import use_config
+
         use_config(config)
         content = str(config.content_dir)
         jobs = [(os.path.join(content, p), p) for p in candidates]
@@ -314,6 +319,8 @@ class Refresher:
         batch.flush()
 
     def _prepare_all(self, jobs: list[tuple[str, str]]) -> Iterator[Prepared]:
+        from kzkb.store.prepare import _prepare, _worker_init
+
         workers = self.tuning.workers or usable_cores()
         if len(jobs) < self.tuning.parallel_from or workers < 2:
             yield from map(_prepare, jobs)
