@@ -238,8 +238,11 @@ class Refresher:
         bulk = clear and len(candidates) > self.tuning.recount_from
         indexes = bulk_start(self.db) if bulk else []
         self._write(config, listed, known, recount, stats, progress)
-        for sql in indexes:
-            self.db.execute(sql)
+        if indexes:
+            # the workers are done: the indexes' sorts may take every core
+            self.db.execute(f"PRAGMA threads = {usable_cores()}")
+            for sql in indexes:
+                self.db.execute(sql)
         self._count_keys = True
         if recount:
             self._recount_keys()
