@@ -84,8 +84,9 @@ METHOD = """\
   `summary.external` = {ext_urls:,} and no findings; beside it the same KB
   without `--external`.
 - **Cold index, bodies ×4** (part `long`), at the largest size only: the same
-  measure on a KB made with `generate.py --body-scale 4` (the same records and
-  links, bodies four times longer), in `{out_dir}/kb-N-x4`.
+  measure (a warm-up and one timed run) on a KB made with `generate.py
+  --body-scale 4` (the same records and links, bodies four times longer), in
+  `{out_dir}/kb-N-x4`.
 - **`kzkb lsp`** (part `lsp`), at 10,000 records: `bench/lsp_latency.py` in
   kzkb's Python opens a guide over stdio and sends unsaved edits (a broken link
   added, then removed, 0.3 s apart); each value is didChange -> the
@@ -211,6 +212,8 @@ def report(
             out += [f"- {d}" for d in details]
         for prof in result.profiles:
             out += ["", *profile_lines(prof)]
+    if settings.profile and BASELINE.is_file():
+        out += ["", *baseline_lines(results)]
     missed = [(r.name, m.label) for r in results for m in r.measures if m.met() is False]
     failed = [(r.name, m.label) for r in results for m in r.measures if m.error]
     out += ["", "## Summary", ""]
@@ -225,6 +228,37 @@ def report(
         out += ["", "Targets missed:", ""]
         out += [f"- {name}: {label}" for name, label in missed]
     return "\n".join(out) + "\n"
+
+
+# the profile before issue 20's cuts, kept to compare with (bench/stages.py at that commit)
+BASELINE = Path(__file__).resolve().parent / "profile-before.json"
+
+
+def baseline_lines(results: list[SizeResult]) -> list[str]:
+    """The stages before issue 20's cuts (kept in BASELINE) beside this run's
+    --profile of the same KB, where it has one."""
+    import json
+
+    data = json.loads(BASELINE.read_text(encoding="utf-8"))
+    now = {(p["records"], p["label"]): p for r in results for p in r.profiles if "single" in p}
+    lines = ["## Profile before and after issue 20's cuts", "", data["how"], ""]
+    for corpus in data["corpora"]:
+        before = corpus["before"]
+        n = before["records"]
+        after = now.get((n, corpus["label"]), {}).get("single")
+        lines += [
+            f"### {n:,} records, {corpus['label']}",
+            "",
+            "| stage | before (µs a record) | this run (µs a record) |",
+            "|---|---:|---:|",
+        ]
+        for stage, seconds in sorted(before["stages"].items(), key=lambda kv: -kv[1]):
+            later = after["stages"].get(stage) if after else None
+            shown = "—" if later is None else f"{later / n * 1e6:.0f}"
+            lines.append(f"| {stage} | {seconds / n * 1e6:.0f} | {shown} |")
+        total = "—" if after is None else f"**{after['cpu'] / n * 1e6:.0f}**"
+        lines += [f"| **all** | **{before['cpu'] / n * 1e6:.0f}** | {total} |", ""]
+    return lines
 
 
 def profile_lines(prof: dict[str, Any]) -> list[str]:
