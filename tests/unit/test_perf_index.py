@@ -167,3 +167,12 @@ def test_the_pool_takes_the_cores_this_process_may_run_on(
     assert refresh.usable_cores() == 1  # taskset -c 0: parse in the main process
     monkeypatch.setattr(refresh.os, "sched_getaffinity", lambda pid: set(range(64)))
     assert refresh.usable_cores() == 8
+
+
+def test_a_word_character_is_what_the_regex_engine_calls_one() -> None:
+    # fold judges an apostrophe's neighbours with str.isalnum(), for \w
+    word = re.compile(r"\w")
+    differ = [
+        c for c in range(0x110000) if bool(word.match(chr(c))) != (chr(c).isalnum() or c == 0x5F)
+    ]
+    assert differ == []
