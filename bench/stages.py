@@ -32,6 +32,11 @@ import time
 from collections.abc import Callable
 from typing import Any
 
+# Run as a script, this folder is sys.path[0], where the bench's modules could
+# shadow those kzkb imports: only kzkb and the standard library are wanted here.
+_HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path[:] = [p for p in sys.path if os.path.abspath(p or ".") != _HERE]
+
 # (module, class or "", attribute, stage): where the pipeline looks each function up
 STAGES = (
     ("kzkb.parse.source", "", "read_source", "read file"),
