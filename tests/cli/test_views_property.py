@@ -7,6 +7,7 @@ escape, C1 control, DEL or bidi override of the record's."""
 from __future__ import annotations
 
 import re
+import unicodedata
 from pathlib import Path
 from typing import Any
 
@@ -97,7 +98,9 @@ def invoke(args: list[str], kb: Path, index: Path) -> Any:
 
 
 def squashed(value: str) -> str:
-    return "".join(value.split())
+    # kzkb keeps field text in NFC (parse/fields.py): U+0387 is shown as its
+    # canonical equivalent U+00B7, the same text to any reader
+    return unicodedata.normalize("NFC", "".join(value.split()))
 
 
 RECORD = st.fixed_dictionaries(
