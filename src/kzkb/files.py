@@ -297,3 +297,24 @@ def naming(target: Path | str | None) -> Iterator[None]:
         if name is None or temp:
             raise OSError(exc.errno, exc.strerror, str(target)) from exc
         raise
+
+
+class _Changed(Exception):
+    pass
+
+
+def replace_unless_changed(target: Path, old: bytes, new: bytes) -> bool:
+    """Write `new` over `target` atomically (beside it, then renamed over it),
+    unless the file no longer holds `old`: an editor's save or a git checkout
+    meanwhile is kept, not overwritten by a repair of what was there before.
+    False if not written (changed, or deleted: a deleted file is not brought
+    back); a KzkbError if kzkb may not write it (see atomic_path)."""
+    try:
+        with naming(target), atomic_path(target, force=True) as temp:
+            Path(temp).write_bytes(new)
+            # as late as it can be: only a save in this very moment is lost
+            if target.read_bytes() != old:
+                raise _Changed
+    except (_Changed, FileNotFoundError):
+        return False
+    return True

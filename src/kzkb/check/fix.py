@@ -16,10 +16,10 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from kzkb.check.explain import NO_REF, key_of
+from kzkb.files import replace_unless_changed
 from kzkb.model import KzkbError
 
 if TYPE_CHECKING:
@@ -208,28 +208,10 @@ def write(kb: KnowledgeBase, repairs: Repairs) -> None:
     for rel, (old, new, _) in list(repairs.changes.items()):
         target = kb.config.content_dir / rel
         try:
-            written = _replace(target, old.encode("utf-8"), new.encode("utf-8"))
+            written = replace_unless_changed(target, old.encode("utf-8"), new.encode("utf-8"))
         except KzkbError as err:
             repairs.refused[rel] = str(err)
             written = False
         if not written:
             repairs.refused.setdefault(rel, "it changed while --fix ran: run it again")
             del repairs.changes[rel]
-
-
-class _Changed(Exception):
-    pass
-
-
-def _replace(target: Path, old: bytes, new: bytes) -> bool:
-    from kzkb.files import atomic_path, naming
-
-    try:
-        with naming(target), atomic_path(target, force=True) as temp:
-            Path(temp).write_bytes(new)
-            # as late as it can be: an editor's save meanwhile is kept
-            if target.read_bytes() != old:
-                raise _Changed
-    except (_Changed, FileNotFoundError):
-        return False
-    return True

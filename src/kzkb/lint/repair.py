@@ -3,9 +3,7 @@ across the KB), each written atomically, none over an edit made meanwhile."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
-from kzkb.files import atomic_path, naming
+from kzkb.files import replace_unless_changed
 from kzkb.lint.across import canonical_spellings
 from kzkb.lint.edits import fixed_text, unescape
 from kzkb.lint.findings import LintFinding
@@ -43,7 +41,9 @@ def fix(
         for rel in list(changes):
             old, new, _ = changes[rel]
             try:
-                written = _replace(config.content_dir / rel, old.encode("utf-8"), new.encode())
+                written = replace_unless_changed(
+                    config.content_dir / rel, old.encode("utf-8"), new.encode()
+                )
             except KzkbError as err:
                 written = False
                 if refused is not None:
@@ -92,25 +92,3 @@ def plan(
         if new != text:
             changes[rel] = (text, new, rules)
     return changes
-
-
-class _Changed(Exception):
-    """The file is no longer what lint read."""
-
-
-def _replace(target: Path, old: bytes, new: bytes) -> bool:
-    """Write a repair atomically (beside the file, then renamed over it),
-    unless the file changed since it was read: an editor's save or a git
-    checkout meanwhile is kept, not overwritten by a repair of what was
-    there before, and the next --fix repairs it. False if not written;
-    a KzkbError if kzkb may not write it (see kzkb.files.atomic_path)."""
-
-    try:
-        with naming(target), atomic_path(target, force=True) as temp:
-            Path(temp).write_bytes(new)
-            # as late as it can be: only a save in this very moment is lost
-            if target.read_bytes() != old:
-                raise _Changed
-    except (_Changed, FileNotFoundError):
-        return False  # edited, or deleted: a deleted record is not brought back
-    return True
