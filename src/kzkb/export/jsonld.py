@@ -29,10 +29,9 @@ text cannot close the <script> a page embeds it in.
 from __future__ import annotations
 
 import datetime as dt
-import itertools
 import json
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from typing import IO, Any
 
 from kzkb.hugo.paths import translation_paths
@@ -276,19 +275,26 @@ class Mapper:
         return out
 
 
+def batches(records: Iterable[Record], size: int = 256) -> Iterator[list[Record]]:
+    """The records in lists of `size`: a batch's lookups (translations,
+    publishers) are one query each, and memory stays flat in N."""
+    batch: list[Record] = []
+    for record in records:
+        batch.append(record)
+        if len(batch) == size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
+
+
 def write_jsonld(records: Iterable[Record], out: IO[str], config: Config, index: Any = None) -> int:
     """The KB's Dataset, its items in "@graph", one a line."""
     mapper = Mapper(config, index)
     head = {"@context": CONTEXT, **mapper.dataset()}
     out.write(script_json(head)[:-1] + ', "@graph": [')
     count = 0
-    batch: list[Record] = []
-    # None: the end, after which the last batch is written
-    for record in itertools.chain(records, [None]):
-        if record is not None:
-            batch.append(record)
-            if len(batch) < 256:
-                continue
+    for batch in batches(records):
         mapper.prefetch(batch)
         lines = [
             ("\n  " if not count and not i else ",\n  ") + script_json(mapper.item(r))
@@ -296,7 +302,6 @@ def write_jsonld(records: Iterable[Record], out: IO[str], config: Config, index:
         ]
         out.write("".join(lines))
         count += len(batch)
-        batch.clear()
     out.write("\n]}\n" if count else "]}\n")
     return count
 

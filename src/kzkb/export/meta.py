@@ -11,14 +11,20 @@ from __future__ import annotations
 
 import datetime as dt
 import html
-import itertools
 import os
 from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import IO, Any
 
 from kzkb.export.datapackage import atomic_folder
-from kzkb.export.jsonld import Mapper, language_tag, record_jsonld, schema_type, web_address
+from kzkb.export.jsonld import (
+    Mapper,
+    batches,
+    language_tag,
+    record_jsonld,
+    schema_type,
+    web_address,
+)
 from kzkb.files import naming
 from kzkb.model import KzkbError, Record
 from kzkb.settings.config import Config
@@ -118,13 +124,7 @@ def write_meta(records: Iterable[Record], out: IO[str], config: Config, index: A
     """Each record's tags after a comment naming its page, a blank line apart."""
     tags = MetaTags(config, index)
     count = 0
-    batch: list[Record] = []
-    # None: the end, after which the last batch is written
-    for record in itertools.chain(records, [None]):
-        if record is not None:
-            batch.append(record)
-            if len(batch) < 256:
-                continue
+    for batch in batches(records):
         tags.mapper.prefetch(batch)  # the batch's publishers, in two queries
         out.write(
             "".join(
@@ -133,7 +133,6 @@ def write_meta(records: Iterable[Record], out: IO[str], config: Config, index: A
             )
         )
         count += len(batch)
-        batch.clear()
     return count
 
 
