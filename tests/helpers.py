@@ -273,3 +273,23 @@ def on_pty(
     code = proc.wait(timeout=timeout)
     os.close(leader)
     return code, b"".join(chunks).decode("utf-8", "replace")
+
+
+def press_ctrl_c(leader: int, pid: int, timeout: float = 10) -> None:
+    """Type Ctrl-C on a pseudo-terminal once the process waits at its prompt.
+
+    Typed the instant the prompt appears — between Python's write of the prompt
+    and its read of the terminal — the SIGINT is noted by Python's handler, but
+    the read that follows then blocks for good (CPython looks at signals when a
+    read is interrupted, not before it starts): a race of a test reacting in
+    microseconds, which a person at the keyboard does not meet, and which hung
+    CI on a loaded machine. On Linux the kernel says when the process sleeps in
+    its terminal read; elsewhere a pause stands in."""
+    wchan = Path(f"/proc/{pid}/wchan")
+    if wchan.exists():
+        end = time.monotonic() + timeout
+        while time.monotonic() < end and wchan.read_text() not in ("wait_woken", "n_tty_read"):
+            time.sleep(0.01)
+    else:
+        time.sleep(0.5)
+    os.write(leader, b"\x03")

@@ -22,7 +22,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import KB
-from tests.helpers import clean_env, kzkb_exe, on_pty, run_kzkb
+from tests.helpers import clean_env, kzkb_exe, on_pty, press_ctrl_c, run_kzkb
 
 ESC = "\x1b["
 
@@ -283,7 +283,7 @@ def test_ctrl_c_is_130(env, tmp_path):
         if not chunk:
             break
         seen += chunk
-    os.write(leader, b"\x03")
+    press_ctrl_c(leader, proc.pid)
     code = proc.wait(timeout=60)
     os.close(leader)
     assert code == 130, seen

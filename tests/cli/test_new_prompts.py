@@ -19,7 +19,7 @@ import pytest
 import yaml
 
 from tests.conftest import KB
-from tests.helpers import clean_env, kzkb_exe, run_kzkb
+from tests.helpers import clean_env, kzkb_exe, press_ctrl_c, run_kzkb
 
 
 @pytest.fixture
@@ -146,7 +146,7 @@ def test_ctrl_c_at_a_prompt_is_130_and_writes_nothing(env, kb, tmp_path):
     s.expect("Title")
     s.answer("Half Typed")
     s.expect("Description")
-    os.write(s.leader, b"\x03")
+    press_ctrl_c(s.leader, s.proc.pid)
     code, _ = s.finish()
     assert code == 130
     assert sorted(p.relative_to(kb) for p in kb.rglob("*")) == before
