@@ -9,6 +9,7 @@ import fcntl
 import os
 import pty
 import re
+import select
 import shutil
 import subprocess
 import termios
@@ -74,9 +75,17 @@ class Session:
     def answer(self, text: str) -> None:
         os.write(self.leader, text.encode() + b"\r")
 
-    def finish(self) -> tuple[int, str]:
+    def finish(self, timeout: float = 60) -> tuple[int, str]:
         rest = []
+        end = time.monotonic() + timeout
+        poller = select.poll()
+        poller.register(self.leader, select.POLLIN)
         while True:
+            # a process that never ends fails the test, not the whole run
+            left = end - time.monotonic()
+            if left <= 0 or not poller.poll(left * 1000):
+                self.proc.kill()
+                raise AssertionError(f"kzkb did not end: {self.seen + ''.join(rest)!r}")
             try:
                 chunk = os.read(self.leader, 4096)
             except OSError:
