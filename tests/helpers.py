@@ -293,3 +293,18 @@ def press_ctrl_c(leader: int, pid: int, timeout: float = 10) -> None:
     else:
         time.sleep(0.5)
     os.write(leader, b"\x03")
+
+
+def own_terminal() -> None:
+    """preexec_fn making the pseudo-terminal the child's controlling terminal,
+    so that ^C typed on it is the child's SIGINT, with SIGINT's default action
+    as a shell gives its foreground job: a suite started in the background by a
+    non-interactive shell (`pytest &`) ignores SIGINT, and its children would
+    inherit that."""
+    import fcntl
+    import signal
+    import termios
+
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+    os.setsid()
+    fcntl.ioctl(0, termios.TIOCSCTTY, 0)

@@ -9,20 +9,18 @@ pseudo-terminal where the terminal is the point.
 
 from __future__ import annotations
 
-import fcntl
 import json
 import os
 import pty
 import re
 import subprocess
 import sys
-import termios
 from pathlib import Path
 
 import pytest
 
 from tests.conftest import KB
-from tests.helpers import clean_env, kzkb_exe, on_pty, press_ctrl_c, run_kzkb
+from tests.helpers import clean_env, kzkb_exe, on_pty, own_terminal, press_ctrl_c, run_kzkb
 
 ESC = "\x1b["
 
@@ -274,7 +272,7 @@ def test_ctrl_c_is_130(env, tmp_path):
     leader, follower = pty.openpty()
     proc = subprocess.Popen(
         [*kzkb_exe(), "new", "--kb", str(tmp_path / "kb-copy"), "--index", str(tmp_path / "i")],
-        stdin=follower, stdout=follower, stderr=follower, env=env, preexec_fn=_own_terminal,
+        stdin=follower, stdout=follower, stderr=follower, env=env, preexec_fn=own_terminal,
     )  # fmt: skip
     os.close(follower)
     seen = b""
@@ -287,12 +285,6 @@ def test_ctrl_c_is_130(env, tmp_path):
     code = proc.wait(timeout=60)
     os.close(leader)
     assert code == 130, seen
-
-
-def _own_terminal() -> None:
-    """The pseudo-terminal as the child's controlling terminal: ^C is then its SIGINT."""
-    os.setsid()
-    fcntl.ioctl(0, termios.TIOCSCTTY, 0)
 
 
 def _copy_kb(target: Path) -> None:

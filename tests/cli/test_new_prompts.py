@@ -5,14 +5,12 @@ with kzkb. Driven on a pseudo-terminal, the answers typed as a person would."""
 
 from __future__ import annotations
 
-import fcntl
 import os
 import pty
 import re
 import select
 import shutil
 import subprocess
-import termios
 import time
 from pathlib import Path
 
@@ -20,7 +18,7 @@ import pytest
 import yaml
 
 from tests.conftest import KB
-from tests.helpers import clean_env, kzkb_exe, press_ctrl_c, run_kzkb
+from tests.helpers import clean_env, kzkb_exe, own_terminal, press_ctrl_c, run_kzkb
 
 
 @pytest.fixture
@@ -38,11 +36,6 @@ def kb(tmp_path: Path) -> Path:
     return target
 
 
-def _own_terminal() -> None:
-    os.setsid()
-    fcntl.ioctl(0, termios.TIOCSCTTY, 0)
-
-
 class Session:
     """kzkb on a pseudo-terminal: wait for a prompt, type an answer."""
 
@@ -50,7 +43,7 @@ class Session:
         self.leader, follower = pty.openpty()
         self.proc = subprocess.Popen(
             [*kzkb_exe(), *args], stdin=follower, stdout=follower, stderr=follower,
-            env=env, cwd=cwd, preexec_fn=_own_terminal,
+            env=env, cwd=cwd, preexec_fn=own_terminal,
         )  # fmt: skip
         os.close(follower)
         self.seen = ""
