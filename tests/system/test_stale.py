@@ -170,7 +170,8 @@ def test_racy_files_are_read_again_only_until_they_are_old_enough(tmp_path, monk
         reads.append(job[1])
         return real(job)
 
-    monkeypatch.setattr("kzkb.store.refresh._prepare", counting)
+    # the refresh imports it when it reads a file: patched where it lives
+    monkeypatch.setattr(prepare, "_prepare", counting)
     try:
         index.refresh(config)
         assert sorted(reads) == ["new.md", "old.md"]

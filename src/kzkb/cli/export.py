@@ -71,8 +71,11 @@ def export_cmd(
     kb: KbOption = None,
     index: IndexOption = None,
 ) -> None:
-    """Write the records as JSON, JSONL, CSV, TOML, Markdown or SQLite, or
-    as references: CSL-JSON (Zotero, Pandoc), RIS or BibTeX (biblatex).
+    """Write the records in the formats programs and research tools read.
+
+    JSON, JSONL, CSV, TOML, Markdown; SQLite for Datasette; a Frictionless
+    data package; schema.org JSON-LD and the meta tags Zotero's connector
+    reads; references as CSL-JSON (Zotero, Pandoc), RIS or BibTeX (biblatex).
 
     All records, or those the filters and query choose, in path order; -o
     writes a file atomically (an existing one only with --force).
