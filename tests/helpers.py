@@ -302,9 +302,16 @@ def own_terminal() -> None:
     non-interactive shell (`pytest &`) ignores SIGINT, and its children would
     inherit that."""
     import fcntl
-    import signal
     import termios
 
-    signal.signal(signal.SIGINT, signal.SIG_DFL)
+    default_sigint()
     os.setsid()
     fcntl.ioctl(0, termios.TIOCSCTTY, 0)
+
+
+def default_sigint() -> None:
+    """preexec_fn: SIGINT's default action in the child, as a shell gives its
+    foreground job, whatever the suite was started with (see own_terminal)."""
+    import signal
+
+    signal.signal(signal.SIGINT, signal.SIG_DFL)

@@ -30,7 +30,16 @@ from typing import Any
 
 import pytest
 
-from tests.helpers import clean_env, index_json, integrity, kzkb_exe, run_kzkb, word, write_big_kb
+from tests.helpers import (
+    clean_env,
+    default_sigint,
+    index_json,
+    integrity,
+    kzkb_exe,
+    run_kzkb,
+    word,
+    write_big_kb,
+)
 
 MEDIUM = 300
 
@@ -187,6 +196,7 @@ def test_ctrl_c_ends_the_wait_for_another_writer(env, tmp_path):
             text=True,
             env=env,
             start_new_session=True,
+            preexec_fn=default_sigint,
         )
         # started up, opened the index; a moment later it waits for the lock
         while proc.poll() is None and not has_open(proc.pid, db):

@@ -37,6 +37,7 @@ import pytest
 from tests.helpers import (
     BIG,
     clean_env,
+    default_sigint,
     hits_of,
     index_json,
     kzkb_exe,
@@ -484,6 +485,7 @@ def interrupt_midway(
             text=True,
             env=env,
             start_new_session=True,
+            preexec_fn=default_sigint,
         )
         try:
             time.sleep(seconds * fraction * (0.6**attempt))
