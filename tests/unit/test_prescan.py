@@ -82,8 +82,9 @@ def test_the_prescanned_commands_are_those_the_cli_registers_that_refresh():
 
     import typer.main
 
-    import kzkb.cli  # noqa: F401 - registers the commands
-    from kzkb.cli.app import app
+    from kzkb.cli import load_commands
+
+    app = load_commands()
 
     refreshing = set()
     for info in app.registered_commands:

@@ -1,25 +1,12 @@
-"""The kzkb command line: a thin shell over kzkb.kb."""
+"""The kzkb command line: a thin shell over kzkb.kb.
+
+Each command's module loads when the command is asked for
+(kzkb.cli.app.COMMAND_MODULES); `load_commands()` registers them all.
+"""
 
 from __future__ import annotations
 
-from kzkb.cli import (  # noqa: F401 - registers commands
-    check_links,
-    cite,
-    completion,
-    export,
-    index,
-    lint,
-    list,
-    lsp,
-    mv,
-    new,
-    search,
-    show,
-    stats,
-    terms,
-    watcher,
-)
-from kzkb.cli.app import app
+from kzkb.cli.app import app, load_commands
 
 
 def main() -> None:
@@ -39,4 +26,4 @@ def main() -> None:
     app()
 
 
-__all__ = ["app", "main"]
+__all__ = ["app", "load_commands", "main"]

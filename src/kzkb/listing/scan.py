@@ -203,9 +203,9 @@ def fingerprint(on_disk: dict[str, Entry]) -> str:
     should a file system reorder a listing, the digest differs and the
     refresh merely compares file by file.
     """
-    import hashlib  # not at the top: the command line imports this module at start-up
+    from kzkb.digest import blake2b
 
-    return hashlib.blake2b(marshal.dumps(on_disk), digest_size=16).hexdigest()
+    return blake2b(marshal.dumps(on_disk), digest_size=16).hexdigest()
 
 
 # --- names no command can show -------------------------------------------------------

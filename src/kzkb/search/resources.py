@@ -17,13 +17,13 @@ times, the KB's own concepts), and a query reads only its own words' rows.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import tomllib
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from kzkb.digest import blake2b
 from kzkb.search.lexicon import Lexicon, merge
 
 DATA = Path(__file__).resolve().parent / "data"
@@ -67,4 +67,4 @@ def signature(extra: Sequence[dict[str, Any]] = ()) -> str:
         parts.append((path.name, st.st_size, st.st_mtime_ns))
     parts.append(extra)
     text = json.dumps(parts, sort_keys=True, ensure_ascii=False, default=str)
-    return hashlib.blake2b(text.encode(), digest_size=10).hexdigest()
+    return blake2b(text.encode(), digest_size=10).hexdigest()

@@ -13,7 +13,6 @@ site is read as it is, and kzkb.toml adds only what Hugo has no word for
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import re
@@ -21,6 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from kzkb.digest import blake2b
 from kzkb.model import KzkbError
 from kzkb.settings.find import find_kb
 from kzkb.settings.formats import locate
@@ -195,7 +195,7 @@ class Config:
             None if size == DEFAULT_MAX_FILE_SIZE else size,
             *([self.base_url] if self.base_url else []),  # what links are internal
         ]  # fmt: skip
-        digest = hashlib.blake2b(
+        digest = blake2b(
             json.dumps(settings, sort_keys=True, default=str).encode(), digest_size=8
         ).hexdigest()
         # resolved: --kb kb and --kb /home/me/kb are one KB, one index

@@ -11,7 +11,6 @@ a second writer wait.
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import os
 import re
 import sqlite3
@@ -430,6 +429,8 @@ def default_index_path(config: Config) -> Path:
     bare folder, then the site it is in; a site and a folder of it) would
     otherwise take turns rebuilding one file."""
     folder = str(config.content_dir.resolve())
-    key = hashlib.sha1(f"{folder}\0{config.parse_key()}".encode()).hexdigest()[:16]
+    from kzkb.digest import sha1
+
+    key = sha1(f"{folder}\0{config.parse_key()}".encode()).hexdigest()[:16]
     name = "".join(ch if ch.isalnum() else "-" for ch in config.content_dir.name)[:32] or "kb"
     return cache_folder() / f"{name}-{key}.sqlite"
