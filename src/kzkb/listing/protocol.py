@@ -151,12 +151,10 @@ def _read_exactly(reader: BinaryIO, size: int) -> bytes:
 
 def socket_path(root: str | os.PathLike[str]) -> Path:
     """The socket of the watcher of `root` (its content folder), in the user cache."""
-    # here, not at the top: every command imports this module before it
-    # knows whether it opens a KB, and hashlib loads OpenSSL
-    import hashlib
+    from kzkb.digest import sha1
 
     # a kzkb of another protocol talks to its own watcher, not to this one's
-    key = hashlib.sha1(f"{PROTOCOL}:{os.path.realpath(root)}".encode()).hexdigest()[:16]
+    key = sha1(f"{PROTOCOL}:{os.path.realpath(root)}".encode()).hexdigest()[:16]
     return cache_folder() / "watch" / f"{key}.sock"
 
 
