@@ -19,10 +19,6 @@ def index_summary(
     refresh: dict[str, Any] | None = None,
     index_path: str = "",
 ) -> None:
-    from rich import box
-    from rich.table import Table
-    from rich.text import Text
-
     skipped = list(skipped)
     refresh = refresh or {}
     if fmt != "table":
@@ -38,6 +34,11 @@ def index_summary(
         sys.stdout.write(json_text(document, indent=2 if fmt == "json" else None))
         sys.stdout.write("\n")
         return
+    # here, not at the top: JSON needs none of rich (about 25 ms of imports)
+    from rich import box
+    from rich.table import Table
+    from rich.text import Text
+
     console = out()
     total = sum(summary["kind"].values())
     console.print(data(f"Indexed {total} records from {root}", style="bold"))
