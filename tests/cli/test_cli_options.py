@@ -253,6 +253,16 @@ def test_a_typo_is_answered_with_the_nearest_option(env, args, meant):
     assert suggestion.group(1).split(", ") == [meant]
 
 
+@pytest.mark.parametrize(("command", "option"), [("watcher", "--index"), ("completion", "--kb")])
+def test_a_global_option_the_command_does_not_take_is_named_as_such(env, command, option):
+    """`kzkb watcher status --index X` once said "No such option: --index
+    (Possible options: --index)": it suggested the very option refused."""
+    result = run_kzkb(env, command, option, "x", extra={"COLUMNS": "200"})
+    assert result.returncode == 2
+    assert f"kzkb {command} takes no {option} option" in result.stderr
+    assert "Possible options" not in result.stderr and "Did you mean" not in result.stderr
+
+
 def test_help_text_is_text_not_markup(env):
     result = run_kzkb(env, "watcher", "--help", extra={"COLUMNS": "200"})
     assert result.returncode == 0

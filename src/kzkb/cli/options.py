@@ -114,11 +114,20 @@ def suggest(exc: Any, command: Any) -> None:
     command's real options and the global ones (Click's difflib prefers a
     shared beginning)."""
     ctx = getattr(exc, "ctx", None)
-    names = set(ROOT_OPTIONS) | set(COMMAND_OPTIONS)
+    names = set(ROOT_OPTIONS)
     if command is not None and ctx is not None:
         for param in command.get_params(ctx):
             names.update(o for o in (*param.opts, *param.secondary_opts) if o.startswith("--"))
-    found = closest(exc.option_name, names)
+        if exc.option_name in COMMAND_OPTIONS and command.name:
+            # --kb and --index are read anywhere on the line and handed to the
+            # command: one that has no use for it says so, rather than
+            # suggesting the very option it refused
+            exc.message = f"kzkb {command.name} takes no {exc.option_name} option — leave it out"
+            exc.possibilities = None
+            return
+    else:
+        names |= set(COMMAND_OPTIONS)
+    found = closest(exc.option_name, names - {exc.option_name})
     if found:
         exc.possibilities = found
 
