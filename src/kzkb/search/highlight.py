@@ -58,11 +58,12 @@ def snippet(record: Record, plan_: Plan, width: int = 24) -> str:
         tokens = list(_WORD.finditer(source))
         if not tokens:
             continue
-        hits = [
-            i
-            for i, m in enumerate(tokens)
-            if pattern is not None and pattern.match(fold(m.group()))
-        ]
+        # each distinct word folded once (a body repeats most of its words);
+        # folding is per word, so this is the same as folding each token
+        words = [m.group() for m in tokens]
+        folded_of = {w: fold(w) for w in dict.fromkeys(words)}
+        folded = [folded_of[w] for w in words]
+        hits = [i for i, f in enumerate(folded) if pattern.match(f)] if pattern is not None else []
         if not hits:
             if best[1] < 0:
                 best = (_window(source, tokens, set(), 0, width), 0)
@@ -71,7 +72,7 @@ def snippet(record: Record, plan_: Plan, width: int = 24) -> str:
         start, score = 0, -1
         for h in hits:
             first = max(0, h - 3)
-            inside = {fold(tokens[i].group()) for i in hits if first <= i < first + width}
+            inside = {folded[i] for i in hits if first <= i < first + width}
             if len(inside) > score:
                 start, score = first, len(inside)
         if score > best[1]:
