@@ -12,6 +12,7 @@ import re
 import tomllib
 from typing import Any, NamedTuple
 
+from kzkb.parse.simple_yaml import read_simple
 from kzkb.safe_yaml import (
     LONG_NUMBER,
     TOO_DEEP,
@@ -143,6 +144,10 @@ def parse_front(found: Split) -> dict[str, Any]:
     shift = found.front_line  # a line of fm_text counted from 0 is this file line from 1, less 1
     if fmt == "toml" and (long_key := _long_toml_key(fm_text)):
         raise FrontMatterError(long_key + shift, TOO_DEEP)
+    if fmt == "yaml":
+        simple = read_simple(fm_text)
+        if simple is not None:
+            return simple
     import yaml
 
     try:
