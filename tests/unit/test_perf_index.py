@@ -150,6 +150,32 @@ def test_folding_a_run_at_a_time_equals_folding_every_character(text: str) -> No
     assert fold(text) == fold(text)  # a second time, from the cache of runs
 
 
+# words that fold to nothing (ъ), or to a space at an edge (U+00A0, U+00A8,
+# U+2002 under NFKD), whose spaces the doubled-letter rule merges with the
+# ones between words; final sigma, which looks at the letters around it
+WORD_EDGES = st.sampled_from(
+    [
+        " ", " ", "  ", "ъ", "ь", "\xa0", "\u00a8", "\u2002", "Σ", "ΑΣ", "ς", "İ", "'", "s'",
+        "aa", "a", "Алматы", "Kh", "x", "oʻquv", "ss", "\u0301", "\n", "\t",
+    ]
+)  # fmt: skip
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(WORD_EDGES | LETTERS, max_size=20).map("".join))
+def test_folding_word_by_word_equals_folding_the_whole_text(text: str) -> None:
+    assert fold(text) == _fold_by_character(text)
+    assert fold(text) == _fold_by_character(text)  # the words from the cache now
+
+
+def test_the_cache_of_words_starts_again_when_full(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(fold_module, "_WORDS", {})
+    monkeypatch.setattr(fold_module, "_WORDS_MAX", 4)
+    for text in ("Алматы Қазақстан Женщины café Медиазона naïve", "Almaty Qazaqstan"):
+        assert fold(text) == _fold_by_character(text) == fold(text)
+    assert sorted(fold_module._WORDS) == ["Almaty", "Qazaqstan"]  # the first text's dropped
+
+
 def test_the_cache_of_runs_starts_again_when_full(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(fold_module, "_RUNS", {})  # whatever earlier tests folded
     monkeypatch.setattr(fold_module, "_RUNS_MAX", 3)

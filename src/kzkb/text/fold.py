@@ -136,12 +136,41 @@ def _fold_run(run: str) -> str:
     return folded
 
 
+# Words (the text between spaces) folded before: most of a record's words
+# are words other records have, and a dictionary look-up costs less than
+# folding them again (10,000 records: 105 -> 30 us a record).
+_WORDS: dict[str, str] = {}
+_WORDS_MAX = 100_000  # distinct words kept (and one text's); then the cache starts again
+
+
 def fold(text: str) -> str:
     """Text folded: 'Алматы' -> 'almati', 'Qazaqstan' -> 'kazakstan'.
 
-    Works on whole text with C-speed operations (translate, replace, regex); no rule
-    crosses a word boundary, so folding a text equals folding its words.
+    No rule crosses a space (lower-casing's final sigma looks no further
+    than one), so folding a text equals folding the words between its
+    spaces and joining them with one again: provided no word folds to
+    nothing or to a space at its edge (NFKD makes one of U+00A0), which the
+    doubled-letter rule would merge with the space beside it. Each distinct
+    word is folded once, in C-speed operations (translate, replace, regex).
     """
+    if " " not in text:
+        return _fold_text(text)
+    words = text.split(" ")
+    folded = list(map(_WORDS.get, words))
+    if None in folded:
+        if len(_WORDS) > _WORDS_MAX:
+            _WORDS.clear()
+        for i, done in enumerate(folded):
+            if done is None:
+                done = _fold_text(words[i])
+                if not done or done[0] == " " or done[-1] == " ":
+                    return _fold_text(text)
+                folded[i] = _WORDS[words[i]] = done
+    return " ".join(folded)
+
+
+def _fold_text(text: str) -> str:
+    """fold() of any text, in one piece."""
     if any(mark in text for mark in _APOSTROPHES):
         text = _inside(text)
     text = text.lower()
