@@ -127,7 +127,11 @@ def read_header(reader: BinaryIO) -> Header | None:
 
 def frame(value: Any) -> bytes:
     """`value` marshalled behind its length; None is the empty frame, "unknown"."""
-    blob = b"" if value is None else marshal.dumps(value)
+    return frame_of(b"" if value is None else marshal.dumps(value))
+
+
+def frame_of(blob: bytes) -> bytes:
+    """The frame of a value already marshalled into `blob`."""
     return len(blob).to_bytes(8, "big") + blob
 
 
