@@ -20,10 +20,21 @@ def main() -> None:
 
         print(f"kzkb {__version__}")
         return
-    from kzkb.listing import prescan
+    import gc
 
-    prescan.start()
-    # imported only now: loading Typer, Rich and the commands is what the scan overlaps
-    from kzkb.cli import main as cli_main
+    # Python's cyclic collector walks every object the imports make, again
+    # and again as they load and once more at exit, and finds no garbage
+    # among them: it is off while they load, and what they made is set aside
+    # for good (gc.freeze) before the command runs, whose own objects it
+    # still collects. 30-45 ms of a 0.2 s command on a 2-core machine.
+    gc.disable()
+    try:
+        from kzkb.listing import prescan
 
+        prescan.start()
+        # imported only now: loading Typer, Rich and the commands is what the scan overlaps
+        from kzkb.cli import main as cli_main
+    finally:
+        gc.freeze()
+        gc.enable()
     cli_main()
