@@ -51,13 +51,22 @@ def explain(kb: KnowledgeBase, site: Site, findings: list[LinkFinding]) -> list[
     from kzkb.check.history import read_history
     from kzkb.check.othernames import OtherNames
 
-    pages = {p: ref.url for p, ref in kb.index.records.record_ids().items()}
     history = read_history(kb)
-    others = OtherNames(kb, site)
-    out = list(findings)
+    pages: dict[str, str] | None = None  # every record's URL: read only if a key is missing
+    keys: list[str | None] = []
     for i in wanted:
         f = findings[i]
-        key = key_of(kb, f, pages.get(f.file, "/"))
+        key = f.key
+        if key is None:
+            if pages is None:
+                pages = {p: ref.url for p, ref in kb.index.records.record_ids().items()}
+            key = key_of(kb, f, pages.get(f.file, "/"))
+        keys.append(key)
+    others = OtherNames(kb, site)
+    others.expect(k for k in keys if k is not None and not k.startswith(("path:", "ref:")))
+    out = list(findings)
+    for i, key in zip(wanted, keys, strict=True):
+        f = findings[i]
         if key is None:
             continue
         event = history.for_key(key) if history is not None else None

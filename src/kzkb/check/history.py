@@ -165,8 +165,13 @@ def read_history(kb: KnowledgeBase) -> History | None:
     commits = parse_log(raw.decode("utf-8", "surrogateescape"), cut)
     history = History()
     history.commits = len(commits)
-    existing = kb.index.records.record_ids()
     fates = _fates(commits)
+    if not fates:
+        # nothing renamed or deleted (a folder git ignores has no commit at
+        # all): no old URL to explain, and no need of every record's URL,
+        # which costs more than git itself at 100,000 records
+        return history
+    existing = kb.index.records.record_ids()
     gone = {p: f for p, f in fates.items() if p not in existing}
     # the files as they last were: the parent of the commit that removed them
     wanted = [(f"{f.commit.hash}^:{prefix}{p}", p) for p, f in gone.items()]
@@ -361,6 +366,8 @@ def _sections(
             old_parts, new_parts = old_parts[:-1], new_parts[:-1]
         if old_parts and new_parts:
             folders.setdefault("/".join(old_parts), ("/".join(new_parts), fate.commit))
+    if not folders:
+        return {}
     live = {posixpath.dirname(p) for p in now}
     live |= {d for p in live for d in _parents(p)}
     out: dict[str, Event] = {}

@@ -13,9 +13,11 @@ from dataclasses import dataclass
 from functools import cache
 from typing import TYPE_CHECKING, Any
 
-from kzkb.urls import normalize_url, term_slug
+from kzkb.urls import normalize_url
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable
+
     from kzkb.check.resolve import Site
     from kzkb.kb import KnowledgeBase
 
@@ -39,20 +41,23 @@ class OtherName:
 @cache
 def _places() -> tuple[dict[str, list[int]], list[tuple[str, dict[str, str]]]]:
     """(slug of a name -> the places it names, [(place's name, {slug: name})])."""
+    from kzkb.check.slugs import term_slugs
     from kzkb.search.resources import gazetteer_places
 
+    every = [[place["name"], *place["names"]] for place in gazetteer_places()]
+    slugs = iter(term_slugs([name for names in every for name in names]))  # 4,700 at once
     by_slug: dict[str, list[int]] = {}
     places: list[tuple[str, dict[str, str]]] = []
-    for place in gazetteer_places():
+    for place_names in every:
         names: dict[str, str] = {}
-        for name in [place["name"], *place["names"]]:
-            slug = term_slug(name)
+        for name in place_names:
+            slug = next(slugs)
             if len(slug.replace("-", "")) >= _SHORTEST:
                 names.setdefault(slug, name)
         if len(names) > 1:
             for slug in names:
                 by_slug.setdefault(slug, []).append(len(places))
-            places.append((place["name"], names))
+            places.append((place_names[0], names))
     return by_slug, places
 
 
@@ -89,18 +94,48 @@ class OtherNames:
     def __init__(self, kb: KnowledgeBase, site: Site) -> None:
         self.kb = kb
         self.site = site
-        self._titles: dict[str, list[str]] | None = None  # title's slug -> paths
+        self._titled: dict[str, str] | None = None  # title's slug -> the one path
         self._done: dict[str, OtherName | None] = {}
+        self._absent: set[str] = set()  # URLs known to be no page (expect)
+
+    def expect(self, keys: Iterable[str]) -> None:
+        """Learn in one query which of the pages find() tries first for these
+        keys are not there: most are not, and a query each was most of the
+        time of 200 broken links."""
+        tried: dict[str, None] = {}
+        asked: set[str] = set()
+        for key in keys:
+            if len(asked) >= self.LIMIT:
+                break
+            if key not in asked and self._looked_up(key):
+                asked.add(key)
+                tried.update(dict.fromkeys(self._same_path(key)))
+        there = self.kb.index.links.existing("url", list(tried))
+        self._absent.update(url for url in tried if url not in there)
 
     def find(self, key: str) -> OtherName | None:
         """The existing page a broken page URL (a link's key) may mean."""
         if key in self._done:
             return self._done[key]
-        if len(self._done) >= self.LIMIT or not key.endswith("/") or key == "/":
+        if len(self._done) >= self.LIMIT or not self._looked_up(key):
             return None
         found = self._place(key) or self._translation(key)
         self._done[key] = found
         return found
+
+    @staticmethod
+    def _looked_up(key: str) -> bool:
+        return key.endswith("/") and key != "/"
+
+    def _same_path(self, key: str) -> list[str]:
+        """The key's path in each of the site's other languages."""
+        site = self.site
+        lang, rest = site.split_lang(key)
+        return [
+            normalize_url(site.prefix(other) + rest)
+            for other in self.kb.config.languages
+            if other != lang
+        ]
 
     def _place(self, key: str) -> OtherName | None:
         segments = key.strip("/").split("/")
@@ -121,18 +156,18 @@ class OtherNames:
         site, kb = self.site, self.kb
         lang, rest = site.split_lang(key)
         # the same path in another language, whose translation here is named otherwise
-        for other in kb.config.languages:
-            if other == lang:
+        for there in self._same_path(key):
+            if there in self._absent:
                 continue
-            for record in kb.index.records.by_url(normalize_url(site.prefix(other) + rest)):
+            for record in kb.index.records.by_url(there):
                 url = self._in_lang(record, lang)
                 if url and url != key:
                     why = f"the {lang} translation of {record.url}"
                     return OtherName(url, why, "translation")
         # the one page of another language titled as the link's last segment reads
         last = rest.strip("/").rpartition("/")[2]
-        titled = self.titles().get(last, [])
-        records = kb.index.records.by_path(titled[0]) if len(titled) == 1 else []
+        titled = self.titled(last)
+        records = kb.index.records.by_path(titled) if titled else []
         if records and records[0].lang != lang:
             mine = self._in_lang(records[0], lang)
             if mine and mine != key:
@@ -146,12 +181,19 @@ class OtherNames:
                 return str(translation.url)
         return ""
 
-    def titles(self) -> dict[str, list[str]]:
-        if self._titles is None:
-            self._titles = {}
-            seen: set[str] = set()
-            for title, _, path in self.kb.index.records.titles_and_urls():
-                if path not in seen:
-                    seen.add(path)
-                    self._titles.setdefault(term_slug(title), []).append(path)
-        return self._titles
+    def titled(self, slug: str) -> str:
+        """The path of the one record whose title's slug is `slug`; "" when
+        none is, or several are."""
+        if self._titled is None:
+            from collections import Counter
+
+            from kzkb.check.slugs import term_slugs
+
+            paths, titles = self.kb.index.records.paths_and_titles()
+            slugs = term_slugs(titles)
+            # dict and Counter build in C: 100,000 titles in a few milliseconds
+            self._titled = dict(zip(slugs, paths, strict=True))
+            if len(self._titled) < len(slugs):
+                for twice in [s for s, n in Counter(slugs).items() if n > 1]:
+                    del self._titled[twice]
+        return self._titled.get(slug, "")

@@ -29,13 +29,19 @@ class LinkFinding:
     suggestion: str = ""
     # why the target is gone, for JSON: {"history": {...}} or {"other_name": {...}}
     explained: dict[str, Any] | None = field(default=None, compare=False, hash=False)
+    # the index's key of the link (kzkb.hugo.links.link_key), kept so that
+    # explain need not work it out again; never shown
+    key: str | None = field(default=None, compare=False, hash=False, repr=False)
 
     @classmethod
     def at(
         cls, row: LinkRow | MissingAnchor, severity: str, reason: str, suggestion: str = ""
     ) -> LinkFinding:
         """The finding for the link of `row`, placed where the link is written."""
-        return cls(row.path, row.line, row.col, row.text, row.target, severity, reason, suggestion)
+        return cls(
+            row.path, row.line, row.col, row.text, row.target, severity, reason, suggestion,
+            key=row.key,
+        )  # fmt: skip
 
     def as_dict(self) -> dict[str, Any]:
         return {

@@ -154,6 +154,21 @@ class Records:
         )
         return [Named._make(row) for row in rows]
 
+    def paths_and_titles(self) -> tuple[list[str], list[str]]:
+        """Every record's path and title, the two lists in one order, read
+        as two strings SQLite joins: a row a record cost twice the time."""
+        count, paths, titles = self.db.execute(
+            "SELECT count(*), group_concat(path, char(0)), group_concat(title, char(0))"
+            " FROM records"
+        ).fetchone()
+        if not count:
+            return [], []
+        split = paths.split("\0"), titles.split("\0")
+        if len(split[0]) == len(split[1]) == count:
+            return split
+        rows = self.db.execute("SELECT path, title FROM records").fetchall()  # a NUL in one
+        return [row[0] for row in rows], [row[1] for row in rows]
+
     def of_kind(self, kind: str) -> list[Located]:
         rows = self.db.execute(
             "SELECT path, url, lang FROM records WHERE kind = ? ORDER BY path", (kind,)
