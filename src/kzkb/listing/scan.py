@@ -12,6 +12,7 @@ import contextlib
 import marshal
 import os
 import stat
+import sys
 from pathlib import Path
 
 from kzkb.files import CONTENT_SUFFIXES
@@ -196,13 +197,14 @@ def _stat_range(
 def _stat_all(folders: list[str], names_of: list[list[str]]) -> list[Entry | None]:
     """_stat_names of every listed file, in listing order; the second half of
     them by a forked child when there are many."""
-    import threading
-
     total = sum(map(len, names_of))
+    # fork is only safe single-threaded; a process that never imported
+    # threading (the prescan's child) has one thread, and need not load it
+    threading = sys.modules.get("threading")
     if (
         total < PARALLEL_SCAN_FROM
         or not hasattr(os, "fork")
-        or threading.active_count() > 1  # fork is only safe single-threaded
+        or (threading is not None and threading.active_count() > 1)
     ):
         return _stat_range(folders, names_of, 0, total)
     half = total // 2
