@@ -43,6 +43,12 @@ class Site:
             for lang in config.languages:
                 fixed.add(self.prefix(lang) + config.taxonomy_url(plural))
         self.extra = Generated(self, fixed)
+        # (lang, "/kk/") of each language whose URLs have a prefix: split_lang
+        # runs twice a broken link, thousands of times a run
+        self._prefixes = [
+            (lang, prefix + "/") for lang in config.languages if (prefix := config.url_prefix(lang))
+        ]
+        self._terms_of: dict[str, tuple[str | None, str]] = {}
         self._used: dict[str, list[str]] = {}
         self._ref_paths: tuple[dict[str, str], dict[str, dict[str, str]]] | None = None
         self.static = [
@@ -83,15 +89,19 @@ class Site:
 
     def split_lang(self, url: str) -> tuple[str, str]:
         """(lang, the URL without its language prefix)."""
-        config = self.kb.config
-        for lang in config.languages:
-            prefix = config.url_prefix(lang)
-            if prefix and url.startswith(prefix + "/"):
-                return lang, url[len(prefix) :]
+        for lang, prefix in self._prefixes:
+            if url.startswith(prefix):
+                return lang, url[len(prefix) - 1 :]
         return self.default, url
 
     def term_of(self, url: str) -> tuple[str | None, str]:
         """(taxonomy, term) of a URL shaped like a term page, /category/foo/."""
+        found = self._terms_of.get(url)
+        if found is None:
+            found = self._terms_of[url] = self._term_of(url)
+        return found
+
+    def _term_of(self, url: str) -> tuple[str | None, str]:
         _, path = self.split_lang(url)
         for base, taxonomy in self.taxonomy_urls.items():
             if path.startswith(base):

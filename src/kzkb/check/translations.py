@@ -17,23 +17,23 @@ def missing_translations(kb: KnowledgeBase) -> list[LinkFinding]:
     if len(config.languages) < 2:
         return []
 
-    # (path, url, lang, translation paths, language, translation URL)
-    wanted: list[tuple[str, str, str, list[str], str, str]] = []
+    # (path, url, lang, language, translation URL)
+    wanted: list[tuple[str, str, str, str, str]] = []
+    prefixes = {lang: config.url_prefix(lang) for lang in config.languages}
     for path, url, lang in kb.index.records.of_kind("guide"):
-        prefix = config.url_prefix(lang)
+        prefix = prefixes[lang] if lang in prefixes else config.url_prefix(lang)
         own = url[len(prefix) :] if prefix and url.startswith(prefix + "/") else url
         for other in config.languages:
-            if other == lang:
-                continue
-            paths = translation_paths(path, config, other)
-            translated = normalize_url(config.url_prefix(other) + own)
-            wanted.append((path, url, lang, paths, other, translated))
-    # two queries for the whole KB rather than two a guide
-    have_paths = kb.index.links.existing("path", [p for w in wanted for p in w[3]])
-    have_urls = kb.index.links.existing("url", [w[5] for w in wanted])
+            if other != lang:
+                wanted.append((path, url, lang, other, normalize_url(prefixes[other] + own)))
+    # two queries for the whole KB rather than two a guide; the paths a
+    # translation may have are worked out only where its URL is not there
+    have_urls = kb.index.links.existing("url", [w[4] for w in wanted])
+    unsure = [(w, translation_paths(w[0], config, w[3])) for w in wanted if w[4] not in have_urls]
+    have_paths = kb.index.links.existing("path", [p for _, paths in unsure for p in paths])
     out = []
-    for path, url, lang, paths, other, translated in wanted:
-        if translated in have_urls or any(p in have_paths for p in paths):
+    for (path, url, lang, other, _), paths in unsure:
+        if any(p in have_paths for p in paths):
             continue
         out.append(
             LinkFinding(
