@@ -15,8 +15,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from kzkb.hugo.links import fragment_of, link_key, own_site
+from kzkb.model import Link, Record
 from kzkb.settings.config import open_config
-from kzkb.store import refresh
+from kzkb.store import prepare, refresh
 from kzkb.store.db import Tuning
 from kzkb.store.index import Index
 from kzkb.text import fold as fold_module
@@ -90,6 +92,39 @@ def test_the_pool_fed_slice_after_slice_stores_what_one_process_stores(tmp_path:
     # slices of 7 files: the next slice is queued while the writer takes one
     tuning = Tuning(workers=2, parallel_from=1, parallel_slice=7)
     assert _filled(kb, tmp_path / "pool.sqlite", tuning, rebuild=True) == alone
+
+
+# two records far apart: another folder, language and URL, one under a permalink
+RECORDS = [
+    Record("notes/n1.md", "/notes/n1/", "en", "page", "N1", aliases=["/old/"]),
+    Record("kk/deep/er/x.kk.md", "/kk/custom/x/", "kk", "guide", "X"),
+]
+TARGET_CHARS = st.sampled_from([*"/./..#?%=&AaÜü:2 m", ".md", ".MD", "%41", "%C3%A9", "//"])
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.sampled_from(["/", "/", "", "./", "../", "#", "?", "//", " /"]),
+    st.lists(TARGET_CHARS, max_size=12).map("".join),
+    st.sampled_from(["link", "image", "html", "ref"]),
+)
+def test_a_links_key_is_looked_up_only_where_no_record_changes_it(
+    start: str, rest: str, kind: str
+) -> None:
+    target = start + rest
+    link = Link(target, "text", 3, 1, kind)
+    site = own_site("https://example.org/portal/")
+    was = prepare._SITE
+    prepare._SITE = site  # a baseURL with a host: every rule of link_key applies
+    prepare._ROOT_KEYS.clear()
+    try:
+        for owner in (*RECORDS, *reversed(RECORDS)):  # the second lookup of each is the cache's
+            assert prepare._key_and_fragment(link, owner) == (
+                link_key(link, owner, site),
+                fragment_of(target),
+            )
+    finally:
+        prepare._SITE = was
 
 
 def test_a_bulk_fill_then_one_edit_answers_searches(tmp_path: Path) -> None:

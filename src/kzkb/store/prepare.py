@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from kzkb.hugo.links import OwnSite, fragment_of, link_key, own_site
-from kzkb.model import Record, Skipped
+from kzkb.model import Link, Record, Skipped
 from kzkb.search.columns import fts_columns
 from kzkb.settings.config import Config
 from kzkb.store.codec import record_to_json
@@ -100,13 +100,35 @@ def _fill(prepared: Prepared, record: Record) -> Prepared:
     prepared.urls = [(record.url, 0)] + [(alias, 1) for alias in record.aliases]
     own = {record.url, *record.aliases, "path:" + record.path}
     prepared.links = [
-        (key, fragment_of(x.target), x.target, x.text, x.line, x.column, x.kind, key in own)
+        (key, fragment, x.target, x.text, x.line, x.column, x.kind, key in own)
         for x in record.links
-        for key in (link_key(x, record, _SITE),)
+        for key, fragment in (_key_and_fragment(x, record),)
     ]
     prepared.anchors = sorted({h.id for h in record.headings if h.id} | set(record.anchors))
     prepared.fts = fts_columns(record)
     return prepared
+
+
+# Keys of root-relative links (/sources/x/#y), which need no record to
+# resolve: most links of a KB go to the same pages, and their key and
+# fragment cost 6 us a link to work out again (urlsplit, normalize_url).
+_ROOT_KEYS: dict[str, tuple[str | None, str]] = {}
+_ROOT_KEYS_MAX = 100_000  # distinct targets kept; then the cache starts again
+
+
+def _key_and_fragment(link: Link, record: Record) -> tuple[str | None, str]:
+    """link_key and fragment_of of a link, those of a target written from
+    the site's root ("/", not "//" nor a ref shortcode's path) looked up:
+    link_key reads neither the record nor the site's address for those."""
+    target = link.target
+    if target[:1] != "/" or target[1:2] == "/" or link.kind == "ref":
+        return link_key(link, record, _SITE), fragment_of(target)
+    found = _ROOT_KEYS.get(target)
+    if found is None:
+        if len(_ROOT_KEYS) >= _ROOT_KEYS_MAX:
+            _ROOT_KEYS.clear()
+        found = _ROOT_KEYS[target] = (link_key(link, record, _SITE), fragment_of(target))
+    return found
 
 
 def _worker_init() -> None:
