@@ -5,7 +5,8 @@ once for its fingerprint and its frame, give the same paths, entries, order
 and fingerprint as the scan they replaced (`_plain_scan` below, the code as
 it was). The fingerprint is compared, not only the listing: an index keeps
 the fingerprint of its last refresh, and one computed otherwise would send
-the next refresh through a file-by-file comparison."""
+the next refresh through a file-by-file comparison; for that reason too a
+scan and the watcher must give one listing one fingerprint."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ import contextlib
 import marshal
 import os
 import stat
+import sys
 from pathlib import Path
 
 import pytest
@@ -226,3 +228,53 @@ def test_the_prescan_sends_the_fingerprint_and_listing_of_the_scan(
         pending.close()
         with contextlib.suppress(ChildProcessError):
             os.waitpid(pending.pid, 0)
+
+
+def test_the_fingerprint_does_not_depend_on_what_else_holds_the_listing(tree: Path) -> None:
+    listing = scan.scan(tree)
+    alone = fingerprint(listing)
+    alone_bytes = marshal.dumps(listing)
+    held = list(listing.items())  # another holder of every path and entry, as the watcher's log
+    assert marshal.dumps(listing) != alone_bytes  # marshal marks shared objects: not a digest
+    assert fingerprint(listing) == alone
+    assert fingerprint(dict(held)) == alone
+    assert fingerprint(marshal.loads(marshal.dumps(listing))) == alone
+
+
+def test_the_fingerprint_tells_paths_entries_and_order_apart(tree: Path) -> None:
+    listing = scan.scan(tree)
+    paths, entries = list(listing), list(listing.values())
+    seen = {fingerprint(listing)}
+    for other in (
+        dict(zip([*paths[1:], paths[0]], entries, strict=True)),  # paths shifted
+        dict(zip(paths, [*entries[1:], entries[0]], strict=True)),  # entries shifted
+        dict(reversed(listing.items())),  # the same, listed in another order
+        {**listing, paths[0]: (*entries[0][:3], entries[0][3] + 1)},  # another inode
+        {p: e for p, e in listing.items() if p != paths[-1]},  # one file fewer
+        {(paths[0] + "\0" + paths[1]): entries[0], **dict(list(listing.items())[2:])},
+    ):
+        digest = fingerprint(other)
+        assert digest not in seen
+        seen.add(digest)
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="the watcher is Linux's")
+def test_the_watcher_and_a_scan_give_one_listing_one_fingerprint(tree: Path) -> None:
+    """A refresh stores the fingerprint of the listing it compared, from a
+    scan or from the watcher: the next one, from the other, finds nothing
+    to compare when nothing changed."""
+    from kzkb.listing import daemon
+
+    watch = daemon.Watch(str(tree))
+    try:
+        with watch.lock:
+            watch.update()
+        assert watch.files == scan.scan(tree)
+        assert watch.stamp == fingerprint(scan.scan(tree))
+        edited = tree / "part2" / "r007.md"
+        edited.write_text("---\ntitle: edited, and longer\n---\n", "utf-8")
+        with watch.lock:
+            watch.update()
+        assert watch.stamp == fingerprint(scan.scan(tree))
+    finally:
+        watch.inotify.close()

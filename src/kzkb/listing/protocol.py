@@ -62,8 +62,9 @@ Listing = dict[str, Entry]  # relative path -> scan.stat_key (mtime_ns, size, ct
 Changes = dict[str, Entry | None]  # None: the file is gone
 
 # raised whenever what watchers and clients say to each other changes
-# (2: a listing entry holds the ctime and the inode besides mtime and size)
-PROTOCOL = 2
+# (2: a listing entry holds the ctime and the inode besides mtime and size;
+# 3: scan.fingerprint no longer depends on which objects are shared)
+PROTOCOL = 3
 
 
 class Header(NamedTuple):
@@ -127,11 +128,7 @@ def read_header(reader: BinaryIO) -> Header | None:
 
 def frame(value: Any) -> bytes:
     """`value` marshalled behind its length; None is the empty frame, "unknown"."""
-    return frame_of(b"" if value is None else marshal.dumps(value))
-
-
-def frame_of(blob: bytes) -> bytes:
-    """The frame of a value already marshalled into `blob`."""
+    blob = b"" if value is None else marshal.dumps(value)
     return len(blob).to_bytes(8, "big") + blob
 
 

@@ -244,16 +244,23 @@ def fingerprint(on_disk: dict[str, Entry]) -> str:
     It follows the listing order, which is the same for unchanged folders;
     should a file system reorder a listing, the digest differs and the
     refresh merely compares file by file.
+
+    It hashes the paths joined by NUL (which no file name holds) and the
+    entries marshalled in format 2, which writes every value whole: the
+    later formats (the default) mark an object held elsewhere too (by its
+    reference count) and write a repeat as a back-reference, so the same
+    listing gave one digest in a fresh scan and another in the watcher, whose
+    log of changes holds the same paths, and every switch between the two
+    (a watcher started, stopped, or gone idle) cost a file-by-file
+    comparison of the whole KB.
     """
-    return digest(marshal.dumps(on_disk))
-
-
-def digest(blob: bytes) -> str:
-    """fingerprint() of the listing marshalled into `blob` (marshal.dumps):
-    for a caller that sends those bytes too, so marshals them once."""
     from kzkb.digest import blake2b
 
-    return blake2b(blob, digest_size=16).hexdigest()
+    paths = "\0".join(on_disk).encode("utf-8", "surrogatepass")
+    digest = blake2b(len(paths).to_bytes(8, "big"), digest_size=16)
+    digest.update(paths)
+    digest.update(marshal.dumps(list(on_disk.values()), 2))
+    return digest.hexdigest()
 
 
 # --- names no command can show -------------------------------------------------------
