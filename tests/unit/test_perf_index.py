@@ -6,6 +6,7 @@ follows the cores this process may run on."""
 
 from __future__ import annotations
 
+import os
 import re
 import sqlite3
 import unicodedata
@@ -16,6 +17,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from kzkb.hugo.links import fragment_of, link_key, own_site
+from kzkb.listing.scan import scan
 from kzkb.model import Link, Record
 from kzkb.settings.config import open_config
 from kzkb.store import prepare, refresh
@@ -86,12 +88,89 @@ def test_a_bulk_fill_stores_what_a_fill_row_by_row_stores(tmp_path: Path, rebuil
     assert {row[1] for row in got["indexes"]} >= {"links_by_key", "urls_by_url", "records_by_kind"}
 
 
-def test_the_pool_fed_slice_after_slice_stores_what_one_process_stores(tmp_path: Path) -> None:
+def test_the_pool_fed_chunk_after_chunk_stores_what_one_process_stores(tmp_path: Path) -> None:
     kb = _kb(tmp_path / "kb")
     alone = _filled(kb, tmp_path / "one.sqlite", Tuning(workers=1), rebuild=True)
-    # slices of 7 files: the next slice is queued while the writer takes one
+    # chunks of 7 files, from 2 and from 3 workers taking turns (41 files: the
+    # last chunk partial, one worker with a chunk fewer)
+    for workers in (2, 3):
+        tuning = Tuning(workers=workers, parallel_from=1, parallel_chunk=7)
+        assert _filled(kb, tmp_path / f"pool{workers}.sqlite", tuning, rebuild=True) == alone
+
+
+def test_without_fork_a_pool_of_spawned_workers_stores_the_same(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    kb = _kb(tmp_path / "kb")
+    alone = _filled(kb, tmp_path / "one.sqlite", Tuning(workers=1), rebuild=True)
+    monkeypatch.delattr(refresh.os, "fork")  # as on Windows
     tuning = Tuning(workers=2, parallel_from=1, parallel_slice=7)
-    assert _filled(kb, tmp_path / "pool.sqlite", tuning, rebuild=True) == alone
+    assert _filled(kb, tmp_path / "spawn.sqlite", tuning, rebuild=True) == alone
+
+
+def _forks(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """The pids of the workers os.fork makes from now on."""
+    pids: list[int] = []
+    real = os.fork
+
+    def fork() -> int:
+        pid = real()
+        if pid:
+            pids.append(pid)
+        return pid
+
+    monkeypatch.setattr(os, "fork", fork)
+    return pids
+
+
+def _all_reaped(pids: list[int]) -> bool:
+    """Whether every one of these children has ended and been waited for."""
+    for pid in pids:
+        try:
+            os.waitpid(pid, os.WNOHANG)
+        except ChildProcessError:
+            continue
+        return False
+    return bool(pids)
+
+
+def _jobs(kb: Path) -> list[tuple[str, str]]:
+    config = open_config(kb)
+    prepare.use_config(config)
+    content = config.content_dir
+    return [(str(content / rel), rel) for rel in sorted(scan(content))]
+
+
+def test_a_worker_that_dies_is_an_error_not_a_wait(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    jobs = _jobs(_kb(tmp_path / "kb"))
+    real = prepare._prepare
+
+    def dies_on_n7(job: tuple[str, str]) -> prepare.Prepared:
+        if job[1].endswith("n7.md"):
+            os._exit(3)  # a worker killed (the OOM killer, say) mid-chunk
+        return real(job)
+
+    monkeypatch.setattr(prepare, "_prepare", dies_on_n7)
+    pids = _forks(monkeypatch)
+    got = []
+    with pytest.raises(RuntimeError, match="worker process ended"):
+        for item in prepare.prepare_forked(jobs, 2, 3):
+            got.append(item.path)
+    assert got == [rel for _, rel in jobs][: len(got)]  # in order up to the dead chunk
+    assert len(pids) == 2 and _all_reaped(pids)
+
+
+def test_closing_the_workers_output_early_ends_them(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    jobs = _jobs(_kb(tmp_path / "kb"))
+    pids = _forks(monkeypatch)
+    stream = prepare.prepare_forked(jobs, 2, 2)
+    assert next(stream).path == jobs[0][1]
+    stream.close()  # an error or Ctrl-C in the writer
+    assert len(pids) == 2 and _all_reaped(pids)
 
 
 # two records far apart: another folder, language and URL, one under a permalink

@@ -53,6 +53,10 @@ class Tuning:
     # Parse in worker processes from this many changed files on: below it,
     # the cost of starting workers exceeds what they save.
     parallel_from: int = 400
+    # A forked worker sends the records it prepared this many at a time
+    # (kzkb.store.prepare.prepare_forked); without fork, a pool is fed
+    # slices of parallel_slice files.
+    parallel_chunk: int = 32
     parallel_slice: int = 4096
     # Worker processes: 0 is one per core this process may run on (its CPU
     # affinity, which taskset and containers narrow; not os.cpu_count()), at

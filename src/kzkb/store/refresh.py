@@ -322,18 +322,22 @@ class Refresher:
         batch.flush()
 
     def _prepare_all(self, jobs: list[tuple[str, str]]) -> Iterator[Prepared]:
-        from kzkb.store.prepare import _prepare, _worker_init
+        from kzkb.store.prepare import _CONFIG, _prepare, prepare_forked, spawned_init
 
         workers = self.tuning.workers or usable_cores()
         if len(jobs) < self.tuning.parallel_from or workers < 2:
             yield from map(_prepare, jobs)
             return
+        if hasattr(os, "fork"):
+            # fork shares the loaded modules and the jobs; workers parse while we write
+            yield from prepare_forked(jobs, workers, self.tuning.parallel_chunk)
+            return
         import multiprocessing
 
-        # fork shares the loaded modules; workers parse while we write
-        ctx = multiprocessing.get_context("fork" if hasattr(os, "fork") else "spawn")
+        ctx = multiprocessing.get_context("spawn")
         step = self.tuning.parallel_slice
-        with ctx.Pool(workers, initializer=_worker_init) as pool:
+        # spawned workers start afresh: they are handed the settings
+        with ctx.Pool(workers, initializer=spawned_init, initargs=(_CONFIG,)) as pool:
             # a slice at a time, the next one queued while the writer takes
             # this one's records: the workers never wait for the writer at a
             # slice's end, nor run more than a slice ahead of it, so parsed
