@@ -26,7 +26,7 @@ from kzkb.check.explain import EXPLAINED, key_of
 from kzkb.check.internal import check_links
 from kzkb.check.othernames import OtherNames
 from kzkb.check.resolve import Site
-from kzkb.check.slugs import term_slugs
+from kzkb.check.slugs import slugs_beside, term_slugs
 from kzkb.kb import KnowledgeBase
 from kzkb.urls import term_slug
 from tests.helpers import record, write_kb
@@ -47,6 +47,15 @@ TEXT = st.lists(st.characters(exclude_categories=["Cs"]) | SPECIAL, max_size=12)
 @given(st.lists(TEXT, max_size=8))
 def test_slugging_titles_at_once_equals_term_slug_one_by_one(titles: list[str]) -> None:
     assert term_slugs(titles) == [term_slug(t) for t in titles]
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(TEXT | st.text(alphabet="Ab %2/-", max_size=8), max_size=8))
+def test_ascii_titles_slugged_apart_keep_their_keys(titles: list[str]) -> None:
+    slugs, keys = slugs_beside(titles, list(range(len(titles))))
+    assert sorted(zip(keys, slugs, strict=True)) == [
+        (i, term_slug(t)) for i, t in enumerate(titles)
+    ]
 
 
 def test_a_title_holding_the_separator_and_a_crowd_of_symbols_take_the_slower_ways() -> None:
@@ -120,6 +129,34 @@ def test_the_title_index_is_the_one_built_from_every_url(tmp_path: Path) -> None
         assert {"same-title", "twice", "otinish-beru"} <= set(old)
         for slug, paths in [*old.items(), ("no-such-title", [])]:
             assert others.titled(slug) == (paths[0] if len(paths) == 1 else ""), slug
+
+
+def test_a_title_holding_a_nul_is_found_all_the_same(tmp_path: Path) -> None:
+    """The titles are read as one string NUL joins: one holding a NUL is read row by row."""
+    kb_dir = write_kb(
+        tmp_path / "kb",
+        {
+            "a.md": '---\ntitle: "Al\\0pha"\n---\n\nx\n',
+            "b.md": record("Beta"),
+            "c.md": record("Beta"),
+        },
+    )
+    with KnowledgeBase.open(kb_dir, index_path=":memory:") as kb:
+        assert kb.index.records.titles() == ["Al\0pha", "Beta", "Beta"]
+        others = OtherNames(kb, Site(kb))
+        assert (others.titled("alpha"), others.titled("beta")) == ("a.md", "")
+
+
+def test_titles_read_before_the_index_changed_are_read_again(tmp_path: Path) -> None:
+    """The paths are read only once a title matches, with the titles again:
+    should the index have changed since, the titles read first are not trusted."""
+    kb_dir = write_kb(tmp_path / "kb", {"a.md": record("Alpha"), "b.md": record("Beta")})
+    with KnowledgeBase.open(kb_dir, index_path=str(tmp_path / "i.db")) as kb:
+        others = OtherNames(kb, Site(kb))
+        assert others.titled("gamma") == ""  # the titles are read
+        (kb_dir / "a.md").unlink()
+        kb.index.refresh(kb.config)
+        assert (others.titled("beta"), others.titled("alpha")) == ("b.md", "")
 
 
 def test_a_finding_carries_the_key_explain_worked_out_again(tmp_path: Path) -> None:

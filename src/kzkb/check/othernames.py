@@ -94,7 +94,10 @@ class OtherNames:
     def __init__(self, kb: KnowledgeBase, site: Site) -> None:
         self.kb = kb
         self.site = site
-        self._titled: dict[str, str] | None = None  # title's slug -> the one path
+        # title's slug -> the one record so titled, as its place in _titles
+        self._titled: dict[str, int] | None = None
+        self._titles: list[str] = []  # every record's, by id
+        self._paths: list[str] | None = None  # every record's, by id
         self._done: dict[str, OtherName | None] = {}
         self._absent: set[str] = set()  # URLs known to be no page (expect)
 
@@ -185,15 +188,34 @@ class OtherNames:
         """The path of the one record whose title's slug is `slug`; "" when
         none is, or several are."""
         if self._titled is None:
-            from collections import Counter
+            self._titles = self.kb.index.records.titles()
+            self._titled = _unique(self._titles)
+        at = self._titled.get(slug)
+        if at is None:
+            return ""
+        if self._paths is None:
+            # the paths only once a title matches (most runs: never), read
+            # with the titles again: the index may have changed meanwhile
+            self._paths, titles = self.kb.index.records.paths_and_titles()
+            if titles != self._titles:
+                self._titles, self._titled = titles, _unique(titles)
+                at = self._titled.get(slug)
+                if at is None:
+                    return ""
+        return self._paths[at]
 
-            from kzkb.check.slugs import term_slugs
 
-            paths, titles = self.kb.index.records.paths_and_titles()
-            slugs = term_slugs(titles)
-            # dict and Counter build in C: 100,000 titles in a few milliseconds
-            self._titled = dict(zip(slugs, paths, strict=True))
-            if len(self._titled) < len(slugs):
-                for twice in [s for s, n in Counter(slugs).items() if n > 1]:
-                    del self._titled[twice]
-        return self._titled.get(slug, "")
+def _unique(titles: list[str]) -> dict[str, int]:
+    """The slug of each title -> the title's place in the list, for the
+    slugs only one title has."""
+    from collections import Counter
+
+    from kzkb.check.slugs import slugs_beside
+
+    slugs, places = slugs_beside(titles, list(range(len(titles))))
+    # dict and Counter build in C: 100,000 titles in a few milliseconds
+    unique = dict(zip(slugs, places, strict=True))
+    if len(unique) < len(slugs):
+        for twice in [s for s, n in Counter(slugs).items() if n > 1]:
+            del unique[twice]
+    return unique
