@@ -32,7 +32,7 @@ from kzkb.listing.protocol import (
     frame,
     read_frame,
 )
-from kzkb.listing.scan import fingerprint, scan
+from kzkb.listing.scan import scan_stamped
 
 # The commands that refresh the KB's index before they answer, by the names
 # the command line registers. This runs before the command line is imported,
@@ -171,13 +171,13 @@ def _child(root: str, read_end: int, write_end: int) -> None:
         devnull = os.open(os.devnull, os.O_RDWR)
         for fd in (0, 1, 2):
             os.dup2(devnull, fd)
-        files = scan(Path(root))
+        stamp, count, files = scan_stamped(Path(root))
         with open(write_end, "wb") as pipe:
             # the header alone first: the parent reads no further when it
-            # shows no change, and the listing is marshalled only after it
-            pipe.write(encode_header(fingerprint(files), len(files)))
+            # shows no change, and the listing is built only after it
+            pipe.write(encode_header(stamp, count))
             pipe.flush()
-            pipe.write(frame(files))
+            pipe.write(frame(files()))
     except BaseException:
         pass  # the parent sees a short answer and scans by itself
     finally:
