@@ -18,7 +18,7 @@ SRC = Path(__file__).resolve().parents[2] / "src" / "kzkb"
 
 # lowest first; a unit may import its own modules and any unit of a lower layer
 LAYERS: list[set[str]] = [
-    {"model"},
+    {"model", "digest"},
     {"files", "urls", "safe_yaml", "text", "journal"},
     {"settings"},
     {"hugo", "listing"},

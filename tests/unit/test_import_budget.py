@@ -35,13 +35,13 @@ print(json.dumps(sorted(sys.modules)))
 VERSION = {"kzkb", "kzkb.entry"}
 
 # what a search loads before it runs: the prescan, then the command line with
-# search's own command alone (kzkb.cli.app.COMMAND_MODULES: the other commands'
+# search's own command alone (kzkb.cli.commands: the other commands'
 # modules load only when they run)
 COMMAND_LINE = {
     "kzkb", "kzkb.entry", "kzkb.model", "kzkb.files", "kzkb.digest",
     "kzkb.listing", "kzkb.listing.client", "kzkb.listing.prescan", "kzkb.listing.protocol",
     "kzkb.listing.scan",
-    "kzkb.cli", "kzkb.cli.app", "kzkb.cli.complete", "kzkb.cli.options",
+    "kzkb.cli", "kzkb.cli.app", "kzkb.cli.commands", "kzkb.cli.complete", "kzkb.cli.options",
     "kzkb.cli.filters", "kzkb.cli.search", "kzkb.cli.taxonomies",
 }  # fmt: skip
 
@@ -66,7 +66,8 @@ SEARCH = COMMAND_LINE | {
 
 # never loaded by either: each costs tens of milliseconds and neither needs it
 HEAVY = {
-    "rich", "yaml", "hashlib", "_hashlib", "frontmatter", "httpx", "httpcore", "asyncio", "rapidfuzz", "tomli_w",
+    "rich", "yaml", "hashlib", "_hashlib", "frontmatter", "httpx", "httpcore", "asyncio",
+    "rapidfuzz", "tomli_w",
     "multiprocessing", "concurrent", "ssl", "email", "http", "inotify_simple",
 }  # fmt: skip
 # loaded by search alone: folding stems words, snippets read the Markdown

@@ -1,12 +1,13 @@
 """The kzkb command line: a thin shell over kzkb.kb.
 
 Each command's module loads when the command is asked for
-(kzkb.cli.app.COMMAND_MODULES); `load_commands()` registers them all.
+(kzkb.cli.commands); `load_commands()` registers them all.
 """
 
 from __future__ import annotations
 
-from kzkb.cli.app import app, load_commands
+from kzkb.cli.app import app
+from kzkb.cli.commands import load_commands
 
 
 def main() -> None:
