@@ -87,3 +87,26 @@ def test_an_index_built_with_every_shortcut_holds_the_rows_built_without(
         slowly = _index(kb, tmp_path / "slow.sqlite", Tuning(workers=1))
     assert len(fast["records"]) >= 90
     assert fast == slowly
+
+
+def test_a_records_json_is_what_json_dumps_wrote_with_lists_of_fields() -> None:
+    import json
+
+    from kzkb.parse.record import load_kb
+    from kzkb.settings.config import open_config
+    from kzkb.store.codec import _encode, record_to_json
+
+    records, _ = load_kb(open_config(ROOT / "kb"))
+    assert len(records) >= 90 and any(r.links and r.headings for r in records)
+    for r in records:
+        # the record's JSON as it was written before: each link and heading a list
+        before = {
+            "path": r.path, "url": r.url, "lang": r.lang, "kind": r.kind, "title": r.title,
+            "description": r.description, "fields": r.fields, "terms": r.terms,
+            "term_labels": r.term_labels, "aliases": r.aliases, "body": r.body,
+            "body_line": r.body_line,
+            "links": [[x.target, x.text, x.line, x.column, x.kind] for x in r.links],
+            "headings": [[h.level, h.text, h.id, h.line] for h in r.headings],
+            "anchors": r.anchors, "mtime_ns": r.mtime_ns, "size": r.size,
+        }  # fmt: skip
+        assert record_to_json(r) == json.dumps(before, ensure_ascii=False, default=_encode)

@@ -28,6 +28,10 @@ def _decode(obj: dict[str, Any]) -> Any:
     return obj
 
 
+# made once: json.dumps with options builds an encoder for every record
+_ENCODER = json.JSONEncoder(ensure_ascii=False, default=_encode)
+
+
 def record_to_json(record: Record) -> str:
     data = {
         "path": record.path,
@@ -42,13 +46,14 @@ def record_to_json(record: Record) -> str:
         "aliases": record.aliases,
         "body": record.body,
         "body_line": record.body_line,
-        "links": [[x.target, x.text, x.line, x.column, x.kind] for x in record.links],
-        "headings": [[h.level, h.text, h.id, h.line] for h in record.headings],
+        # named tuples, which JSON writes as the lists of their fields
+        "links": record.links,
+        "headings": record.headings,
         "anchors": record.anchors,
         "mtime_ns": record.mtime_ns,
         "size": record.size,
     }
-    return json.dumps(data, ensure_ascii=False, default=_encode)
+    return _ENCODER.encode(data)
 
 
 def record_from_json(text: str) -> Record:
