@@ -7,7 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 from kzkb.model import KzkbError
-from kzkb.searcher import Filters
+from kzkb.search.results import Filters
 from kzkb.text.suggest import closest
 from kzkb.urls import term_slug
 

@@ -8,20 +8,23 @@ from __future__ import annotations
 import os
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from kzkb.choosing import suggest, validated_filters
 from kzkb.hugo.paths import translation_paths
 from kzkb.listing import prescan
 from kzkb.model import KzkbError, Record, Skipped, Term
 from kzkb.search.query import FILTER_FIELDS, Query, parse_query
-from kzkb.searcher import Filters, Hit, Results, Searcher
+from kzkb.search.results import Filters, Hit, Results
 from kzkb.settings.config import Config, open_config
 from kzkb.store.db import default_index_path
 from kzkb.store.index import Index
 from kzkb.store.refresh import Progress, RefreshStats
 from kzkb.store.stored import Stored
 from kzkb.urls import normalize_url
+
+if TYPE_CHECKING:
+    from kzkb.searcher import Searcher
 
 SORTS = ("path", "title", "date")
 
@@ -195,6 +198,10 @@ class KnowledgeBase:
             found = self.list(f)
             return Results([Hit(r, 0.0, "", ()) for r in found[:limit]], len(found))
         if self._searcher is None:
+            # here, not at the top: the commands that only list or check
+            # records never load the search machinery (about 20 ms)
+            from kzkb.searcher import Searcher
+
             self._searcher = Searcher(self.config, self.index)
         return self._searcher.run(query, f, limit, explain_hits, self.list)
 

@@ -49,7 +49,8 @@ SEARCH = COMMAND_LINE | {
     "kzkb.kb", "kzkb.choosing", "kzkb.urls", "kzkb.safe_yaml",
     "kzkb.search", "kzkb.search.columns", "kzkb.search.facets", "kzkb.search.highlight",
     "kzkb.search.lexicon", "kzkb.search.morph", "kzkb.search.plan", "kzkb.search.query",
-    "kzkb.search.rank", "kzkb.search.resources", "kzkb.search.entries", "kzkb.text.turkic",
+    "kzkb.search.rank", "kzkb.search.resources", "kzkb.search.entries", "kzkb.search.results",
+    "kzkb.text.turkic",
     "kzkb.settings", "kzkb.settings.bounds", "kzkb.settings.config", "kzkb.settings.find",
     "kzkb.settings.formats",
     "kzkb.settings.hugo", "kzkb.settings.own", "kzkb.settings.sections", "kzkb.settings.terms",
@@ -109,3 +110,15 @@ def test_a_warm_json_search_loads_only_what_it_uses(env: dict[str, str]) -> None
     modules = loaded("search", "women", "--kb", str(KB), "--format", "json", env=env)
     assert {m for m in modules if m.startswith("kzkb")} - SEARCH == set()
     assert {m.split(".")[0] for m in modules} & HEAVY == set()
+
+
+@pytest.mark.parametrize("command", [["index"], ["list", "-n", "1"], ["check-links"]])
+def test_commands_that_do_not_search_load_no_search_machinery(
+    env: dict[str, str], command: list[str]
+) -> None:
+    modules = loaded(*command, "--kb", str(KB), "--format", "json", env=env)
+    assert {"kzkb.searcher", "kzkb.search.rank", "kzkb.search.plan"} & modules == set()
+    # nor the other commands' modules
+    assert {m for m in modules if m.startswith("kzkb.cli.")} & {
+        "kzkb.cli.search", "kzkb.cli.export", "kzkb.cli.mv", "kzkb.cli.lsp", "kzkb.cli.cite"
+    } == set()  # fmt: skip

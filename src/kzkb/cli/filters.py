@@ -11,7 +11,7 @@ from kzkb.cli import complete
 
 if TYPE_CHECKING:  # the core loads only when a command runs, not for --help
     from kzkb.kb import KnowledgeBase
-    from kzkb.searcher import Filters
+    from kzkb.search.results import Filters
 
 KindOption = Annotated[
     list[str] | None,

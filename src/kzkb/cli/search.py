@@ -11,7 +11,7 @@ from kzkb.cli.filters import KindOption, LangOption, TermOption, build_filters
 from kzkb.cli.taxonomies import TaxonomyCommand, taxonomy_terms
 
 if TYPE_CHECKING:
-    from kzkb.searcher import Results
+    from kzkb.search.results import Results
 
 DEFAULT_LIMIT = 20
 

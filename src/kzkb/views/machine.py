@@ -12,7 +12,7 @@ from typing import Any
 from kzkb.export.shapes import jsonable
 from kzkb.export.shapes import record_dict as as_dict
 from kzkb.model import Record, Term
-from kzkb.searcher import Hit
+from kzkb.search.results import Hit
 from kzkb.settings.config import Config
 
 # what json leaves as it is (it escapes only C0) that a terminal acts on: DEL,

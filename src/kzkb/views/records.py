@@ -13,7 +13,7 @@ from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
 from kzkb.model import Record, Term
-from kzkb.searcher import Hit
+from kzkb.search.results import Hit
 from kzkb.settings.config import Config
 from kzkb.views.console import data, out, shorten, visible
 from kzkb.views.lines import path_display, write_tsv

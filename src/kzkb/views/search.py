@@ -8,7 +8,7 @@ from kzkb.views.console import data, out, visible
 
 if TYPE_CHECKING:
     from kzkb.search.explain import Explanation
-    from kzkb.searcher import Results
+    from kzkb.search.results import Results
 
 # how --explain names a kind of match, where its code name would not do
 _HOW = {"turkic": "Turkic stem"}
