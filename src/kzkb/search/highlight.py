@@ -9,7 +9,7 @@ from kzkb.model import Record
 from kzkb.search.columns import fts_columns
 from kzkb.search.plan import Alternative, Plan
 from kzkb.text.fold import WORD as _WORD
-from kzkb.text.fold import fold
+from kzkb.text.fold import fold_word
 
 FIELDS = ("title", "terms", "description", "body")
 
@@ -58,11 +58,9 @@ def snippet(record: Record, plan_: Plan, width: int = 24) -> str:
         tokens = list(_WORD.finditer(source))
         if not tokens:
             continue
-        # each distinct word folded once (a body repeats most of its words);
-        # folding is per word, so this is the same as folding each token
-        words = [m.group() for m in tokens]
-        folded_of = {w: fold(w) for w in dict.fromkeys(words)}
-        folded = [folded_of[w] for w in words]
+        # fold_word's cache: a body repeats most of its words, and the hits
+        # shown share theirs
+        folded = [fold_word(m.group()) for m in tokens]
         hits = [i for i, f in enumerate(folded) if pattern.match(f)] if pattern is not None else []
         if not hits:
             if best[1] < 0:
